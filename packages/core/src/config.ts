@@ -1,0 +1,241 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/** Accepts a number or a numeric string from the environment. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v),
+    z.number({ error: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  );
+const num = (min: number, max = Number.MAX_VALUE) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v),
+    z.number({ error: 'must be a number' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  );
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean({ error: 'must be true or false' }));
+const str = z.string().trim().min(1, 'must not be empty');
+const url = (protocols: string[]) =>
+  str.refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn', critical: 'fatal', notset: 'trace' };
+const logLevel = z.preprocess(
+  (v) => (typeof v === 'string' ? (LOG_LEVEL_ALIASES[v.trim().toLowerCase()] ?? v.trim().toLowerCase()) : v),
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }),
+);
+
+/**
+ * Every setting videoqa reads, in one schema. Keys are camelCase; ENV_NAMES maps
+ * each to its environment variable. Defaults follow the seed worker.
+ */
+export const configSchema = z.object({
+  databaseUrl: url(['postgres:', 'postgresql:']).optional(),
+  openaiApiKey: str.optional(),
+  openaiBaseUrl: url(['http:', 'https:']).optional(),
+  openaiTimeoutMs: int(100).default(120_000),
+  openaiMaxRetries: int(0, 20).default(4),
+  transcriptionModel: str.default('whisper-1'),
+  visionModel: str.default('gpt-4o'),
+  embeddingModel: str.default('text-embedding-3-small'),
+  transcriptionProvider: z.enum(['openai', 'supadata'], { error: 'must be openai or supadata' }).default('openai'),
+  supadataApiKey: str.optional(),
+  supadataBaseUrl: url(['http:', 'https:']).default('https://api.supadata.ai/v1'),
+
+  dataDir: str.default('./data'),
+  ffmpegPath: str.default('ffmpeg'),
+  ffprobePath: str.default('ffprobe'),
+
+  workerId: str.default(() => `${hostname()}:${process.pid}`),
+  workerPollMs: int(10).default(1500),
+  workerPollMaxMs: int(10).default(15_000),
+  workerMaxAttempts: int(1, 100).default(3),
+  workerConcurrency: int(1, 256).default(1),
+  workerLeaseMs: int(1000).default(60_000),
+  workerShutdownTimeoutMs: int(0).default(30_000),
+  workerJobSource: z.enum(['postgres', 'redis'], { error: 'must be postgres or redis' }).default('postgres'),
+  retryDelaySec: num(0).default(60),
+  retryDelayMaxSec: num(0).default(3600),
+
+  logLevel: logLevel.default('info'),
+  logFileFormat: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
+  workerDevHttp: bool.default(false),
+  workerHttpPort: int(0, 65535).default(8000),
+  workerHttpHost: str.default('127.0.0.1'),
+
+  visionMaxConcurrent: int(1, 256).default(5),
+  transcribeMaxConcurrent: int(1, 64).default(3),
+  embeddingBatchSize: int(1, 2048).default(256),
+
+  sceneThreshold: num(0.1).default(3),
+  sceneMinContent: num(0).default(15),
+  sceneMinLenFrames: int(1).default(15),
+  framesSceneSpanSec: num(1).default(15),
+  framesDuplicateDistance: int(0, 64).default(10),
+
+  redisUrl: url(['redis:', 'rediss:']).optional(),
+  queueName: str.default('video_processing_queue'),
+  redisPoolSize: int(1).default(20),
+  redisMaxConnections: int(1).default(50),
+
+  apiHttp: bool.default(false),
+  apiHttpPort: int(0, 65535).default(8080),
+  apiHttpHost: str.default('127.0.0.1'),
+  apiToken: str.optional(),
+  apiMaxUploadBytes: int(1).default(2 * 1024 ** 3),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigKey = keyof Config;
+
+export const ENV_NAMES: Record<ConfigKey, string> = {
+  databaseUrl: 'DATABASE_URL',
+  openaiApiKey: 'OPENAI_API_KEY',
+  openaiBaseUrl: 'OPENAI_BASE_URL',
+  openaiTimeoutMs: 'OPENAI_TIMEOUT_MS',
+  openaiMaxRetries: 'OPENAI_MAX_RETRIES',
+  transcriptionModel: 'OPENAI_TRANSCRIPTION_MODEL',
+  visionModel: 'OPENAI_VISION_MODEL',
+  embeddingModel: 'OPENAI_EMBEDDING_MODEL',
+  transcriptionProvider: 'TRANSCRIPTION_PROVIDER',
+  supadataApiKey: 'SUPADATA_API_KEY',
+  supadataBaseUrl: 'SUPADATA_BASE_URL',
+  dataDir: 'DATA_DIR',
+  ffmpegPath: 'FFMPEG_PATH',
+  ffprobePath: 'FFPROBE_PATH',
+  workerId: 'WORKER_ID',
+  workerPollMs: 'WORKER_POLL_MS',
+  workerPollMaxMs: 'WORKER_POLL_MAX_MS',
+  workerMaxAttempts: 'WORKER_MAX_ATTEMPTS',
+  workerConcurrency: 'WORKER_CONCURRENCY',
+  workerLeaseMs: 'WORKER_LEASE_MS',
+  workerShutdownTimeoutMs: 'WORKER_SHUTDOWN_TIMEOUT_MS',
+  workerJobSource: 'WORKER_JOB_SOURCE',
+  retryDelaySec: 'RETRY_DELAY',
+  retryDelayMaxSec: 'RETRY_DELAY_MAX',
+  logLevel: 'LOG_LEVEL',
+  logFileFormat: 'LOG_FILE_FORMAT',
+  workerDevHttp: 'WORKER_DEV_HTTP',
+  workerHttpPort: 'WORKER_HTTP_PORT',
+  workerHttpHost: 'WORKER_HTTP_HOST',
+  visionMaxConcurrent: 'VISION_MAX_CONCURRENT',
+  transcribeMaxConcurrent: 'TRANSCRIBE_MAX_CONCURRENT',
+  embeddingBatchSize: 'EMBEDDING_BATCH_SIZE',
+  sceneThreshold: 'SCENE_THRESHOLD',
+  sceneMinContent: 'SCENE_MIN_CONTENT',
+  sceneMinLenFrames: 'SCENE_MIN_LEN_FRAMES',
+  framesSceneSpanSec: 'FRAMES_SCENE_SPAN_SEC',
+  framesDuplicateDistance: 'FRAMES_DUPLICATE_DISTANCE',
+  redisUrl: 'REDIS_URL',
+  queueName: 'QUEUE_NAME',
+  redisPoolSize: 'REDIS_POOL_SIZE',
+  redisMaxConnections: 'REDIS_MAX_CONNECTIONS',
+  apiHttp: 'API_HTTP',
+  apiHttpPort: 'API_HTTP_PORT',
+  apiHttpHost: 'API_HTTP_HOST',
+  apiToken: 'API_TOKEN',
+  apiMaxUploadBytes: 'API_MAX_UPLOAD_BYTES',
+};
+
+/** Settings whose values are never printed or logged. */
+export const SECRET_KEYS: readonly ConfigKey[] = ['openaiApiKey', 'supadataApiKey', 'apiToken'];
+
+export interface LoadConfigOptions {
+  /** Environment to read; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Values set in code; they win over the environment. */
+  overrides?: Partial<ConfigInput>;
+}
+
+/**
+ * Reads and validates the configuration. Invalid values throw a ConfigError
+ * naming each variable and what is wrong with it (secret values are not echoed).
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') raw[key] = value;
+  }
+  // Seed 003 names the retry count MAX_RETRIES (retries after the first try).
+  if (raw.workerMaxAttempts === undefined && env.MAX_RETRIES !== undefined && env.MAX_RETRIES.trim() !== '') {
+    const retries = Number(env.MAX_RETRIES);
+    if (!Number.isInteger(retries) || retries < 0) {
+      throw new ConfigError([{ variable: 'MAX_RETRIES', message: `must be a non-negative integer (got ${JSON.stringify(env.MAX_RETRIES)})` }]);
+    }
+    raw.workerMaxAttempts = retries + 1;
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) raw[key] = value;
+  }
+  return parseConfig(raw, (key) => ENV_NAMES[key as ConfigKey] ?? key);
+}
+
+/** Validates an object of camelCase settings (defaults applied). */
+export function parseConfig(input: Partial<ConfigInput> | Record<string, unknown>, nameOf: (key: string) => string = (k) => k): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) {
+    if (result.data.workerPollMaxMs < result.data.workerPollMs) result.data.workerPollMaxMs = result.data.workerPollMs;
+    return result.data;
+  }
+  const issues = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const value = (input as Record<string, unknown>)[key];
+    const secret = SECRET_KEYS.includes(key as ConfigKey) || key === 'databaseUrl';
+    const shown = value === undefined || secret ? '' : ` (got ${JSON.stringify(value)})`;
+    return { variable: nameOf(key), message: `${issue.message}${shown}` };
+  });
+  throw new ConfigError(issues);
+}
+
+/** Masks the password in a postgres:// URL. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
+/** A copy safe to print: secrets replaced, URL passwords masked. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of SECRET_KEYS) if (out[key] !== undefined) out[key] = '[redacted]';
+  if (config.databaseUrl) out.databaseUrl = redactUrl(config.databaseUrl);
+  if (config.redisUrl) out.redisUrl = redactUrl(config.redisUrl);
+  return out;
+}
+
+/** The secret strings of a config, for scrubbing logs and error messages. */
+export function configSecrets(config: Partial<Config>): string[] {
+  const secrets: string[] = [];
+  for (const key of SECRET_KEYS) {
+    const v = config[key];
+    if (typeof v === 'string' && v.length >= 4) secrets.push(v);
+  }
+  for (const u of [config.databaseUrl, config.redisUrl]) {
+    if (!u) continue;
+    try {
+      const password = decodeURIComponent(new URL(u).password);
+      if (password.length >= 3) secrets.push(password);
+    } catch {
+      /* not a URL: nothing to extract */
+    }
+  }
+  return secrets;
+}

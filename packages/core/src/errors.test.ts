@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { AbortedError, FileNotFoundError, InvalidMediaError, isRetryable, ProviderError, VideoqaError, errorCode } from './errors.ts';
+
+describe('errors', () => {
+  it('carry a stable code and a retryable flag', () => {
+    const e = new InvalidMediaError('x.mp4', 'file is empty (0 bytes)');
+    expect(e).toBeInstanceOf(VideoqaError);
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe('INVALID_MEDIA');
+    expect(e.name).toBe('InvalidMediaError');
+    expect(isRetryable(e)).toBe(false);
+    expect(errorCode(e)).toBe('INVALID_MEDIA');
+  });
+
+  it('name their fix', () => {
+    expect(new FileNotFoundError('/data/uploads/x.mp4').message).toMatch(/Video path not found: .* — check DATA_DIR/);
+  });
+
+  it('classify provider failures', () => {
+    expect(isRetryable(new ProviderError('OpenAI', 'rate_limited', 'slow down', { status: 429 }))).toBe(true);
+    expect(isRetryable(new ProviderError('OpenAI', 'server', 'oops', { status: 500 }))).toBe(true);
+    expect(isRetryable(new ProviderError('OpenAI', 'timeout', 'timed out'))).toBe(true);
+    expect(isRetryable(new ProviderError('OpenAI', 'auth', 'bad key', { status: 401 }))).toBe(false);
+    expect(isRetryable(new ProviderError('OpenAI', 'bad_request', 'bad', { status: 400 }))).toBe(false);
+    expect(new ProviderError('OpenAI', 'auth', 'bad key', { status: 401 }).code).toBe('PROVIDER_AUTH');
+  });
+
+  it('classify system and PostgreSQL errors', () => {
+    expect(isRetryable(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('terminating'), { code: '57P01' }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('conn'), { code: '08006' }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('syntax'), { code: '42601' }))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false);
+    expect(isRetryable(new AbortedError())).toBe(true);
+    expect(isRetryable(new Error('something unexpected'))).toBe(true);
+  });
+});

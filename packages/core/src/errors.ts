@@ -1,0 +1,231 @@
+/**
+ * Every error videoqa raises on purpose is a VideoqaError with a stable `code`
+ * (safe to switch on across versions) and a `retryable` flag that the job queue
+ * uses to decide between "try again later" and "fail now".
+ */
+export interface VideoqaErrorOptions {
+  cause?: unknown;
+  /** What the user can do about it; appended to the message. */
+  fix?: string;
+  details?: Record<string, unknown>;
+}
+
+export class VideoqaError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly fix: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, retryable: boolean, options: VideoqaErrorOptions = {}) {
+    super(options.fix ? `${message} — ${options.fix}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = retryable;
+    this.fix = options.fix;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, retryable: this.retryable, details: this.details };
+  }
+}
+
+/** An environment variable or option has an invalid value. */
+export class ConfigError extends VideoqaError {
+  readonly issues: readonly { variable: string; message: string }[];
+  constructor(issues: readonly { variable: string; message: string }[]) {
+    super(
+      'CONFIG_INVALID',
+      `Invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`,
+      false,
+    );
+    this.issues = issues;
+  }
+}
+
+/** A video or job id that is unsafe to use in file names or too long. */
+export class InvalidIdError extends VideoqaError {
+  constructor(kind: string, id: string, reason: string) {
+    super('INVALID_ID', `Invalid ${kind} id ${JSON.stringify(id.slice(0, 80))}: ${reason}`, false, {
+      fix: 'use 1-128 characters from A-Z a-z 0-9 . _ - (not starting with "." and without "..")',
+    });
+  }
+}
+
+/** A path resolves outside DATA_DIR (via "..", an absolute path elsewhere, or a symlink). */
+export class PathOutsideDataDirError extends VideoqaError {
+  constructor(path: string, dataDir: string) {
+    super('PATH_OUTSIDE_DATA_DIR', `Path ${JSON.stringify(path)} is outside DATA_DIR (${dataDir})`, false, {
+      fix: 'keep uploads and outputs inside DATA_DIR, or point DATA_DIR at the directory that holds them',
+      details: { path, dataDir },
+    });
+  }
+}
+
+/** The input file the video record points at does not exist. */
+export class FileNotFoundError extends VideoqaError {
+  constructor(path: string, what = 'Video path not found') {
+    super('FILE_NOT_FOUND', `${what}: ${path}`, false, {
+      fix: 'check DATA_DIR, that the file exists at the resolved path, and videos.original_path',
+      details: { path },
+    });
+  }
+}
+
+export class VideoNotFoundError extends VideoqaError {
+  constructor(videoId: string) {
+    super('VIDEO_NOT_FOUND', `Unknown video id ${JSON.stringify(videoId)}`, false, {
+      fix: `insert a row into videos, or put the file at uploads/${videoId}_<name> under DATA_DIR`,
+    });
+  }
+}
+
+export class JobNotFoundError extends VideoqaError {
+  constructor(jobId: string) {
+    super('JOB_NOT_FOUND', `Unknown job id ${JSON.stringify(jobId)}`, false);
+  }
+}
+
+/** The input is not a usable video: empty, truncated, not media, audio-only... */
+export class InvalidMediaError extends VideoqaError {
+  readonly reason: string;
+  constructor(path: string, reason: string, options: VideoqaErrorOptions = {}) {
+    super('INVALID_MEDIA', `Cannot process ${JSON.stringify(path)}: ${reason}`, false, options);
+    this.reason = reason;
+  }
+}
+
+/** The stage graph is unusable: unknown dependency, duplicate name or a cycle. */
+export class PipelineGraphError extends VideoqaError {
+  constructor(message: string) {
+    super('PIPELINE_GRAPH_INVALID', message, false);
+  }
+}
+
+/** Work stopped because an AbortSignal fired (shutdown, lease lost, user cancel). */
+export class AbortedError extends VideoqaError {
+  constructor(message = 'Operation aborted', options: VideoqaErrorOptions = {}) {
+    super('ABORTED', message, true, options);
+  }
+}
+
+/** A program videoqa runs (ffmpeg, ffprobe, redis-server...) is missing. */
+export class DependencyMissingError extends VideoqaError {
+  constructor(program: string, fix: string) {
+    super('DEPENDENCY_MISSING', `${program} not found`, false, { fix });
+  }
+}
+
+/** An external tool ran but failed (ffmpeg exit code != 0 on a file that probed fine). */
+export class ToolFailedError extends VideoqaError {
+  constructor(program: string, message: string, options: VideoqaErrorOptions = {}) {
+    super('TOOL_FAILED', `${program} failed: ${message}`, true, options);
+  }
+}
+
+export type ProviderErrorKind = 'rate_limited' | 'server' | 'timeout' | 'network' | 'auth' | 'bad_request' | 'not_found' | 'malformed_reply';
+
+const PROVIDER_CODES: Record<ProviderErrorKind, string> = {
+  rate_limited: 'PROVIDER_RATE_LIMITED',
+  server: 'PROVIDER_SERVER_ERROR',
+  timeout: 'PROVIDER_TIMEOUT',
+  network: 'PROVIDER_NETWORK_ERROR',
+  auth: 'PROVIDER_AUTH',
+  bad_request: 'PROVIDER_BAD_REQUEST',
+  not_found: 'PROVIDER_NOT_FOUND',
+  malformed_reply: 'PROVIDER_MALFORMED_REPLY',
+};
+const RETRYABLE_KINDS = new Set<ProviderErrorKind>(['rate_limited', 'server', 'timeout', 'network', 'malformed_reply']);
+
+/** An AI provider call failed after the client's own retries. */
+export class ProviderError extends VideoqaError {
+  readonly kind: ProviderErrorKind;
+  readonly status: number | undefined;
+  readonly provider: string;
+  constructor(provider: string, kind: ProviderErrorKind, message: string, options: VideoqaErrorOptions & { status?: number } = {}) {
+    super(PROVIDER_CODES[kind], `${provider} API error${options.status ? ` (${options.status})` : ''}: ${message}`, RETRYABLE_KINDS.has(kind), {
+      ...options,
+      fix: options.fix ?? providerFix(kind),
+    });
+    this.kind = kind;
+    this.status = options.status;
+    this.provider = provider;
+  }
+}
+
+function providerFix(kind: ProviderErrorKind): string | undefined {
+  switch (kind) {
+    case 'auth':
+      return 'verify OPENAI_API_KEY (or the provider key) is valid and has credits';
+    case 'rate_limited':
+      return 'the job will retry; lower VISION_MAX_CONCURRENT or raise the account rate limit';
+    case 'not_found':
+      return 'check the model names and OPENAI_BASE_URL';
+    case 'network':
+    case 'timeout':
+      return 'check network access to the API (OPENAI_BASE_URL) and OPENAI_TIMEOUT_MS';
+    default:
+      return undefined;
+  }
+}
+
+/** The database cannot be reached (connection refused, restarted, dropped). */
+export class DatabaseUnavailableError extends VideoqaError {
+  constructor(message: string, options: VideoqaErrorOptions = {}) {
+    super('DATABASE_UNAVAILABLE', `Database connection failed: ${message}`, true, {
+      fix: 'check DATABASE_URL, that PostgreSQL is running and reachable',
+      ...options,
+    });
+  }
+}
+
+/** A worker tried to change a job it no longer owns (its lease expired and another worker took it). */
+export class LeaseLostError extends VideoqaError {
+  constructor(jobId: string, workerId: string) {
+    super('LEASE_LOST', `Worker ${workerId} no longer holds the lease on job ${jobId}`, true);
+  }
+}
+
+/** A request or state change that is not allowed (e.g. retrying a job that has not failed). */
+export class InvalidStateError extends VideoqaError {
+  constructor(message: string, options: VideoqaErrorOptions = {}) {
+    super('INVALID_STATE', message, false, options);
+  }
+}
+
+const RETRYABLE_SYSTEM_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE', 'ENOSPC',
+]);
+
+/**
+ * Should a job that failed with this error be tried again?
+ * Known bad input says no; network trouble, rate limits, 5xx, timeouts and
+ * database restarts say yes. Errors we know nothing about are retried (bounded
+ * by max attempts): a transient fault is likelier than a permanent one.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof VideoqaError) return err.retryable;
+  if (err && typeof err === 'object') {
+    const e = err as { name?: unknown; code?: unknown; retryable?: unknown };
+    if (typeof e.retryable === 'boolean') return e.retryable;
+    if (e.name === 'AbortError') return true;
+    if (typeof e.code === 'string') {
+      if (RETRYABLE_SYSTEM_CODES.has(e.code)) return true;
+      // PostgreSQL SQLSTATE: connection (08), shutdown (57P0x), serialization/deadlock (40), resources (53).
+      if (/^[0-9A-Z]{5}$/.test(e.code)) return /^(08|40|53|57P0)/.test(e.code);
+    }
+  }
+  return true;
+}
+
+/** Stable code of any error: VideoqaError codes, system codes, or 'UNKNOWN'. */
+export function errorCode(err: unknown): string {
+  if (err instanceof VideoqaError) return err.code;
+  if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
+  return 'UNKNOWN';
+}
+
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,16 @@
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './config.ts';
+export * from './paths.ts';
+export * from './files.ts';
+export * from './async.ts';
+export type * from './store.ts';
+export { MemoryStore } from './memory-store.ts';
+export type { Logger, LogFn } from './logger.ts';
+export { silentLogger } from './logger.ts';
+export type { Stage, StageContext, StageOutput } from './stage.ts';
+export { defineStage } from './stage.ts';
+export * from './events.ts';
+export type * from './pipeline-result.ts';
+export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
+export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';

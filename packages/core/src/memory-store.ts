@@ -1,0 +1,127 @@
+import { VideoNotFoundError } from './errors.ts';
+import type {
+  CaptionRow,
+  EmbeddingKind,
+  EmbeddingUpdate,
+  FrameRow,
+  SceneRow,
+  SegmentRow,
+  StageRunRecord,
+  Store,
+  VideoPatch,
+  VideoRecord,
+} from './store.ts';
+
+const byIdx = <T extends { idx: number }>(a: T, b: T) => a.idx - b.idx;
+const clone = <T>(value: T): T => structuredClone(value);
+
+/**
+ * A Store in process memory: the default for one-off runs and tests. It keeps
+ * the same cascade rules as the Postgres schema.
+ */
+export class MemoryStore implements Store {
+  readonly videos = new Map<string, VideoRecord>();
+  private readonly segments = new Map<string, SegmentRow[]>();
+  private readonly scenes = new Map<string, SceneRow[]>();
+  private readonly frames = new Map<string, FrameRow[]>();
+  private readonly captions = new Map<string, Map<string, CaptionRow>>();
+  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map() };
+  private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
+
+  async getVideo(id: string): Promise<VideoRecord | null> {
+    const v = this.videos.get(id);
+    return v ? clone(v) : null;
+  }
+
+  async saveVideo(video: VideoRecord): Promise<void> {
+    const existing = this.videos.get(video.id);
+    this.videos.set(video.id, { status: 'pending', ...existing, ...clone(video) });
+  }
+
+  async updateVideo(id: string, patch: VideoPatch): Promise<void> {
+    const existing = this.videos.get(id);
+    if (!existing) throw new VideoNotFoundError(id);
+    this.videos.set(id, { ...existing, ...clone(patch) });
+  }
+
+  private requireVideo(id: string): void {
+    if (!this.videos.has(id)) throw new VideoNotFoundError(id);
+  }
+
+  async replaceSegments(videoId: string, rows: readonly SegmentRow[]): Promise<void> {
+    this.requireVideo(videoId);
+    for (const s of this.segments.get(videoId) ?? []) this.embeddings.segment.delete(s.id);
+    this.segments.set(videoId, clone([...rows]));
+  }
+
+  async replaceScenes(videoId: string, rows: readonly SceneRow[]): Promise<void> {
+    this.requireVideo(videoId);
+    await this.replaceFrames(videoId, []);
+    this.scenes.set(videoId, clone([...rows]));
+  }
+
+  async replaceFrames(videoId: string, rows: readonly FrameRow[]): Promise<void> {
+    this.requireVideo(videoId);
+    for (const c of this.captions.get(videoId)?.keys() ?? []) this.embeddings.caption.delete(c);
+    this.captions.delete(videoId);
+    const sceneIds = new Set((this.scenes.get(videoId) ?? []).map((s) => s.id));
+    for (const f of rows) {
+      if (!sceneIds.has(f.sceneId)) throw new Error(`frame ${f.id} references unknown scene ${f.sceneId}`);
+    }
+    this.frames.set(videoId, clone([...rows]));
+  }
+
+  async saveCaptions(videoId: string, rows: readonly CaptionRow[]): Promise<void> {
+    this.requireVideo(videoId);
+    const frameIds = new Set((this.frames.get(videoId) ?? []).map((f) => f.id));
+    const map = this.captions.get(videoId) ?? new Map<string, CaptionRow>();
+    for (const row of rows) {
+      if (!frameIds.has(row.frameId)) throw new Error(`caption ${row.id} references unknown frame ${row.frameId}`);
+      map.set(row.id, clone(row));
+    }
+    this.captions.set(videoId, map);
+  }
+
+  async listSegments(videoId: string): Promise<SegmentRow[]> {
+    return clone(this.segments.get(videoId) ?? []).sort(byIdx);
+  }
+  async listScenes(videoId: string): Promise<SceneRow[]> {
+    return clone(this.scenes.get(videoId) ?? []).sort(byIdx);
+  }
+  async listFrames(videoId: string): Promise<FrameRow[]> {
+    return clone(this.frames.get(videoId) ?? []).sort(byIdx);
+  }
+  async listCaptions(videoId: string): Promise<CaptionRow[]> {
+    return clone([...(this.captions.get(videoId)?.values() ?? [])]).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void> {
+    for (const row of rows) this.embeddings[kind].set(row.id, [...row.embedding]);
+  }
+
+  async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
+    const ids = kind === 'segment' ? (this.segments.get(videoId) ?? []).map((s) => s.id) : [...(this.captions.get(videoId)?.keys() ?? [])];
+    return ids.filter((id) => this.embeddings[kind].has(id));
+  }
+
+  /** The stored vector of a segment or caption (for tests and search over memory). */
+  getEmbedding(kind: EmbeddingKind, id: string): number[] | undefined {
+    return this.embeddings[kind].get(id);
+  }
+
+  async listStageRuns(videoId: string): Promise<StageRunRecord[]> {
+    return clone([...(this.stageRuns.get(videoId)?.values() ?? [])]);
+  }
+
+  async saveStageRun(run: StageRunRecord): Promise<void> {
+    this.requireVideo(run.videoId);
+    const map = this.stageRuns.get(run.videoId) ?? new Map<string, StageRunRecord>();
+    map.set(run.stage, clone(run));
+    this.stageRuns.set(run.videoId, map);
+  }
+
+  async deleteStageRuns(videoId: string, stages: readonly string[]): Promise<void> {
+    const map = this.stageRuns.get(videoId);
+    for (const s of stages) map?.delete(s);
+  }
+}

@@ -1,0 +1,257 @@
+import { loadConfig, type Config, type ConfigInput } from './config.ts';
+import { AbortedError, PipelineGraphError, toError } from './errors.ts';
+import { PipelineEvents } from './events.ts';
+import { importVideoFile } from './files.ts';
+import { buildStageGraph, transitiveDependents } from './graph.ts';
+import { newId, validateVideoId } from './ids.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { MemoryStore } from './memory-store.ts';
+import { videoPaths } from './paths.ts';
+import type { PipelineResult, StageResult } from './pipeline-result.ts';
+import type { Stage, StageContext, StageOutput } from './stage.ts';
+import type { StageRunRecord, Store, Usage, VideoRecord } from './store.ts';
+
+export interface RunPipelineOptions {
+  /** A video record, or a file path (imported into DATA_DIR/uploads first). */
+  video: VideoRecord | string;
+  /** Id for a video given as a file path; default a new random id. */
+  videoId?: string;
+  stages: readonly Stage[];
+  /** Default: a new MemoryStore. */
+  store?: Store;
+  /** Settings in code; anything not given comes from the environment. */
+  config?: Partial<ConfigInput> | Config;
+  signal?: AbortSignal;
+  /** Skip stages already recorded as done (default true). */
+  resume?: boolean;
+  /** Run only these stages; the stages they need must be selected too or already done. */
+  only?: readonly string[];
+  logger?: Logger;
+  /** Set videos.status to processing, then ready/failed (default true; the worker does this itself). */
+  updateVideoStatus?: boolean;
+}
+
+export type PipelineRun = Promise<PipelineResult> & { events: PipelineEvents; videoId: string };
+
+/** What stage_runs.output holds. */
+interface StoredOutput {
+  data?: unknown;
+  counts?: Record<string, number>;
+  skipped?: string;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+const SATISFIED = new Set(['done', 'skipped', 'resumed', 'external']);
+
+/**
+ * Runs stages as a DAG: each starts as soon as the stages it comes after are
+ * finished, independent branches run at the same time. A failed stage cancels
+ * its dependents and aborts the rest. The promise resolves with a result that
+ * says what happened to every stage; it rejects only for an invalid stage graph
+ * or an unusable video/store before any stage starts.
+ *
+ * Subscribe to progress with `run.events.on('stage:done', ...)` right after calling.
+ */
+export function runPipeline(options: RunPipelineOptions): PipelineRun {
+  const events = new PipelineEvents();
+  const videoId = typeof options.video === 'string' ? (options.videoId ?? newId()) : options.video.id;
+  const promise = execute(options, events, videoId) as PipelineRun;
+  promise.events = events;
+  promise.videoId = videoId;
+  return promise;
+}
+
+async function execute(options: RunPipelineOptions, events: PipelineEvents, videoId: string): Promise<PipelineResult> {
+  // Let the caller attach listeners before the first event.
+  await null;
+  const graph = buildStageGraph(options.stages);
+  const config = loadConfig({ overrides: options.config as Partial<ConfigInput> | undefined });
+  const store = options.store ?? new MemoryStore();
+  const log = options.logger ?? silentLogger;
+  const resume = options.resume ?? true;
+  const updateStatus = options.updateVideoStatus ?? true;
+  validateVideoId(videoId);
+
+  const selected = new Set(options.only ?? graph.order);
+  for (const name of selected) {
+    if (!graph.stages.has(name)) throw new PipelineGraphError(`Unknown stage "${name}" (stages: ${graph.order.join(', ')})`);
+  }
+
+  if (typeof options.video === 'string') {
+    const imported = await importVideoFile(options.video, { dataDir: config.dataDir, videoId });
+    await store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
+  } else if (!(await store.getVideo(videoId))) {
+    await store.saveVideo({ status: 'pending', ...options.video });
+  }
+  const paths = videoPaths(config.dataDir, videoId);
+
+  const storedRuns = new Map<string, StageRunRecord>();
+  for (const run of await store.listStageRuns(videoId)) if (run.status === 'done') storedRuns.set(run.stage, run);
+
+  type State = 'pending' | 'running' | 'done' | 'skipped' | 'resumed' | 'external' | 'failed' | 'cancelled' | 'unavailable';
+  const state = new Map<string, State>();
+  const outputs = new Map<string, unknown>();
+  const results: Record<string, StageResult> = {};
+
+  for (const name of graph.order) {
+    if (selected.has(name)) state.set(name, 'pending');
+    else if (storedRuns.has(name)) {
+      state.set(name, 'external');
+      outputs.set(name, (storedRuns.get(name)!.output as StoredOutput | undefined)?.data);
+    } else state.set(name, 'unavailable');
+  }
+  for (const name of selected) {
+    for (const dep of graph.deps.get(name)!) {
+      if (state.get(dep) === 'unavailable') {
+        throw new PipelineGraphError(`Stage "${name}" needs "${dep}", which is not selected and has not completed for video ${videoId}`);
+      }
+    }
+  }
+
+  const controller = new AbortController();
+  const onExternalAbort = () => controller.abort(new AbortedError('Pipeline aborted', { cause: options.signal?.reason }));
+  if (options.signal?.aborted) onExternalAbort();
+  else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+  const startedAt = Date.now();
+  let failure: { stage: string; error: Error } | undefined;
+  if (updateStatus) await store.updateVideo(videoId, { status: 'processing', error: null });
+  events.emit('pipeline:start', { videoId, stages: [...selected] });
+
+  const runStage = async (name: string): Promise<void> => {
+    const stage = graph.stages.get(name)!;
+    const deps = graph.deps.get(name)!;
+    const stored = storedRuns.get(name);
+    if (resume && stored && deps.every((d) => state.get(d) === 'resumed' || state.get(d) === 'external')) {
+      const out = (stored.output ?? {}) as StoredOutput;
+      state.set(name, 'resumed');
+      outputs.set(name, out.data);
+      results[name] = { status: 'resumed', durationMs: 0, counts: out.counts ?? {}, usage: {}, reason: 'already done', data: out.data };
+      events.emit('stage:skipped', { videoId, stage: name, reason: 'already done in an earlier run', resumed: true, durationMs: 0 });
+      return;
+    }
+
+    state.set(name, 'running');
+    const t0 = Date.now();
+    const usage: Usage = {};
+    const stageStarted = new Date();
+    // Results of stages derived from this one are about to be stale.
+    const stale = transitiveDependents(graph, name);
+    if (stale.length > 0) await store.deleteStageRuns(videoId, stale);
+    await store.saveStageRun({ videoId, stage: name, status: 'running', startedAt: stageStarted });
+    events.emit('stage:start', { videoId, stage: name });
+
+    let lastProgress = 0;
+    const video = (await store.getVideo(videoId)) ?? { id: videoId, originalPath: '' };
+    const ctx: StageContext = {
+      video,
+      paths,
+      store,
+      outputs,
+      config,
+      signal: controller.signal,
+      log: log.child({ stage: name, videoId }),
+      progress(done, total) {
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS && (total === undefined || done < total)) return;
+        lastProgress = now;
+        const fraction = total && total > 0 ? Math.min(1, done / total) : undefined;
+        events.emit('stage:progress', { videoId, stage: name, done, total, fraction });
+      },
+      addUsage(add) {
+        for (const [k, v] of Object.entries(add)) if (Number.isFinite(v)) usage[k] = (usage[k] ?? 0) + v;
+      },
+    };
+
+    try {
+      const out: StageOutput = (await stage.run(ctx)) ?? {};
+      const durationMs = Date.now() - t0;
+      const counts = out.counts ?? {};
+      const data = out.data === undefined ? undefined : JSON.parse(JSON.stringify(out.data));
+      const status = out.skipped ? 'skipped' : 'done';
+      const storedOutput: StoredOutput = { data, counts, ...(out.skipped ? { skipped: out.skipped } : {}) };
+      await store.saveStageRun({ videoId, stage: name, status, startedAt: stageStarted, finishedAt: new Date(), output: storedOutput, usage });
+      state.set(name, status);
+      outputs.set(name, data);
+      results[name] = { status, durationMs, counts, usage, data, ...(out.skipped ? { reason: out.skipped } : {}) };
+      if (out.skipped) events.emit('stage:skipped', { videoId, stage: name, reason: out.skipped, resumed: false, durationMs });
+      else events.emit('stage:done', { videoId, stage: name, durationMs, counts, usage });
+    } catch (caught) {
+      const error = toError(caught);
+      const durationMs = Date.now() - t0;
+      // Stopped because of someone else's failure or an external abort: cancelled, not failed.
+      const cancelled = controller.signal.aborted;
+      state.set(name, cancelled ? 'cancelled' : 'failed');
+      const reason = cancelled ? abortReason(failure, options.signal) : undefined;
+      results[name] = { status: cancelled ? 'cancelled' : 'failed', durationMs, counts: {}, usage, error, ...(reason ? { reason } : {}) };
+      await store
+        .saveStageRun({ videoId, stage: name, status: cancelled ? 'cancelled' : 'failed', startedAt: stageStarted, finishedAt: new Date(), usage, error: error.message })
+        .catch((e: unknown) => log.warn({ err: e, stage: name }, 'could not record the stage result'));
+      if (!cancelled) {
+        failure ??= { stage: name, error };
+        events.emit('stage:error', { videoId, stage: name, error, durationMs });
+        controller.abort(new AbortedError(`Stage "${name}" failed`, { cause: error }));
+      }
+    }
+  };
+
+  const running = new Map<string, Promise<void>>();
+  for (;;) {
+    if (!controller.signal.aborted) {
+      for (const name of graph.order) {
+        if (state.get(name) !== 'pending') continue;
+        if (!graph.deps.get(name)!.every((d) => SATISFIED.has(state.get(d)!))) continue;
+        state.set(name, 'running');
+        const p = runStage(name)
+          .catch((err: unknown) => {
+            // Only store bookkeeping can land here; treat it as the stage failing.
+            failure ??= { stage: name, error: toError(err) };
+            state.set(name, 'failed');
+            results[name] ??= { status: 'failed', durationMs: 0, counts: {}, usage: {}, error: toError(err) };
+            controller.abort(new AbortedError(`Stage "${name}" failed`, { cause: err }));
+          })
+          .finally(() => running.delete(name));
+        running.set(name, p);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  options.signal?.removeEventListener('abort', onExternalAbort);
+
+  for (const name of selected) {
+    if (state.get(name) === 'pending') {
+      state.set(name, 'cancelled');
+      results[name] = { status: 'cancelled', durationMs: 0, counts: {}, usage: {}, reason: abortReason(failure, options.signal) };
+    }
+  }
+
+  const durationMs = Date.now() - startedAt;
+  const aborted = !failure && controller.signal.aborted;
+  const result: PipelineResult = {
+    videoId,
+    status: failure ? 'failed' : aborted ? 'aborted' : 'done',
+    durationMs,
+    stages: results,
+  };
+  if (failure) {
+    result.failedStage = failure.stage;
+    result.error = failure.error;
+  } else if (aborted) {
+    result.error = new AbortedError('Pipeline aborted', { cause: options.signal?.reason });
+  }
+
+  if (updateStatus) {
+    const patch = result.status === 'done' ? { status: 'ready' as const, error: null } : result.status === 'aborted' ? { status: 'pending' as const, error: 'aborted' } : { status: 'failed' as const, error: `${result.failedStage}: ${result.error?.message}` };
+    await store.updateVideo(videoId, patch).catch((e: unknown) => log.warn({ err: e }, 'could not update the video status'));
+  }
+  if (result.status === 'done') events.emit('pipeline:done', { videoId, durationMs, result });
+  else events.emit('pipeline:failed', { videoId, durationMs, error: result.error!, failedStage: result.failedStage, result });
+  return result;
+}
+
+function abortReason(failure: { stage: string } | undefined, signal: AbortSignal | undefined): string {
+  if (failure) return `stage "${failure.stage}" failed`;
+  if (signal?.aborted) return 'aborted';
+  return 'not run';
+}

@@ -1,0 +1,49 @@
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { VideoPaths } from './paths.ts';
+import type { Store, Usage, VideoRecord } from './store.ts';
+
+/** What a stage's run() may return. Everything in it is stored as JSON in stage_runs. */
+export interface StageOutput<TData = unknown> {
+  /** Read by later stages through ctx.outputs.get(name). Must be JSON-serialisable. */
+  data?: TData;
+  /** Row counts and the like, shown in events, logs and summaries. */
+  counts?: Record<string, number>;
+  /** Set when the stage decided not to do its work; the text says why. */
+  skipped?: string;
+}
+
+export interface StageContext {
+  /** The video as the store has it when the stage starts. */
+  readonly video: VideoRecord;
+  /** Every file location of this video, under DATA_DIR. */
+  readonly paths: VideoPaths;
+  readonly store: Store;
+  /** `data` of the stages that finished (in this run or, when resumed, an earlier one). */
+  readonly outputs: ReadonlyMap<string, unknown>;
+  readonly config: Config;
+  /** Fires when the run is aborted or another stage failed: stop promptly. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Report progress: `done` out of `total` units (total optional). */
+  progress(done: number, total?: number): void;
+  /** Add to this stage's usage counters (requests, tokens, audio seconds). Kept even if the stage fails. */
+  addUsage(usage: Usage): void;
+}
+
+/**
+ * A pipeline step: a plain object with a name, the stages it needs, and run().
+ * Stages must be idempotent: rerunning one replaces its rows, never duplicates them.
+ */
+export interface Stage<TData = unknown> {
+  readonly name: string;
+  /** Names of stages whose results this one needs. */
+  readonly after?: readonly string[];
+  readonly description?: string;
+  run(ctx: StageContext): Promise<StageOutput<TData> | void>;
+}
+
+/** Identity helper that gives a stage object its types. */
+export function defineStage<TData = unknown>(stage: Stage<TData>): Stage<TData> {
+  return stage;
+}

@@ -1,0 +1,111 @@
+/** The records videoqa produces, and the interface of wherever they are kept. */
+
+export type VideoStatus = 'pending' | 'processing' | 'ready' | 'failed';
+
+export interface VideoRecord {
+  id: string;
+  /** Relative to DATA_DIR (or absolute inside it). */
+  originalPath: string;
+  normalizedPath?: string | null;
+  durationSec?: number | null;
+  status?: VideoStatus;
+  error?: string | null;
+}
+
+export type VideoPatch = Partial<Pick<VideoRecord, 'normalizedPath' | 'durationSec' | 'status' | 'error'>>;
+
+export interface SegmentRow {
+  id: string;
+  videoId: string;
+  idx: number;
+  tStart: number;
+  tEnd: number;
+  text: string;
+}
+
+export interface SceneRow {
+  id: string;
+  videoId: string;
+  idx: number;
+  tStart: number;
+  tEnd: number;
+}
+
+export interface FrameRow {
+  id: string;
+  videoId: string;
+  sceneId: string;
+  idx: number;
+  /** Seconds into the normalized video. */
+  t: number;
+  /** Relative to DATA_DIR. */
+  path: string;
+  /** 64-bit perceptual hash as 16 hex digits. */
+  phash: string;
+  /** Id of the earlier frame this one nearly repeats, or null. */
+  duplicateOf: string | null;
+}
+
+export interface CaptionRow {
+  id: string;
+  frameId: string;
+  videoId: string;
+  caption: string;
+  entities: Record<string, unknown>;
+}
+
+export type EmbeddingKind = 'segment' | 'caption';
+
+export interface EmbeddingUpdate {
+  id: string;
+  embedding: readonly number[];
+}
+
+/** Counters an AI stage reports: requests, tokens, audio seconds. */
+export type Usage = Record<string, number>;
+
+export type StageRunStatus = 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StageRunRecord {
+  videoId: string;
+  stage: string;
+  status: StageRunStatus;
+  startedAt: Date;
+  finishedAt?: Date | null;
+  /** The stage's JSON output (what later stages read from ctx.outputs). */
+  output?: unknown;
+  usage?: Usage | null;
+  error?: string | null;
+}
+
+/**
+ * Where stage results go. Every replace* call swaps a video's rows for that
+ * kind in one step (a rerun never duplicates; a failure leaves the old rows).
+ * Replacing scenes drops that video's frames and captions, and replacing frames
+ * drops its captions, because they are derived from them.
+ */
+export interface Store {
+  getVideo(id: string): Promise<VideoRecord | null>;
+  /** Insert, or update the given fields of an existing video. */
+  saveVideo(video: VideoRecord): Promise<void>;
+  updateVideo(id: string, patch: VideoPatch): Promise<void>;
+
+  replaceSegments(videoId: string, rows: readonly SegmentRow[]): Promise<void>;
+  replaceScenes(videoId: string, rows: readonly SceneRow[]): Promise<void>;
+  replaceFrames(videoId: string, rows: readonly FrameRow[]): Promise<void>;
+  /** Inserts or updates captions by id (vision saves them one by one, so progress survives a failure). */
+  saveCaptions(videoId: string, rows: readonly CaptionRow[]): Promise<void>;
+
+  listSegments(videoId: string): Promise<SegmentRow[]>;
+  listScenes(videoId: string): Promise<SceneRow[]>;
+  listFrames(videoId: string): Promise<FrameRow[]>;
+  listCaptions(videoId: string): Promise<CaptionRow[]>;
+
+  setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void>;
+  /** Ids of rows of this video that have an embedding. */
+  listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]>;
+
+  listStageRuns(videoId: string): Promise<StageRunRecord[]>;
+  saveStageRun(run: StageRunRecord): Promise<void>;
+  deleteStageRuns(videoId: string, stages: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources; test/dist-entry.test.ts checks the built entry points.
+    alias: {
+      '@videoqa/core': src('core'),
+      '@videoqa/stages': src('stages'),
+      '@videoqa/storage-pg': src('storage-pg'),
+      '@videoqa/runner': src('runner'),
+      '@videoqa/testing': src('testing'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['./test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // ffmpeg-heavy files share two cores; more workers only add contention.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
