@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configSecrets, ConfigError, loadConfig, redactConfig } from './config.ts';
+import { configSecrets, loadConfig, redactConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
 
 describe('config', () => {
   it('has the seed defaults', () => {

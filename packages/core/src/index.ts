@@ -10,6 +10,7 @@ export type { Logger, LogFn } from './logger.ts';
 export { silentLogger } from './logger.ts';
 export type { Stage, StageContext, StageOutput } from './stage.ts';
 export { defineStage } from './stage.ts';
+export type * from './providers.ts';
 export * from './events.ts';
 export type * from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';

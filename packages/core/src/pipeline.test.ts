@@ -64,7 +64,7 @@ describe('runPipeline', () => {
     const run = runPipeline({ video: video(), stages: [timed('a', [], 5, t), timed('b', ['a'], 5, t)], config: { dataDir } });
     const seen: string[] = [];
     for (const name of ['pipeline:start', 'stage:start', 'stage:done', 'stage:skipped', 'stage:error', 'pipeline:done', 'pipeline:failed'] as const) {
-      run.events.on(name, (e: { stage?: string }) => seen.push(e.stage ? `${name}:${e.stage}` : name));
+      run.events.on(name, ((e: { stage?: string }) => void seen.push(e.stage ? `${name}:${e.stage}` : name)) as never);
     }
     let done: { durationMs: number; counts: Record<string, number> } | undefined;
     run.events.on('stage:done', (e) => {

@@ -1,0 +1,81 @@
+/**
+ * The AI services videoqa needs, as small interfaces. @videoqa/stages ships
+ * OpenAI implementations (and Supadata for transcription); pass your own object
+ * to use another service or a local model.
+ */
+
+export interface TranscriptSegment {
+  /** Seconds from the start of the audio given. */
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface TranscriptionRequest {
+  audio: Uint8Array;
+  fileName: string;
+  /** Length of the audio, when known (for usage accounting). */
+  durationSec?: number;
+  language?: string;
+  signal?: AbortSignal;
+}
+
+export interface TranscriptionResult {
+  segments: TranscriptSegment[];
+  text: string;
+  durationSec?: number;
+  language?: string;
+}
+
+export interface TranscriptionProvider {
+  readonly name: string;
+  /** Largest upload accepted, in bytes (OpenAI: 25 MB). */
+  readonly maxUploadBytes: number;
+  transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
+}
+
+export interface UiControl {
+  type: string;
+  label: string;
+}
+
+/** What the vision stage stores in frame_captions.entities. */
+export interface FrameEntities {
+  objects: string[];
+  /** Text visible on screen. */
+  text: string[];
+  controls: UiControl[];
+  people_count: number;
+}
+
+export interface FrameDescription {
+  caption: string;
+  entities: FrameEntities;
+}
+
+export interface ProviderUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+}
+
+export interface VisionRequest {
+  image: Uint8Array;
+  mimeType: 'image/jpeg' | 'image/png';
+  /** Extra context, e.g. the transcript around the frame. */
+  context?: string;
+  signal?: AbortSignal;
+}
+
+export interface VisionProvider {
+  readonly name: string;
+  describeFrame(request: VisionRequest): Promise<FrameDescription & { usage?: ProviderUsage }>;
+}
+
+export interface EmbeddingsProvider {
+  readonly name: string;
+  readonly dimensions: number;
+  /** Inputs the provider accepts in one request. */
+  readonly maxBatchSize: number;
+  embed(texts: readonly string[], options?: { signal?: AbortSignal }): Promise<{ vectors: number[][]; usage?: ProviderUsage }>;
+}

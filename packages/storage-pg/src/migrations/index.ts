@@ -1,0 +1,6 @@
+import { initial } from './001_initial.ts';
+import type { Migration } from './types.ts';
+
+/** Forward-only, in version order. Never edit a released migration: add a new one. */
+export const migrations: readonly Migration[] = [initial];
+export type { Migration, MigrationContext } from './types.ts';

@@ -1,0 +1,276 @@
+import {
+  VideoNotFoundError,
+  VideoqaError,
+  type CaptionRow,
+  type EmbeddingKind,
+  type EmbeddingUpdate,
+  type FrameRow,
+  type SceneRow,
+  type SegmentRow,
+  type StageRunRecord,
+  type Store,
+  type VideoPatch,
+  type VideoRecord,
+} from '@videoqa/core';
+import type { Db, Queryable } from './db.ts';
+import { EMBEDDING_DIMENSIONS, vectorColumnsInUse } from './migrate.ts';
+
+const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions' };
+/** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
+const EMBEDDING_BATCH = 250;
+
+interface VideoRow {
+  id: string;
+  original_path: string | null;
+  normalized_path: string | null;
+  duration_sec: number | null;
+  status: VideoRecord['status'];
+  error: string | null;
+}
+
+export function videoFromRow(r: VideoRow): VideoRecord {
+  return {
+    id: r.id,
+    originalPath: r.original_path ?? '',
+    normalizedPath: r.normalized_path,
+    durationSec: r.duration_sec,
+    status: r.status,
+    error: r.error,
+  };
+}
+
+/** A vector as the literal pgvector ('[1,2]') or real[] ('{1,2}') parses. */
+export function embeddingLiteral(values: readonly number[], vector: boolean): string {
+  if (values.length !== EMBEDDING_DIMENSIONS) {
+    throw new VideoqaError('EMBEDDING_DIMENSIONS', `Embedding has ${values.length} dimensions; the schema stores ${EMBEDDING_DIMENSIONS}`, false, {
+      fix: 'use text-embedding-3-small or request 1536 dimensions from your embedding model',
+    });
+  }
+  for (const v of values) if (!Number.isFinite(v)) throw new VideoqaError('EMBEDDING_INVALID', 'Embedding contains a non-finite number', false);
+  const body = values.join(',');
+  return vector ? `[${body}]` : `{${body}}`;
+}
+
+/**
+ * The Store of core, on PostgreSQL or PGlite. Each replace* is one transaction:
+ * delete the video's rows, bulk insert the new ones with one statement (unnest of
+ * arrays), so a rerun never duplicates and a crash leaves the old rows intact.
+ */
+export class PgStore implements Store {
+  readonly db: Db;
+  private vectorMode: Promise<boolean> | undefined;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** true when embeddings are pgvector columns, false for real[]. */
+  usesPgvector(): Promise<boolean> {
+    this.vectorMode ??= vectorColumnsInUse(this.db);
+    return this.vectorMode;
+  }
+
+  async getVideo(id: string): Promise<VideoRecord | null> {
+    const res = await this.db.query<VideoRow>('SELECT id, original_path, normalized_path, duration_sec, status, error FROM videos WHERE id = $1', [id]);
+    return res.rows[0] ? videoFromRow(res.rows[0]) : null;
+  }
+
+  async saveVideo(video: VideoRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO videos (id, original_path, normalized_path, duration_sec, status, error)
+       VALUES ($1, $2, $3, $4, coalesce($5, 'pending'), $6)
+       ON CONFLICT (id) DO UPDATE SET
+         original_path = coalesce(EXCLUDED.original_path, videos.original_path),
+         normalized_path = coalesce(EXCLUDED.normalized_path, videos.normalized_path),
+         duration_sec = coalesce(EXCLUDED.duration_sec, videos.duration_sec),
+         status = coalesce($5, videos.status),
+         error = CASE WHEN $5::text IS NULL THEN videos.error ELSE EXCLUDED.error END,
+         updated_at = now()`,
+      [video.id, video.originalPath || null, video.normalizedPath ?? null, video.durationSec ?? null, video.status ?? null, video.error ?? null],
+    );
+  }
+
+  async updateVideo(id: string, patch: VideoPatch): Promise<void> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const columns: [keyof VideoPatch, string][] = [
+      ['normalizedPath', 'normalized_path'],
+      ['durationSec', 'duration_sec'],
+      ['status', 'status'],
+      ['error', 'error'],
+    ];
+    for (const [key, column] of columns) {
+      if (key in patch) {
+        params.push(patch[key] ?? null);
+        sets.push(`${column} = $${params.length}`);
+      }
+    }
+    const res = await this.db.query(`UPDATE videos SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
+    if (res.rowCount === 0) throw new VideoNotFoundError(id);
+  }
+
+  private async requireVideo(q: Queryable, videoId: string): Promise<void> {
+    const res = await q.query('SELECT 1 FROM videos WHERE id = $1', [videoId]);
+    if (res.rowCount === 0) throw new VideoNotFoundError(videoId);
+  }
+
+  async replaceSegments(videoId: string, rows: readonly SegmentRow[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireVideo(tx, videoId);
+      await tx.query('DELETE FROM transcript_segments WHERE video_id = $1', [videoId]);
+      if (rows.length === 0) return;
+      await tx.query(
+        `INSERT INTO transcript_segments (id, video_id, idx, t_start, t_end, text)
+         SELECT id, $1, idx, t_start, t_end, text
+           FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[]) AS r(id, idx, t_start, t_end, text)`,
+        [videoId, rows.map((r) => r.id), rows.map((r) => r.idx), rows.map((r) => r.tStart), rows.map((r) => r.tEnd), rows.map((r) => r.text)],
+      );
+    });
+  }
+
+  async replaceScenes(videoId: string, rows: readonly SceneRow[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireVideo(tx, videoId);
+      // Frames and their captions cascade: they were derived from the old scenes.
+      await tx.query('DELETE FROM scenes WHERE video_id = $1', [videoId]);
+      if (rows.length === 0) return;
+      await tx.query(
+        `INSERT INTO scenes (id, video_id, idx, t_start, t_end)
+         SELECT id, $1, idx, t_start, t_end FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[]) AS r(id, idx, t_start, t_end)`,
+        [videoId, rows.map((r) => r.id), rows.map((r) => r.idx), rows.map((r) => r.tStart), rows.map((r) => r.tEnd)],
+      );
+    });
+  }
+
+  async replaceFrames(videoId: string, rows: readonly FrameRow[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireVideo(tx, videoId);
+      await tx.query('DELETE FROM frames WHERE video_id = $1', [videoId]);
+      if (rows.length === 0) return;
+      // duplicate_of refers to rows of the same batch; insert first, link after.
+      await tx.query(
+        `INSERT INTO frames (id, video_id, scene_id, idx, t, path, phash)
+         SELECT id, $1, scene_id, idx, t, path, phash
+           FROM unnest($2::text[], $3::text[], $4::int[], $5::float8[], $6::text[], $7::text[]) AS r(id, scene_id, idx, t, path, phash)`,
+        [videoId, rows.map((r) => r.id), rows.map((r) => r.sceneId), rows.map((r) => r.idx), rows.map((r) => r.t), rows.map((r) => r.path), rows.map((r) => r.phash)],
+      );
+      const dups = rows.filter((r) => r.duplicateOf);
+      if (dups.length > 0) {
+        await tx.query(
+          `UPDATE frames f SET duplicate_of = d.dup FROM unnest($1::text[], $2::text[]) AS d(id, dup) WHERE f.id = d.id`,
+          [dups.map((r) => r.id), dups.map((r) => r.duplicateOf)],
+        );
+      }
+    });
+  }
+
+  async saveCaptions(videoId: string, rows: readonly CaptionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(
+      `INSERT INTO frame_captions (id, frame_id, video_id, caption, entities)
+       SELECT id, frame_id, $1, caption, entities::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS r(id, frame_id, caption, entities)
+       ON CONFLICT (id) DO UPDATE SET caption = EXCLUDED.caption, entities = EXCLUDED.entities, embedding = NULL`,
+      [videoId, rows.map((r) => r.id), rows.map((r) => r.frameId), rows.map((r) => r.caption), rows.map((r) => JSON.stringify(r.entities))],
+    );
+  }
+
+  async listSegments(videoId: string): Promise<SegmentRow[]> {
+    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number; text: string }>(
+      'SELECT id, idx, t_start, t_end, text FROM transcript_segments WHERE video_id = $1 ORDER BY idx',
+      [videoId],
+    );
+    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, text: r.text }));
+  }
+
+  async listScenes(videoId: string): Promise<SceneRow[]> {
+    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number }>(
+      'SELECT id, idx, t_start, t_end FROM scenes WHERE video_id = $1 ORDER BY idx',
+      [videoId],
+    );
+    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end }));
+  }
+
+  async listFrames(videoId: string): Promise<FrameRow[]> {
+    const res = await this.db.query<{ id: string; scene_id: string; idx: number; t: number; path: string; phash: string; duplicate_of: string | null }>(
+      'SELECT id, scene_id, idx, t, path, phash, duplicate_of FROM frames WHERE video_id = $1 ORDER BY idx',
+      [videoId],
+    );
+    return res.rows.map((r) => ({ id: r.id, videoId, sceneId: r.scene_id, idx: r.idx, t: r.t, path: r.path, phash: r.phash, duplicateOf: r.duplicate_of }));
+  }
+
+  async listCaptions(videoId: string): Promise<CaptionRow[]> {
+    const res = await this.db.query<{ id: string; frame_id: string; caption: string; entities: Record<string, unknown> }>(
+      'SELECT id, frame_id, caption, entities FROM frame_captions WHERE video_id = $1 ORDER BY id',
+      [videoId],
+    );
+    return res.rows.map((r) => ({ id: r.id, frameId: r.frame_id, videoId, caption: r.caption, entities: r.entities }));
+  }
+
+  async setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void> {
+    if (rows.length === 0) return;
+    const vector = await this.usesPgvector();
+    const table = EMBEDDING_TABLES[kind];
+    const cast = vector ? 'vector' : 'real[]';
+    const literals = rows.map((r) => embeddingLiteral(r.embedding, vector));
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += EMBEDDING_BATCH) {
+        await tx.query(
+          `UPDATE ${table} t SET embedding = v.e::${cast} FROM unnest($1::text[], $2::text[]) AS v(id, e) WHERE t.id = v.id`,
+          [rows.slice(i, i + EMBEDDING_BATCH).map((r) => r.id), literals.slice(i, i + EMBEDDING_BATCH)],
+        );
+      }
+    });
+  }
+
+  async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
+    const res = await this.db.query<{ id: string }>(`SELECT id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY id`, [videoId]);
+    return res.rows.map((r) => r.id);
+  }
+
+  async listStageRuns(videoId: string): Promise<StageRunRecord[]> {
+    const res = await this.db.query<{
+      stage: string;
+      status: StageRunRecord['status'];
+      started_at: Date;
+      finished_at: Date | null;
+      output: unknown;
+      usage: Record<string, number> | null;
+      error: string | null;
+    }>('SELECT stage, status, started_at, finished_at, output, usage, error FROM stage_runs WHERE video_id = $1 ORDER BY started_at', [videoId]);
+    return res.rows.map((r) => ({
+      videoId,
+      stage: r.stage,
+      status: r.status,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      output: r.output,
+      usage: r.usage,
+      error: r.error,
+    }));
+  }
+
+  async saveStageRun(run: StageRunRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO stage_runs (video_id, stage, status, started_at, finished_at, output, usage, error)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+       ON CONFLICT (video_id, stage) DO UPDATE SET
+         status = EXCLUDED.status, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+         output = EXCLUDED.output, usage = EXCLUDED.usage, error = EXCLUDED.error`,
+      [
+        run.videoId,
+        run.stage,
+        run.status,
+        run.startedAt,
+        run.finishedAt ?? null,
+        run.output === undefined ? null : JSON.stringify(run.output),
+        run.usage ? JSON.stringify(run.usage) : null,
+        run.error ?? null,
+      ],
+    );
+  }
+
+  async deleteStageRuns(videoId: string, stages: readonly string[]): Promise<void> {
+    if (stages.length === 0) return;
+    await this.db.query('DELETE FROM stage_runs WHERE video_id = $1 AND stage = ANY($2::text[])', [videoId, [...stages]]);
+  }
+}

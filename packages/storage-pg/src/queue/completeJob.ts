@@ -1,0 +1,23 @@
+import { LeaseLostError } from '@videoqa/core';
+import type { Queryable } from '../db.ts';
+
+/**
+ * Marks a job done and its video ready, only if this worker still holds it.
+ * Throws LeaseLostError otherwise (another worker took it over).
+ */
+export async function completeJob(db: Queryable, options: { jobId: string; workerId: string; transcription?: string | null }): Promise<void> {
+  const res = await db.query<{ n: number }>(
+    `WITH j AS (
+       UPDATE jobs
+          SET status = 'done', transcription = coalesce($3, transcription), error = NULL, error_stack = NULL,
+              locked_by = NULL, locked_until = NULL, updated_at = now()
+        WHERE id = $1 AND locked_by = $2 AND status = 'processing'
+        RETURNING video_id
+     ), v AS (
+       UPDATE videos SET status = 'ready', error = NULL, updated_at = now() FROM j WHERE videos.id = j.video_id RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM j`,
+    [options.jobId, options.workerId, options.transcription ?? null],
+  );
+  if (res.rows[0]?.n !== 1) throw new LeaseLostError(options.jobId, options.workerId);
+}

@@ -1,0 +1,82 @@
+import { sleep } from '@videoqa/core';
+import type { Db } from '../db.ts';
+import { claimJob, type ClaimOptions } from './claimJob.ts';
+import type { Job } from './job.ts';
+import { createJobNotifier, type JobNotifier } from './jobNotifier.ts';
+
+export interface JobPollerOptions {
+  db: Db;
+  claim: ClaimOptions;
+  /** WORKER_POLL_MS: the first wait after finding the queue empty. */
+  pollMs: number;
+  /** The wait doubles while the queue stays empty, up to this. */
+  maxPollMs: number;
+  /** LISTEN for NOTIFY to wake at once (default true). */
+  listen?: boolean;
+  /** Claim errors (database down...) are reported here and retried with the same backoff. */
+  onError?: (err: unknown) => void;
+}
+
+/** The idle wait after `emptyPolls` consecutive empty polls: pollMs, 2·pollMs, 4·pollMs ... capped. */
+export function idleDelayMs(emptyPolls: number, pollMs: number, maxPollMs: number): number {
+  return Math.min(maxPollMs, pollMs * 2 ** Math.max(0, Math.min(emptyPolls - 1, 30)));
+}
+
+/**
+ * Hands out claimed jobs: claims at once when asked, and while the queue is
+ * empty waits WORKER_POLL_MS, doubling up to a cap, waking early on NOTIFY.
+ * An idle worker so issues at most one claim query per wait.
+ */
+export class JobPoller {
+  private readonly options: JobPollerOptions;
+  private notifier: JobNotifier | undefined;
+  private emptyPolls = 0;
+  /** Claim statements issued (for metrics and tests). */
+  claimQueries = 0;
+
+  constructor(options: JobPollerOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.listen === false || this.notifier) return;
+    try {
+      this.notifier = await createJobNotifier(this.options.db);
+    } catch (err) {
+      // Polling alone still works; report and carry on.
+      this.options.onError?.(err);
+    }
+  }
+
+  /** The next job, or null when the signal fires first. */
+  async next(signal: AbortSignal): Promise<Job | null> {
+    const { pollMs, maxPollMs } = this.options;
+    while (!signal.aborted) {
+      let job: Job | null = null;
+      try {
+        this.claimQueries++;
+        job = await claimJob(this.options.db, this.options.claim);
+      } catch (err) {
+        this.options.onError?.(err);
+      }
+      if (job) {
+        this.emptyPolls = 0;
+        return job;
+      }
+      this.emptyPolls++;
+      const delay = idleDelayMs(this.emptyPolls, pollMs, maxPollMs);
+      let notified = false;
+      if (this.notifier) notified = await this.notifier.wait(delay, signal);
+      else await sleep(delay, signal).catch(() => {});
+      if (notified) this.emptyPolls = 0;
+    }
+    return null;
+  }
+
+  async stop(): Promise<void> {
+    const n = this.notifier;
+    this.notifier = undefined;
+    await n?.close();
+  }
+}
+

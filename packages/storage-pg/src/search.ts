@@ -1,0 +1,142 @@
+import type { EmbeddingsProvider } from '@videoqa/core';
+import type { Queryable } from './db.ts';
+import { embeddingLiteral } from './pg-store.ts';
+import { vectorColumnsInUse } from './migrate.ts';
+
+export type SearchKind = 'segment' | 'caption';
+
+export interface SearchHit {
+  videoId: string;
+  kind: SearchKind;
+  /** Segment id or caption id. */
+  id: string;
+  /** Time range: the segment's, or the scene's for a caption. */
+  tStart: number;
+  tEnd: number;
+  text: string;
+  /** Reciprocal-rank-fusion score (higher is better). */
+  score: number;
+  /** For captions: the frame, its time and image path (relative to DATA_DIR). */
+  frame?: { id: string; t: number; path: string };
+  /** Rank in each list that found it (1-based). */
+  ranks: { vector?: number; text?: number };
+}
+
+export interface SearchOptions {
+  limit?: number;
+  videoId?: string;
+  kinds?: readonly SearchKind[];
+  /** Embeds the query; without it the search is full-text only. */
+  embeddings?: EmbeddingsProvider;
+  signal?: AbortSignal;
+}
+
+/** RRF constant from Cormack et al.; dampens the weight of the very top ranks. */
+const RRF_K = 60;
+
+interface Row {
+  id: string;
+  video_id: string;
+  t_start: number;
+  t_end: number;
+  text: string;
+  frame_id: string | null;
+  frame_t: number | null;
+  frame_path: string | null;
+  /** Distance (vector list, lower is better) or text rank (higher is better). */
+  score: number;
+}
+
+const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string }> = {
+  segment: {
+    from: 'transcript_segments s',
+    alias: 's',
+    columns: 's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path',
+  },
+  caption: {
+    from: 'frame_captions c JOIN frames f ON f.id = c.frame_id JOIN scenes sc ON sc.id = f.scene_id',
+    alias: 'c',
+    columns: 'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path',
+  },
+};
+
+async function vectorCandidates(db: Queryable, kind: SearchKind, vector: readonly number[], pgvector: boolean, n: number, videoId?: string): Promise<Row[]> {
+  const { from, columns, alias } = SOURCES[kind];
+  const literal = embeddingLiteral(vector, pgvector);
+  // Without pgvector, cosine similarity is computed over real[] in SQL: exact, slower, same ranking.
+  const distance = pgvector
+    ? `${alias}.embedding <=> $1::vector`
+    : `1 - (SELECT sum(a * b) FROM unnest(${alias}.embedding, $1::real[]) AS u(a, b)) / nullif(sqrt((SELECT sum(a * a) FROM unnest(${alias}.embedding) AS u(a))) * sqrt((SELECT sum(b * b) FROM unnest($1::real[]) AS u(b))), 0)`;
+  const res = await db.query<Row>(
+    `SELECT ${columns}, (${distance})::float8 AS score FROM ${from}
+      WHERE ${alias}.embedding IS NOT NULL AND ($3::text IS NULL OR ${alias}.video_id = $3)
+      ORDER BY score, ${alias}.id LIMIT $2`,
+    [literal, n, videoId ?? null],
+  );
+  return res.rows;
+}
+
+async function textCandidates(db: Queryable, kind: SearchKind, query: string, n: number, videoId?: string): Promise<Row[]> {
+  const { from, columns, alias } = SOURCES[kind];
+  // Any of the words (OR), ranked by cover density: natural-language queries rarely match every word.
+  const res = await db.query<Row>(
+    `WITH q AS (SELECT nullif(replace(plainto_tsquery('english', $1)::text, '&', '|'), '') AS t)
+     SELECT ${columns}, ts_rank_cd(${alias}.tsv, to_tsquery('english', q.t))::float8 AS score FROM ${from}, q
+      WHERE q.t IS NOT NULL AND ${alias}.tsv @@ to_tsquery('english', q.t) AND ($3::text IS NULL OR ${alias}.video_id = $3)
+      ORDER BY score DESC, ${alias}.id
+      LIMIT $2`,
+    [query, n, videoId ?? null],
+  );
+  return res.rows;
+}
+
+/**
+ * Hybrid search over transcript segments and frame captions: vector nearest
+ * neighbours and Postgres full-text search, fused by reciprocal rank.
+ * Works on pgvector and real[] schemas alike.
+ */
+export async function searchContent(db: Queryable, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+  const text = query.trim();
+  if (text.length === 0) return [];
+  const limit = Math.max(1, Math.min(options.limit ?? 10, 200));
+  const candidates = Math.max(limit * 4, 40);
+  const kinds = options.kinds ?? (['segment', 'caption'] as const);
+  const pgvector = await vectorColumnsInUse(db);
+  const queryVector = options.embeddings ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0] : undefined;
+
+  // One ranked list per method, across both kinds: vector by distance, text by rank.
+  const vectorList: [SearchKind, Row][] = [];
+  const textList: [SearchKind, Row][] = [];
+  for (const kind of kinds) {
+    if (queryVector) for (const r of await vectorCandidates(db, kind, queryVector, pgvector, candidates, options.videoId)) vectorList.push([kind, r]);
+    for (const r of await textCandidates(db, kind, text, candidates, options.videoId)) textList.push([kind, r]);
+  }
+  vectorList.sort((a, b) => a[1].score - b[1].score);
+  textList.sort((a, b) => b[1].score - a[1].score);
+
+  const fused = new Map<string, SearchHit>();
+  const add = (list: [SearchKind, Row][], method: 'vector' | 'text') => {
+    list.slice(0, candidates).forEach(([kind, r], i) => {
+      const key = `${kind}:${r.id}`;
+      const hit =
+        fused.get(key) ??
+        ({
+          videoId: r.video_id,
+          kind,
+          id: r.id,
+          tStart: r.t_start,
+          tEnd: r.t_end,
+          text: r.text,
+          score: 0,
+          ranks: {},
+          ...(r.frame_id ? { frame: { id: r.frame_id, t: r.frame_t ?? r.t_start, path: r.frame_path ?? '' } } : {}),
+        } satisfies SearchHit);
+      hit.score += 1 / (RRF_K + i + 1);
+      hit.ranks[method] = i + 1;
+      fused.set(key, hit);
+    });
+  };
+  add(vectorList, 'vector');
+  add(textList, 'text');
+  return [...fused.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, limit);
+}
