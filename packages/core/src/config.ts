@@ -52,6 +52,7 @@ export const configSchema = z.object({
   transcriptionProvider: z.enum(['openai', 'supadata'], { error: 'must be openai or supadata' }).default('openai'),
   supadataApiKey: str.optional(),
   supadataBaseUrl: url(['http:', 'https:']).default('https://api.supadata.ai/v1'),
+  supadataMediaBaseUrl: url(['http:', 'https:']).optional(),
 
   dataDir: str.default('./data'),
   ffmpegPath: str.default('ffmpeg'),
@@ -112,6 +113,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   transcriptionProvider: 'TRANSCRIPTION_PROVIDER',
   supadataApiKey: 'SUPADATA_API_KEY',
   supadataBaseUrl: 'SUPADATA_BASE_URL',
+  supadataMediaBaseUrl: 'SUPADATA_MEDIA_BASE_URL',
   dataDir: 'DATA_DIR',
   ffmpegPath: 'FFMPEG_PATH',
   ffprobePath: 'FFPROBE_PATH',

@@ -17,6 +17,8 @@ export interface TranscriptionRequest {
   /** Length of the audio, when known (for usage accounting). */
   durationSec?: number;
   language?: string;
+  /** The media file relative to DATA_DIR, for providers that fetch by URL instead of taking an upload. */
+  mediaPath?: string;
   signal?: AbortSignal;
 }
 
@@ -31,6 +33,8 @@ export interface TranscriptionProvider {
   readonly name: string;
   /** Largest upload accepted, in bytes (OpenAI: 25 MB). */
   readonly maxUploadBytes: number;
+  /** true when the provider fetches the media by URL itself (no chunking, no upload). */
+  readonly byUrl?: boolean;
   transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
 }
 

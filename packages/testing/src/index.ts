@@ -3,3 +3,25 @@ export { startTestPostgres } from './postgres-server.ts';
 export { startTestRedis, pingRedis } from './redis-server.ts';
 export { createTestDatabase, openTestDb, type TestDb, type TestDbKind } from './databases.ts';
 export { hashingEmbedding, hashingEmbeddingsProvider, tokens } from './hashing-embeddings.ts';
+export { FakeOpenAIServer, MAX_AUDIO_BYTES, type FakeOpenAIOptions, type FakeRoute, type Fault, type RecordedRequest } from './fake-openai.ts';
+export { decodeToPcm, detectSpeech, PCM_RATE, type SpeechRegion } from './speech-regions.ts';
+export {
+  badInputs,
+  copyAs,
+  fixtureDir,
+  head,
+  makeRotated,
+  makeSpeechTrack,
+  makeToneWav,
+  makeVariableFrameRate,
+  makeVideo,
+  makeVideoWithAudio,
+  toneRegions,
+  type AudioSpec,
+  type GeneratedVideo,
+  type Shot,
+  type ShotSource,
+  type SpeechTrack,
+  type ToneRegion,
+  type VideoSpec,
+} from './media.ts';

@@ -1,0 +1,42 @@
+import type { EmbeddingsProvider, Stage, TranscriptionProvider, VisionProvider } from '@videoqa/core';
+import type { AdaptiveDetectorOptions } from './scenes/adaptive-detector.ts';
+import { embeddingsStage, type EmbeddingsOptions } from './stages/embeddings.ts';
+import { framesStage, type FramesOptions } from './stages/frames.ts';
+import { normalizeStage, type NormalizeOptions } from './stages/normalize.ts';
+import { scenesStage } from './stages/scenes.ts';
+import { transcribeStage, type TranscribeOptions } from './stages/transcribe.ts';
+import { visionStage, type VisionOptions } from './stages/vision.ts';
+
+export interface DefaultStagesOptions {
+  /** AI providers to use instead of the OpenAI ones built from config. */
+  providers?: { transcription?: TranscriptionProvider; vision?: VisionProvider; embeddings?: EmbeddingsProvider };
+  normalize?: NormalizeOptions;
+  transcribe?: Omit<TranscribeOptions, 'provider'>;
+  scenes?: Partial<AdaptiveDetectorOptions>;
+  frames?: FramesOptions;
+  vision?: Omit<VisionOptions, 'provider'>;
+  embeddings?: Omit<EmbeddingsOptions, 'provider'>;
+}
+
+export const STAGE_NAMES = ['normalize', 'transcribe', 'scenes', 'frames', 'vision', 'embeddings'] as const;
+
+/**
+ * The six standard stages, ready for runPipeline:
+ * normalize → (transcribe ∥ scenes → frames → vision) → embeddings.
+ * Add, replace or remove stages in the returned array as you like.
+ */
+export function defaultStages(options: DefaultStagesOptions = {}): Stage[] {
+  return [
+    normalizeStage(options.normalize),
+    transcribeStage({ ...options.transcribe, provider: options.providers?.transcription }),
+    scenesStage(options.scenes),
+    framesStage(options.frames),
+    visionStage({ ...options.vision, provider: options.providers?.vision }),
+    embeddingsStage({ ...options.embeddings, provider: options.providers?.embeddings }),
+  ] as Stage[];
+}
+
+/** The stages of a transcription-only job: normalize (audio-only input allowed) and transcribe. */
+export function transcriptionStages(options: Pick<DefaultStagesOptions, 'providers' | 'transcribe'> = {}): Stage[] {
+  return [normalizeStage({ allowAudioOnly: true, analyzeScenes: false }), transcribeStage({ ...options.transcribe, provider: options.providers?.transcription })] as Stage[];
+}

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { abortReasonOf, DependencyMissingError, ToolFailedError } from '@videoqa/core';
+
+/** Lines of stderr kept for error messages (ffmpeg can be chatty). */
+const STDERR_LINES = 30;
+
+export interface SpawnToolOptions {
+  signal?: AbortSignal;
+  /** The fd ffmpeg writes `-progress pipe:N` to: 1 (stdout) or 3. Omit for none. */
+  progressFd?: 1 | 3;
+  /** Called with the output time in seconds as ffmpeg reports it. */
+  onProgress?: (seconds: number) => void;
+  /** Keep stdout as a stream for the caller (raw frames); otherwise it is discarded. */
+  pipeStdout?: boolean;
+}
+
+export interface ToolRun {
+  child: ChildProcess;
+  /** Resolves when the program exits with 0; rejects with a typed error otherwise. */
+  done: Promise<void>;
+  stderrTail(): string;
+}
+
+function missing(program: string): DependencyMissingError {
+  return new DependencyMissingError(program, `install it (Debian/Ubuntu: apt-get install ffmpeg) or set ${program === 'ffprobe' ? 'FFPROBE_PATH' : 'FFMPEG_PATH'} to its location`);
+}
+
+/**
+ * Spawns ffmpeg/ffprobe directly (fluent-ffmpeg is archived upstream): progress
+ * from `-progress`, the last stderr lines for errors, and SIGKILL on abort.
+ */
+export function spawnTool(path: string, args: readonly string[], options: SpawnToolOptions = {}): ToolRun {
+  const program = path.split('/').pop() ?? path;
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', options.pipeStdout || options.progressFd === 1 ? 'pipe' : 'ignore', 'pipe'];
+  if (options.progressFd === 3) stdio.push('pipe');
+  const child = spawn(path, args, { stdio });
+  const tail: string[] = [];
+  let partial = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split(/\r?\n/);
+    partial = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) tail.push(l.trim());
+    if (tail.length > STDERR_LINES) tail.splice(0, tail.length - STDERR_LINES);
+  });
+  const progressStream = options.progressFd === 3 ? (child.stdio[3] as NodeJS.ReadableStream) : options.progressFd === 1 ? child.stdout : null;
+  if (progressStream && options.onProgress) {
+    let buf = '';
+    progressStream.setEncoding('utf8');
+    progressStream.on('data', (chunk: string) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) {
+        // out_time_us is microseconds; (ffmpeg's out_time_ms is microseconds too, despite its name)
+        const m = /^out_time_(?:us|ms)=(\d+)/.exec(line);
+        if (m) options.onProgress!(Number(m[1]) / 1e6);
+      }
+    });
+  }
+  const onAbort = () => child.kill('SIGKILL');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const stderrTail = () => [...tail, partial.trim()].filter(Boolean).join('\n');
+
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(err.code === 'ENOENT' ? missing(program) : new ToolFailedError(program, err.message, { cause: err }));
+    });
+    child.once('close', (code, sig) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.signal?.aborted) return reject(abortReasonOf(options.signal));
+      if (code === 0) return resolve();
+      const why = sig ? `killed by ${sig}` : `exit code ${code}`;
+      reject(new ToolFailedError(program, `${why}: ${lastLines(stderrTail(), 5) || 'no error output'}`));
+    });
+  });
+  if (options.signal?.aborted) onAbort();
+  return { child, done, stderrTail };
+}
+
+export function lastLines(text: string, n: number): string {
+  return text.split('\n').filter(Boolean).slice(-n).join(' | ');
+}
+
+/** Runs a program to completion and returns its stdout as text. */
+export async function runToText(path: string, args: readonly string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (signal?.aborted) return reject(abortReasonOf(signal));
+      reject(err.code === 'ENOENT' ? missing(path.split('/').pop() ?? path) : err);
+    });
+    child.once('close', (code) => resolve({ stdout, stderr, code }));
+  });
+}

@@ -1,0 +1,162 @@
+import OpenAI, { toFile } from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
+import { ProviderError, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { toProviderError } from './provider-errors.ts';
+
+/** OpenAI's audio upload limit. */
+export const OPENAI_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+
+/**
+ * What the vision model must return. Structured outputs need every property
+ * required, so nothing here is optional.
+ */
+export const frameAnalysisSchema = z.object({
+  caption: z.string().describe('One or two sentences: what the frame shows, for someone searching the video later'),
+  entities: z.object({
+    objects: z.array(z.string()).describe('Notable objects, people and places visible'),
+    text: z.array(z.string()).describe('Text readable on screen, verbatim'),
+    controls: z.array(z.object({ type: z.string().describe('button, link, input, menu, tab, checkbox...'), label: z.string() })).describe('User-interface controls visible, if the frame shows software'),
+    people_count: z.number().int().min(0).describe('Number of people visible'),
+  }),
+});
+
+const VISION_PROMPT =
+  'You describe single frames of a video so the video can be searched later. Be concrete and factual: what is shown, readable text, user-interface controls. Do not guess at what is not visible.';
+
+const transcriptionReplySchema = z.object({
+  text: z.string(),
+  language: z.string().optional(),
+  duration: z.number().optional(),
+  segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })),
+});
+
+export interface OpenAIProviderOptions {
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs?: number;
+  maxRetries?: number;
+  transcriptionModel?: string;
+  visionModel?: string;
+  embeddingModel?: string;
+  /** 1536 for text-embedding-3-small (the schema's column size). */
+  embeddingDimensions?: number;
+  /** Use an existing client instead of building one. */
+  client?: OpenAI;
+}
+
+export interface OpenAIProviders {
+  client: OpenAI;
+  transcription: TranscriptionProvider;
+  vision: VisionProvider;
+  embeddings: EmbeddingsProvider;
+}
+
+/**
+ * Transcription, vision and embeddings on the official openai SDK. The SDK
+ * retries 429/5xx/timeouts with backoff honouring Retry-After; what still fails
+ * becomes a ProviderError. OPENAI_BASE_URL points them at any compatible server.
+ */
+export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIProviders {
+  const client =
+    options.client ??
+    new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs ?? 120_000, maxRetries: options.maxRetries ?? 4 });
+  const secrets = [options.apiKey];
+  const fail = (err: unknown, signal?: AbortSignal) => toProviderError(err, 'OpenAI', secrets, signal);
+  const dimensions = options.embeddingDimensions ?? 1536;
+  const embeddingModel = options.embeddingModel ?? 'text-embedding-3-small';
+
+  const transcription: TranscriptionProvider = {
+    name: 'openai',
+    maxUploadBytes: OPENAI_MAX_UPLOAD_BYTES,
+    async transcribe(req) {
+      let raw: unknown;
+      try {
+        // A Buffer-backed file can be re-sent when the SDK retries; a spent stream cannot.
+        raw = await client.audio.transcriptions.create(
+          {
+            file: await toFile(Buffer.from(req.audio), req.fileName),
+            model: options.transcriptionModel ?? 'whisper-1',
+            response_format: 'verbose_json',
+            timestamp_granularities: ['segment'],
+            ...(req.language ? { language: req.language } : {}),
+          },
+          { signal: req.signal },
+        );
+      } catch (err) {
+        throw fail(err, req.signal);
+      }
+      const parsed = transcriptionReplySchema.safeParse(raw);
+      if (!parsed.success) throw new ProviderError('OpenAI', 'malformed_reply', `transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+      const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end));
+      return { segments, text: parsed.data.text, durationSec: parsed.data.duration, language: parsed.data.language };
+    },
+  };
+
+  const vision: VisionProvider = {
+    name: 'openai',
+    async describeFrame(req) {
+      const dataUrl = `data:${req.mimeType};base64,${Buffer.from(req.image).toString('base64')}`;
+      let completion;
+      try {
+        completion = await client.chat.completions.parse(
+          {
+            model: options.visionModel ?? 'gpt-4o',
+            messages: [
+              { role: 'system', content: VISION_PROMPT },
+              {
+                role: 'user',
+                content: [
+                  { type: 'text', text: req.context ? `Describe this video frame. Context: ${req.context}` : 'Describe this video frame.' },
+                  { type: 'image_url', image_url: { url: dataUrl, detail: 'auto' } },
+                ],
+              },
+            ],
+            response_format: zodResponseFormat(frameAnalysisSchema, 'frame_analysis'),
+          },
+          { signal: req.signal },
+        );
+      } catch (err) {
+        throw fail(err, req.signal);
+      }
+      const message = completion.choices[0]?.message;
+      if (message?.refusal) throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
+      // Re-validate: a compatible server may not enforce the schema itself.
+      const checked = frameAnalysisSchema.safeParse(message?.parsed);
+      if (!checked.success) throw new ProviderError('OpenAI', 'malformed_reply', `vision reply does not match the schema (${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message})`);
+      const description: FrameDescription = checked.data;
+      return {
+        ...description,
+        usage: { inputTokens: completion.usage?.prompt_tokens, outputTokens: completion.usage?.completion_tokens, totalTokens: completion.usage?.total_tokens },
+      };
+    },
+  };
+
+  const embeddings: EmbeddingsProvider = {
+    name: 'openai',
+    dimensions,
+    maxBatchSize: 2048,
+    async embed(texts, opts) {
+      if (texts.length === 0) return { vectors: [] };
+      let res;
+      try {
+        res = await client.embeddings.create(
+          { model: embeddingModel, input: [...texts], ...(embeddingModel.startsWith('text-embedding-3') ? { dimensions } : {}) },
+          { signal: opts?.signal },
+        );
+      } catch (err) {
+        throw fail(err, opts?.signal);
+      }
+      const data = Array.isArray(res?.data) ? [...res.data].sort((a, b) => a.index - b.index) : [];
+      if (data.length !== texts.length) throw new ProviderError('OpenAI', 'malformed_reply', `asked for ${texts.length} embeddings, got ${data.length}`);
+      for (const d of data) {
+        if (!Array.isArray(d.embedding) || d.embedding.length !== dimensions || d.embedding.some((x) => !Number.isFinite(x))) {
+          throw new ProviderError('OpenAI', 'malformed_reply', `embedding ${d.index} has ${Array.isArray(d.embedding) ? d.embedding.length : 'no'} dimensions, expected ${dimensions}`);
+        }
+      }
+      return { vectors: data.map((d) => d.embedding), usage: { inputTokens: res.usage?.prompt_tokens, totalTokens: res.usage?.total_tokens } };
+    },
+  };
+
+  return { client, transcription, vision, embeddings };
+}

@@ -1,0 +1,104 @@
+/**
+ * Per-frame content scores for scene detection, computed while frames stream
+ * by (no frame is kept beyond the last few). For each frame i we record its
+ * content difference to frames i-1, i-2 and i-3: the first is PySceneDetect's
+ * content_val, the others let the detector tell a flash from a cut.
+ */
+
+/** How many frames back differences are kept: 1 (the content score) plus up to two-frame flashes. */
+export const SCORE_LAGS = 3;
+
+/** 8-bit HSV as OpenCV computes it (H in 0..179, S and V in 0..255), one byte each per pixel. */
+export function rgbToHsv(rgb: Uint8Array, out: Uint8Array): void {
+  for (let i = 0, n = rgb.length; i < n; i += 3) {
+    const r = rgb[i]!;
+    const g = rgb[i + 1]!;
+    const b = rgb[i + 2]!;
+    const v = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const delta = v - min;
+    let h = 0;
+    if (delta !== 0) {
+      if (v === r) h = (30 * (g - b)) / delta;
+      else if (v === g) h = 60 + (30 * (b - r)) / delta;
+      else h = 120 + (30 * (r - g)) / delta;
+      if (h < 0) h += 180;
+    }
+    out[i] = Math.round(h) % 180;
+    out[i + 1] = v === 0 ? 0 : Math.round((255 * delta) / v);
+    out[i + 2] = v;
+  }
+}
+
+/** Mean absolute difference of hue (circular), saturation and value, averaged: 0..~255. */
+export function hsvDistance(a: Uint8Array, b: Uint8Array): number {
+  let dh = 0;
+  let ds = 0;
+  let dv = 0;
+  for (let i = 0, n = a.length; i < n; i += 3) {
+    let h = a[i]! - b[i]!;
+    if (h < 0) h = -h;
+    dh += h > 90 ? 180 - h : h;
+    const s = a[i + 1]! - b[i + 1]!;
+    ds += s < 0 ? -s : s;
+    const v = a[i + 2]! - b[i + 2]!;
+    dv += v < 0 ? -v : v;
+  }
+  const pixels = a.length / 3;
+  return (dh + ds + dv) / (3 * pixels);
+}
+
+/**
+ * Accumulates scores frame by frame. Feed it raw rgb24 bytes in any chunking
+ * (straight from ffmpeg's stdout); it slices frames itself.
+ */
+export class FrameScorer {
+  readonly frameBytes: number;
+  /** scores[i*SCORE_LAGS + (k-1)] = distance(frame i, frame i-k), NaN where i-k < 0. */
+  private scores: Float32Array;
+  private count = 0;
+  private readonly history: Uint8Array[] = [];
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(width: number, height: number) {
+    this.frameBytes = width * height * 3;
+    this.scores = new Float32Array(1024 * SCORE_LAGS);
+  }
+
+  get frameCount(): number {
+    return this.count;
+  }
+
+  push(chunk: Buffer): void {
+    let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    let offset = 0;
+    while (data.length - offset >= this.frameBytes) {
+      this.addFrame(data.subarray(offset, offset + this.frameBytes));
+      offset += this.frameBytes;
+    }
+    this.pending = Buffer.from(data.subarray(offset));
+    data = Buffer.alloc(0);
+  }
+
+  private addFrame(rgb: Uint8Array): void {
+    // Reuse the oldest HSV buffer: memory stays flat however long the video is.
+    const hsv = this.history.length > SCORE_LAGS ? this.history.pop()! : new Uint8Array(this.frameBytes);
+    rgbToHsv(rgb, hsv);
+    if ((this.count + 1) * SCORE_LAGS > this.scores.length) {
+      const grown = new Float32Array(this.scores.length * 2);
+      grown.set(this.scores);
+      this.scores = grown;
+    }
+    for (let k = 1; k <= SCORE_LAGS; k++) {
+      const prev = this.history[k - 1];
+      this.scores[this.count * SCORE_LAGS + (k - 1)] = prev ? hsvDistance(hsv, prev) : Number.NaN;
+    }
+    this.history.unshift(hsv);
+    this.count++;
+  }
+
+  /** The scores so far: frameCount × SCORE_LAGS values. */
+  result(): Float32Array {
+    return this.scores.slice(0, this.count * SCORE_LAGS);
+  }
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import PQueue from 'p-queue';
+import { frameId, resolveInDataDir, toDataDirRelative, VideoqaError, type FrameRow, type Stage } from '@videoqa/core';
+import { spawnTool } from '../ffmpeg/run.ts';
+import { findDuplicates, phash64 } from '../frames/phash.ts';
+import { frameTimes } from '../frames/frame-times.ts';
+import type { NormalizeData } from './normalize.ts';
+
+export interface FramesOptions {
+  /** Frames extracted at once (default: CPU count, at most 4). */
+  concurrency?: number;
+  /** JPEG quality for ffmpeg's -q:v (2 best .. 31 worst; default 3). */
+  jpegQuality?: number;
+}
+
+export interface FramesData {
+  frames: number;
+  duplicates: number;
+}
+
+/**
+ * frames: a representative JPEG per scene (the middle; more for scenes longer
+ * than FRAMES_SCENE_SPAN_SEC), a 64-bit DCT pHash each, and near-duplicates
+ * (Hamming distance <= FRAMES_DUPLICATE_DISTANCE) pointed at their first
+ * occurrence so vision skips them.
+ */
+export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
+  return {
+    name: 'frames',
+    after: ['scenes'],
+    description: 'representative JPEG frames with perceptual hashes and duplicate marks',
+    async run(ctx) {
+      const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
+      if (norm && !norm.hasVideo) return { skipped: 'the input has no video stream' };
+      const normalizedPath = norm?.normalizedPath ?? ctx.video.normalizedPath;
+      if (!normalizedPath) throw new VideoqaError('STAGE_INPUT_MISSING', `frames needs the normalized video of ${ctx.video.id}; run normalize first`, false);
+      const videoFile = resolveInDataDir(ctx.paths.dataDir, normalizedPath);
+      const duration = norm?.durationSec ?? ctx.video.durationSec ?? 0;
+      const scenes = await ctx.store.listScenes(ctx.video.id);
+      const plan = frameTimes(scenes, { spanSec: ctx.config.framesSceneSpanSec, durationSec: duration, fps: norm?.fps ?? 30 });
+
+      // Write into a fresh directory and swap it in: a rerun never mixes old and new frames.
+      const finalDir = ctx.paths.framesDir;
+      const workDir = join(dirname(finalDir), `.${basename(finalDir)}.${randomBytes(4).toString('hex')}.tmp`);
+      await mkdir(workDir, { recursive: true });
+      const hashes: string[] = new Array(plan.length);
+      const queue = new PQueue({ concurrency: options.concurrency ?? Math.min(4, availableParallelism()) });
+      let done = 0;
+      try {
+        await Promise.all(
+          plan.map((p, i) =>
+            queue.add(async () => {
+              ctx.signal.throwIfAborted();
+              const file = join(workDir, basename(ctx.paths.frame(p.sceneIdx, p.k)));
+              const run = spawnTool(
+                ctx.config.ffmpegPath,
+                ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-ss', p.t.toFixed(3), '-i', videoFile, '-frames:v', '1', '-q:v', String(options.jpegQuality ?? 3), '-f', 'image2', '-c:v', 'mjpeg', '-update', '1', file],
+                { signal: ctx.signal },
+              );
+              await run.done;
+              hashes[i] = await phash64(file);
+              ctx.progress(++done, plan.length);
+            }),
+          ),
+        );
+      } catch (err) {
+        queue.clear();
+        await queue.onIdle().catch(() => {});
+        await rm(workDir, { recursive: true, force: true });
+        throw err;
+      }
+
+      const dupOf = findDuplicates(hashes, ctx.config.framesDuplicateDistance);
+      const rows: FrameRow[] = plan.map((p, i) => ({
+        id: frameId(ctx.video.id, i),
+        videoId: ctx.video.id,
+        sceneId: scenes[p.sceneIdx]!.id,
+        idx: i,
+        t: p.t,
+        path: toDataDirRelative(ctx.paths.dataDir, ctx.paths.frame(p.sceneIdx, p.k)),
+        phash: hashes[i]!,
+        duplicateOf: dupOf[i]! >= 0 ? frameId(ctx.video.id, dupOf[i]!) : null,
+      }));
+      const oldDir = `${workDir}.old`;
+      await rename(finalDir, oldDir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      await rename(workDir, finalDir);
+      await rm(oldDir, { recursive: true, force: true });
+      await ctx.store.replaceFrames(ctx.video.id, rows);
+      const duplicates = rows.filter((r) => r.duplicateOf).length;
+      return { data: { frames: rows.length, duplicates }, counts: { frames: rows.length, duplicates } };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { resolveInDataDir, sceneId, VideoqaError, type SceneRow, type Stage } from '@videoqa/core';
+import { cutsToScenes, detectCuts, type AdaptiveDetectorOptions } from '../scenes/adaptive-detector.ts';
+import { scoreVideoFile } from '../scenes/score-video.ts';
+import { readSceneScores } from '../scenes/scores-file.ts';
+import type { NormalizeData } from './normalize.ts';
+
+export interface ScenesData {
+  scenes: { tStart: number; tEnd: number }[];
+  cuts: number[];
+  fps: number;
+}
+
+/**
+ * scenes: adaptive content detection (PySceneDetect's AdaptiveDetector, plus
+ * flash rejection) over the scores normalize computed, falling back to decoding
+ * the normalized video. Scenes cover the whole video without gaps.
+ */
+export function scenesStage(options: Partial<AdaptiveDetectorOptions> = {}): Stage<ScenesData> {
+  return {
+    name: 'scenes',
+    after: ['normalize'],
+    description: 'scene boundaries by adaptive content detection',
+    async run(ctx) {
+      const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
+      if (norm && !norm.hasVideo) return { skipped: 'the input has no video stream' };
+      const normalizedPath = norm?.normalizedPath ?? ctx.video.normalizedPath;
+      if (!normalizedPath) throw new VideoqaError('STAGE_INPUT_MISSING', `scenes needs the normalized video of ${ctx.video.id}; run normalize first`, false);
+      const durationSec = norm?.durationSec ?? ctx.video.durationSec ?? 0;
+      let scores = norm?.sceneScoresPath ? await readSceneScores(resolveInDataDir(ctx.paths.dataDir, norm.sceneScoresPath)) : null;
+      if (!scores) {
+        ctx.log.debug({}, 'no scene scores from normalize: decoding the normalized video');
+        scores = await scoreVideoFile(resolveInDataDir(ctx.paths.dataDir, normalizedPath), {
+          ffmpegPath: ctx.config.ffmpegPath,
+          size: { width: norm?.width ?? 1280, height: norm?.height ?? 720 },
+          fps: norm?.fps ?? 30,
+          signal: ctx.signal,
+          onProgress: (sec) => ctx.progress(sec, durationSec || undefined),
+        });
+      }
+      const cuts = detectCuts(scores.scores, {
+        adaptiveThreshold: ctx.config.sceneThreshold,
+        minContentVal: ctx.config.sceneMinContent,
+        minSceneLen: ctx.config.sceneMinLenFrames,
+        ...options,
+      });
+      const duration = durationSec > 0 ? durationSec : scores.frameCount / scores.fps;
+      const spans = cutsToScenes(cuts, scores.fps, duration);
+      const rows: SceneRow[] = spans.map((s, i) => ({ id: sceneId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.tStart, tEnd: s.tEnd }));
+      await ctx.store.replaceScenes(ctx.video.id, rows);
+      return { data: { scenes: spans, cuts, fps: scores.fps }, counts: { scenes: rows.length, framesAnalysed: scores.frameCount } };
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { readFile, stat } from 'node:fs/promises';
+import PQueue from 'p-queue';
+import {
+  resolveInDataDir,
+  segmentId,
+  toDataDirRelative,
+  writeFileAtomically,
+  type SegmentRow,
+  type Stage,
+  type StageContext,
+  type TranscriptionProvider,
+  type TranscriptSegment,
+} from '@videoqa/core';
+import { probeMedia } from '../ffmpeg/probe.ts';
+import { runToText, spawnTool } from '../ffmpeg/run.ts';
+import { transcriptionFromConfig } from '../providers/from-config.ts';
+import { mergeChunkSegments, parseSilences, planChunks, type AudioChunk } from '../transcribe/chunking.ts';
+import { toSrt } from '../transcribe/srt.ts';
+import type { NormalizeData } from './normalize.ts';
+
+export interface TranscribeOptions {
+  /** Default: from config (TRANSCRIPTION_PROVIDER, OPENAI_API_KEY). */
+  provider?: TranscriptionProvider;
+  /** Longest chunk sent in one request when the audio must be split (default 600 s). */
+  chunkSec?: number;
+  /** Audio shared by neighbouring chunks (default 2 s). */
+  overlapSec?: number;
+  /** Bit rate of the compact encoding for chunks (default 32k; speech compresses ~10x against WAV). */
+  chunkBitrate?: string;
+  language?: string;
+}
+
+export interface TranscribeData {
+  segments: number;
+  chunks: number;
+  language: string | null;
+  srtPath: string;
+  audioSec: number;
+}
+
+/** Whole-file WAV uploads above this fraction of the limit are split instead (multipart overhead). */
+const UPLOAD_MARGIN = 0.95;
+
+async function encodeChunk(ctx: StageContext, wav: string, chunk: AudioChunk, bitrate: string): Promise<Buffer> {
+  const run = spawnTool(
+    ctx.config.ffmpegPath,
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', chunk.from.toFixed(3), '-t', (chunk.to - chunk.from).toFixed(3), '-i', wav, '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', bitrate, '-f', 'mp3', 'pipe:1'],
+    { signal: ctx.signal, pipeStdout: true },
+  );
+  const parts: Buffer[] = [];
+  run.child.stdout!.on('data', (d: Buffer) => parts.push(d));
+  await run.done;
+  return Buffer.concat(parts);
+}
+
+async function findSilences(ctx: StageContext, wav: string): Promise<{ start: number; end: number }[]> {
+  const res = await runToText(ctx.config.ffmpegPath, ['-hide_banner', '-nostdin', '-i', wav, '-af', 'silencedetect=noise=-35dB:d=0.4', '-f', 'null', '-'], ctx.signal);
+  return res.code === 0 ? parseSilences(res.stderr) : [];
+}
+
+/**
+ * transcribe: Whisper (verbose_json segments) → transcript_segments and
+ * subs/{id}.srt. Audio over the upload limit is split at silences into chunks
+ * with a little overlap, encoded compactly, transcribed concurrently, shifted
+ * back to absolute time and de-duplicated at the seams.
+ */
+export function transcribeStage(options: TranscribeOptions = {}): Stage<TranscribeData> {
+  return {
+    name: 'transcribe',
+    after: ['normalize'],
+    description: 'speech to timestamped segments and SRT subtitles',
+    async run(ctx) {
+      const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
+      if (norm && !norm.hasAudio) return { skipped: 'the video has no audio track' };
+      const resolved = options.provider ? { provider: options.provider } : transcriptionFromConfig(ctx.config);
+      if (!resolved.provider) return { skipped: `${resolved.missing}: transcription skipped` };
+      const provider = resolved.provider;
+      const wav = norm?.audioPath ? resolveInDataDir(ctx.paths.dataDir, norm.audioPath) : ctx.paths.audio;
+      const size = (await stat(wav).catch(() => null))?.size;
+      if (size === undefined) return { skipped: 'no audio.wav: the video has no audio track' };
+      const durationSec = (await probeMedia(wav, ctx.config.ffprobePath, ctx.signal)).durationSec ?? norm?.durationSec ?? 0;
+      const language = options.language;
+      let merged: TranscriptSegment[];
+      let chunkCount = 1;
+      let detectedLanguage: string | null = null;
+
+      if (provider.byUrl) {
+        const res = await provider.transcribe({ audio: new Uint8Array(), fileName: 'audio.wav', durationSec, language, mediaPath: ctx.video.originalPath, signal: ctx.signal });
+        ctx.addUsage({ requests: 1, audioSeconds: durationSec });
+        merged = mergeChunkSegments([{ chunk: { index: 0, from: 0, to: durationSec, keepFrom: -Infinity, keepUntil: Infinity }, segments: res.segments }]);
+        detectedLanguage = res.language ?? null;
+      } else {
+        const chunkSec = options.chunkSec ?? 600;
+        const single = size <= provider.maxUploadBytes * UPLOAD_MARGIN && durationSec <= chunkSec;
+        const chunks = single
+          ? [{ index: 0, from: 0, to: durationSec, keepFrom: -Infinity, keepUntil: Infinity }]
+          : planChunks(durationSec, { chunkSec, overlapSec: options.overlapSec ?? 2, silences: await findSilences(ctx, wav) });
+        chunkCount = chunks.length;
+        const queue = new PQueue({ concurrency: ctx.config.transcribeMaxConcurrent });
+        let finished = 0;
+        const results = await Promise.all(
+          chunks.map((chunk) =>
+            queue.add(async () => {
+              ctx.signal.throwIfAborted();
+              const audio = single ? await readFile(wav) : await encodeChunk(ctx, wav, chunk, options.chunkBitrate ?? '32k');
+              const res = await provider.transcribe({
+                audio,
+                fileName: single ? 'audio.wav' : `chunk_${String(chunk.index).padStart(3, '0')}.mp3`,
+                durationSec: chunk.to - chunk.from,
+                language,
+                mediaPath: ctx.video.originalPath,
+                signal: ctx.signal,
+              });
+              ctx.addUsage({ requests: 1, audioSeconds: Math.round((chunk.to - chunk.from) * 1000) / 1000, uploadBytes: audio.length });
+              detectedLanguage ??= res.language ?? null;
+              ctx.progress(++finished, chunks.length);
+              return { chunk, segments: res.segments };
+            }),
+          ),
+        ).catch(async (err: unknown) => {
+          queue.clear();
+          throw err;
+        });
+        merged = mergeChunkSegments(results);
+      }
+
+      const rows: SegmentRow[] = merged.map((s, i) => ({ id: segmentId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.start, tEnd: s.end, text: s.text }));
+      await writeFileAtomically(ctx.paths.subs, toSrt(rows));
+      await ctx.store.replaceSegments(ctx.video.id, rows);
+      return {
+        data: { segments: rows.length, chunks: chunkCount, language: detectedLanguage, srtPath: toDataDirRelative(ctx.paths.dataDir, ctx.paths.subs), audioSec: durationSec },
+        counts: { segments: rows.length, chunks: chunkCount },
+      };
+    },
+  };
+}

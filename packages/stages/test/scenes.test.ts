@@ -1,0 +1,86 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemoryStore, runPipeline } from '@videoqa/core';
+import { normalizeStage, scenesStage } from '@videoqa/stages';
+import { makeVideo, type VideoSpec } from '@videoqa/testing';
+import { describe, expect, it } from 'vitest';
+import { runOn, tempDataDir } from './helpers.ts';
+
+const FPS = 30;
+
+async function detect(spec: VideoSpec) {
+  const v = await makeVideo({ width: 640, height: 360, fps: FPS, audio: { kind: 'none' }, ...spec });
+  const { result, store } = await runOn(v.path, [normalizeStage(), scenesStage()]);
+  expect(result.status).toBe('done');
+  const data = result.stages.scenes!.data as { cuts: number[]; scenes: { tStart: number; tEnd: number }[] };
+  return { expected: v.cuts, found: data.cuts, scenes: await store.listScenes('v1'), duration: v.durationSec };
+}
+
+/** Every expected cut found within ±2 frames, and nothing else. */
+function expectCutsMatch(expected: number[], found: number[]) {
+  expect(found).toHaveLength(expected.length);
+  expected.forEach((cut, i) => expect(Math.abs(found[i]! - cut)).toBeLessThanOrEqual(2));
+}
+
+describe('scenes (adaptive detector)', () => {
+  it('finds every hard cut between different shots within ±2 frames, and no false cut', async () => {
+    const r = await detect({
+      shots: [
+        { source: 'testsrc2', seconds: 2 },
+        { source: 'smptebars', seconds: 1.5 },
+        { source: 'mandelbrot', seconds: 2 },
+        { source: 'rgbtestsrc', seconds: 1 },
+        { source: 'gradients', seconds: 2 },
+        { source: 'red', seconds: 1 },
+        { source: 'testsrc2', seconds: 1.5 },
+      ],
+    });
+    expect(r.expected).toEqual([60, 105, 165, 195, 255, 285]);
+    expectCutsMatch(r.expected, r.found);
+  });
+
+  it('covers the whole video with scenes, no gaps, seed ids', async () => {
+    const r = await detect({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }, { source: 'blue', seconds: 1 }] });
+    expect(r.scenes.map((s) => s.id)).toEqual(['v1_scene_000', 'v1_scene_001', 'v1_scene_002']);
+    expect(r.scenes[0]!.tStart).toBe(0);
+    for (let i = 1; i < r.scenes.length; i++) expect(r.scenes[i]!.tStart).toBe(r.scenes[i - 1]!.tEnd);
+    expect(r.scenes.at(-1)!.tEnd).toBeCloseTo(r.duration, 1);
+    expect(r.scenes[1]!.tStart).toBeCloseTo(2, 1);
+  });
+
+  it('does not cut inside a fast pan or a spinning shot', async () => {
+    const r = await detect({ shots: [{ source: 'smptebars', seconds: 1.5 }, { source: 'pan', seconds: 4 }, { source: 'red', seconds: 1 }, { source: 'spin', seconds: 4 }, { source: 'blue', seconds: 1 }] });
+    expect(r.expected).toEqual([45, 165, 195, 315]);
+    // No false cut: every cut found is at a shot boundary...
+    for (const cut of r.found) expect(r.expected.some((e) => Math.abs(e - cut) <= 2)).toBe(true);
+    // ...the cuts into and out of the pan and out of the spin are found. (The low-contrast cut from
+    // red into the spinning shot scores only 2.9x its moving neighbours: the adaptive threshold of 3,
+    // like PySceneDetect's, may miss a cut straight into strong motion.)
+    for (const e of [45, 165, 315]) expect(r.found.some((cut) => Math.abs(e - cut) <= 2)).toBe(true);
+  });
+
+  it('does not count one- and two-frame flashes as cuts (PySceneDetect does)', async () => {
+    const r = await detect({
+      shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'mandelbrot', seconds: 3 }],
+      flashes: [{ at: 30, frames: 1 }, { at: 55, frames: 2 }, { at: 130, frames: 1 }, { at: 150, frames: 2 }],
+    });
+    expectCutsMatch(r.expected, r.found);
+  });
+
+  it('cuts between shots of the same colours but different structure', async () => {
+    const r = await detect({ shots: [{ source: 'checker', seconds: 1.5 }, { source: 'stripes', seconds: 1.5 }, { source: 'checker', seconds: 1.5 }] });
+    expectCutsMatch(r.expected, r.found);
+  });
+
+  it('decodes the normalized video itself when normalize left no scores', async () => {
+    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 640, height: 360, audio: { kind: 'none' } });
+    const dataDir = tempDataDir();
+    const store = new MemoryStore();
+    const first = await runPipeline({ video: v.path, videoId: 'v1', stages: [normalizeStage(), scenesStage()], store, config: { dataDir } });
+    rmSync(join(dataDir, 'processed/v1/scene-scores.bin'));
+    const second = await runPipeline({ video: { id: 'v1', originalPath: 'uploads/v1_x.mp4' }, stages: [normalizeStage(), scenesStage()], store, config: { dataDir }, only: ['scenes'] });
+    expect(second.status).toBe('done');
+    expect((second.stages.scenes!.data as { cuts: number[] }).cuts).toEqual((first.stages.scenes!.data as { cuts: number[] }).cuts);
+    expect(second.stages.scenes!.counts.framesAnalysed).toBe(120);
+  });
+});

@@ -1,0 +1,487 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import busboy from 'busboy';
+import sharp from 'sharp';
+import { hashingEmbedding, tokens } from './hashing-embeddings.ts';
+import { decodeToPcm, detectSpeech, PCM_RATE } from './speech-regions.ts';
+
+export type FakeRoute = 'transcriptions' | 'chat' | 'embeddings' | 'models';
+
+/** A failure to inject into the next request(s) of a route. */
+export interface Fault {
+  /** HTTP status to answer with (429, 500, 400, 401...). */
+  status?: number;
+  /** Retry-After header, in seconds. */
+  retryAfter?: number;
+  /** Answer 200 with a body that is not what the API promises (bad JSON, or schema-violating content). */
+  malformed?: 'json' | 'schema';
+  /** Never answer (the client's timeout fires). */
+  hang?: boolean;
+  /** Close the connection without an answer. */
+  reset?: boolean;
+  /** How many requests this fault applies to (default 1). */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  route: FakeRoute;
+  method: string;
+  path: string;
+  status: number;
+  startedAt: number;
+  endedAt: number;
+  /** What the request carried, summarised (never the API key). */
+  model?: string;
+  fileName?: string;
+  fileBytes?: number;
+  imageCount?: number;
+  imageBytes?: number;
+  inputs?: string[];
+  encodingFormat?: string;
+  responseFormat?: string;
+  authorization: 'ok' | 'missing' | 'wrong';
+}
+
+export interface FakeOpenAIOptions {
+  apiKey?: string;
+  /** Added to every request of a route, in ms. */
+  latencyMs?: Partial<Record<FakeRoute, number>>;
+  /** Texts given to detected speech regions, in order (default: a description of each region). */
+  transcriptScript?: string[];
+  ffmpegPath?: string;
+}
+
+export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+const TRANSCRIPTION_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe']);
+const CHAT_MODELS = new Set(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini']);
+const EMBEDDING_MODELS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
+const MAX_EMBEDDING_INPUTS = 2048;
+const MAX_EMBEDDING_TOKENS = 8192;
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  constructor(status: number, message: string, type = 'invalid_request_error', code: string | null = null, param: string | null = null) {
+    super(message);
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.param = param;
+  }
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  items?: JsonSchema;
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  $ref?: string;
+  definitions?: Record<string, JsonSchema>;
+  $defs?: Record<string, JsonSchema>;
+  minimum?: number;
+};
+
+/** Rejects schemas the real structured-outputs API rejects in strict mode. */
+function checkStrictSchema(schema: JsonSchema, path = '$'): void {
+  if (schema.anyOf) return schema.anyOf.forEach((s, i) => checkStrictSchema(s, `${path}.anyOf[${i}]`));
+  if (schema.$ref) return;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes('object')) {
+    const props = Object.keys(schema.properties ?? {});
+    if (schema.additionalProperties !== false) throw new HttpError(400, `Invalid schema for response_format: In context=${path}, 'additionalProperties' is required to be supplied and to be false.`);
+    const required = new Set(schema.required ?? []);
+    const missing = props.filter((p) => !required.has(p));
+    if (missing.length > 0) throw new HttpError(400, `Invalid schema for response_format: In context=${path}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`);
+    for (const [k, v] of Object.entries(schema.properties ?? {})) checkStrictSchema(v, `${path}.${k}`);
+  }
+  if (types.includes('array') && schema.items) checkStrictSchema(schema.items, `${path}[]`);
+}
+
+/** Builds a value that satisfies the schema, filling strings from `fill`. */
+function instance(schema: JsonSchema, root: JsonSchema, fill: (path: string) => unknown, path = ''): unknown {
+  if (schema.$ref) {
+    const name = schema.$ref.split('/').pop()!;
+    return instance((root.$defs ?? root.definitions ?? {})[name] ?? {}, root, fill, path);
+  }
+  if (schema.anyOf) return instance(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!, root, fill, path);
+  const custom = fill(path);
+  if (custom !== undefined) return custom;
+  if (schema.enum) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, instance(v, root, fill, path ? `${path}.${k}` : k)]));
+    case 'array':
+      return schema.items ? [instance(schema.items, root, fill, `${path}[]`)] : [];
+    case 'integer':
+    case 'number':
+      return Math.max(0, schema.minimum ?? 0);
+    case 'boolean':
+      return false;
+    case 'null':
+      return null;
+    default:
+      return `${path || 'value'}`;
+  }
+}
+
+const COLOUR_NAMES: [string, [number, number, number]][] = [
+  ['black', [0, 0, 0]], ['white', [255, 255, 255]], ['grey', [128, 128, 128]], ['red', [220, 30, 30]], ['green', [30, 160, 60]],
+  ['blue', [30, 60, 220]], ['yellow', [230, 220, 40]], ['magenta', [200, 40, 200]], ['cyan', [40, 200, 220]], ['orange', [240, 140, 30]],
+];
+
+/** A deterministic description of an image: its dominant colour and brightness. */
+async function describeImage(image: Buffer): Promise<{ colour: string; brightness: number; width: number; height: number }> {
+  const stats = await sharp(image).stats();
+  const meta = await sharp(image).metadata();
+  const mean = stats.channels.slice(0, 3).map((c) => c.mean) as [number, number, number];
+  const [colour] = COLOUR_NAMES.reduce((best, cur) => {
+    const d = (c: [number, number, number]) => (c[0] - mean[0]) ** 2 + (c[1] - mean[1]) ** 2 + (c[2] - mean[2]) ** 2;
+    return d(cur[1]) < d(best[1]) ? cur : best;
+  });
+  return { colour, brightness: Math.round(((mean[0] + mean[1] + mean[2]) / 3 / 255) * 100), width: meta.width ?? 0, height: meta.height ?? 0 };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `Request too large: ${size} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An OpenAI-compatible HTTP server for tests and benchmarks. It checks requests
+ * the way the real API does (auth, models, strict JSON schemas, image inputs,
+ * the 25 MB audio limit, embedding input limits), answers deterministically
+ * (speech regions found in the audio; captions from the image's colours;
+ * hashing embeddings where similar texts get similar vectors), records every
+ * request, and can be told to be slow, rate-limited, broken or silent.
+ *
+ * It is stricter than the real API in one way: a wrong key is echoed back in
+ * full in the 401 message, so tests can prove videoqa never logs it.
+ */
+export class FakeOpenAIServer {
+  readonly apiKey: string;
+  readonly requests: RecordedRequest[] = [];
+  private readonly server: Server;
+  private readonly faults: Record<FakeRoute, Fault[]> = { transcriptions: [], chat: [], embeddings: [], models: [] };
+  private readonly latency: Partial<Record<FakeRoute, number>>;
+  private readonly inFlight: Record<FakeRoute, number> = { transcriptions: 0, chat: 0, embeddings: 0, models: 0 };
+  private readonly peak: Record<FakeRoute, number> = { transcriptions: 0, chat: 0, embeddings: 0, models: 0 };
+  private readonly sockets = new Set<Socket>();
+  private readonly options: FakeOpenAIOptions;
+  private port = 0;
+
+  private constructor(options: FakeOpenAIOptions) {
+    this.options = options;
+    this.apiKey = options.apiKey ?? `sk-test-${randomBytes(12).toString('hex')}`;
+    this.latency = { ...options.latencyMs };
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
+    const s = new FakeOpenAIServer(options);
+    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+    s.port = (s.server.address() as AddressInfo).port;
+    return s;
+  }
+
+  /** Base URL for the openai SDK (OPENAI_BASE_URL). */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  inject(route: FakeRoute, fault: Fault): void {
+    this.faults[route].push({ times: 1, ...fault });
+  }
+
+  setLatency(route: FakeRoute, ms: number): void {
+    this.latency[route] = ms;
+  }
+
+  /** Most requests of a route that were in flight at the same time. */
+  maxConcurrent(route: FakeRoute): number {
+    return this.peak[route];
+  }
+
+  requestsFor(route: FakeRoute): RecordedRequest[] {
+    return this.requests.filter((r) => r.route === route);
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    for (const r of Object.keys(this.faults) as FakeRoute[]) {
+      this.faults[r] = [];
+      this.peak[r] = 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private takeFault(route: FakeRoute): Fault | undefined {
+    const f = this.faults[route][0];
+    if (!f) return undefined;
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) this.faults[route].shift();
+    return f;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route: FakeRoute | undefined =
+      path === '/v1/audio/transcriptions' ? 'transcriptions' : path === '/v1/chat/completions' ? 'chat' : path === '/v1/embeddings' ? 'embeddings' : path === '/v1/models' ? 'models' : undefined;
+    if (!route) return this.send(res, 404, { error: { message: `Unknown request URL: ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url', param: null } });
+    const auth = req.headers.authorization ?? '';
+    const record: RecordedRequest = {
+      route,
+      method: req.method ?? 'GET',
+      path,
+      status: 0,
+      startedAt: Date.now(),
+      endedAt: 0,
+      authorization: auth === `Bearer ${this.apiKey}` ? 'ok' : auth ? 'wrong' : 'missing',
+    };
+    this.requests.push(record);
+    this.inFlight[route]++;
+    this.peak[route] = Math.max(this.peak[route], this.inFlight[route]);
+    const finish = (status: number) => {
+      record.status = status;
+      record.endedAt = Date.now();
+      this.inFlight[route]--;
+    };
+    try {
+      const body = await this.readRequest(route, req, record);
+      const latency = this.latency[route] ?? 0;
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      if (record.authorization !== 'ok') {
+        const given = auth.replace(/^Bearer\s+/i, '');
+        throw new HttpError(401, given ? `Incorrect API key provided: ${given}. You can find your API key at https://platform.openai.com/account/api-keys.` : 'You did not provide an API key.', 'invalid_request_error', 'invalid_api_key');
+      }
+      const fault = this.takeFault(route);
+      if (fault?.hang) {
+        finish(0);
+        return; // leave the socket open; the client times out
+      }
+      if (fault?.reset) {
+        finish(0);
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.status) {
+        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        const type = fault.status === 429 ? 'rate_limit_exceeded' : fault.status >= 500 ? 'server_error' : 'invalid_request_error';
+        finish(fault.status);
+        return this.send(res, fault.status, { error: { message: `Injected ${fault.status}`, type, code: fault.status === 429 ? 'rate_limit_exceeded' : null, param: null } }, headers);
+      }
+      const result = await this.answer(route, body, fault?.malformed);
+      finish(200);
+      if (typeof result === 'string') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(result);
+      } else this.send(res, 200, result);
+    } catch (err) {
+      const e = err instanceof HttpError ? err : new HttpError(500, (err as Error).message, 'server_error');
+      finish(e.status);
+      this.send(res, e.status, { error: { message: e.message, type: e.type, code: e.code, param: e.param } });
+    }
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private async readRequest(route: FakeRoute, req: IncomingMessage, record: RecordedRequest): Promise<unknown> {
+    if (route === 'models') return null;
+    if (route === 'transcriptions') return this.readMultipart(req, record);
+    const raw = await readBody(req, 50 * 1024 * 1024);
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'We could not parse the JSON body of your request.');
+    }
+    record.model = typeof json.model === 'string' ? json.model : undefined;
+    return json;
+  }
+
+  private readMultipart(req: IncomingMessage, record: RecordedRequest): Promise<{ fields: Record<string, string[]>; file?: Buffer }> {
+    return new Promise((resolve, reject) => {
+      if (!/multipart\/form-data/.test(req.headers['content-type'] ?? '')) return reject(new HttpError(400, 'Expected multipart/form-data'));
+      const fields: Record<string, string[]> = {};
+      let file: Buffer | undefined;
+      let tooLarge = false;
+      const bb = busboy({ headers: req.headers, limits: { fileSize: MAX_AUDIO_BYTES } });
+      bb.on('field', (name, value) => (fields[name] ??= []).push(value));
+      bb.on('file', (_name, stream, info) => {
+        record.fileName = info.filename;
+        const parts: Buffer[] = [];
+        stream.on('data', (d: Buffer) => parts.push(d));
+        stream.on('limit', () => (tooLarge = true));
+        stream.on('end', () => {
+          file = Buffer.concat(parts);
+          record.fileBytes = file.length + (tooLarge ? 1 : 0);
+        });
+      });
+      bb.on('error', (e) => reject(new HttpError(400, `Malformed multipart body: ${(e as Error).message}`)));
+      bb.on('close', () => {
+        record.model = fields.model?.[0];
+        record.responseFormat = fields.response_format?.[0];
+        if (tooLarge) return reject(new HttpError(413, `Maximum content size limit (${MAX_AUDIO_BYTES}) exceeded.`, 'invalid_request_error', 'file_too_large'));
+        resolve({ fields, file });
+      });
+      req.pipe(bb);
+    });
+  }
+
+  private async answer(route: FakeRoute, body: unknown, malformed?: 'json' | 'schema'): Promise<unknown> {
+    if (malformed === 'json') return '{"this is": not json';
+    switch (route) {
+      case 'models':
+        return { object: 'list', data: [...TRANSCRIPTION_MODELS, ...CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) };
+      case 'transcriptions':
+        return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed);
+      case 'chat':
+        return this.chat(body as Record<string, unknown>, malformed);
+      case 'embeddings':
+        return this.embeddings(body as Record<string, unknown>, malformed);
+    }
+  }
+
+  private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema'): Promise<unknown> {
+    const model = body.fields.model?.[0];
+    if (!model) throw new HttpError(400, "you must provide a model parameter", 'invalid_request_error', null, 'model');
+    if (!TRANSCRIPTION_MODELS.has(model)) throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
+    if (!body.file || body.file.length === 0) throw new HttpError(400, "Missing file", 'invalid_request_error', null, 'file');
+    const format = body.fields.response_format?.[0] ?? 'json';
+    if (format === 'verbose_json' && model !== 'whisper-1') throw new HttpError(400, `response_format 'verbose_json' is not compatible with model '${model}'`);
+    let pcm: Int16Array;
+    try {
+      pcm = await decodeToPcm(body.file, this.options.ffmpegPath);
+    } catch {
+      throw new HttpError(400, 'Audio file might be corrupted or unsupported', 'invalid_request_error', 'invalid_value', 'file');
+    }
+    const duration = pcm.length / PCM_RATE;
+    const regions = detectSpeech(pcm);
+    const script = this.options.transcriptScript;
+    const segments = regions.map((r, i) => ({
+      id: i,
+      seek: 0,
+      start: Math.round(r.start * 100) / 100,
+      end: Math.round(r.end * 100) / 100,
+      text: ` ${script?.[i] ?? `speech of ${(r.end - r.start).toFixed(2)} seconds`}`,
+      tokens: [],
+      temperature: 0,
+      avg_logprob: -0.2,
+      compression_ratio: 1.2,
+      no_speech_prob: 0.01,
+    }));
+    if (malformed === 'schema') return { text: 'no segments here', segments: 'oops' };
+    const text = segments.map((s) => s.text.trim()).join(' ');
+    if (format === 'verbose_json') return { task: 'transcribe', language: 'english', duration, text, segments };
+    return { text };
+  }
+
+  private async chat(body: Record<string, unknown>, malformed?: 'json' | 'schema'): Promise<unknown> {
+    const model = body.model as string | undefined;
+    if (!model || !CHAT_MODELS.has(model)) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    const messages = body.messages;
+    if (!Array.isArray(messages) || messages.length === 0) throw new HttpError(400, "'messages' must be a non-empty array", 'invalid_request_error', null, 'messages');
+    const images: Buffer[] = [];
+    for (const m of messages as { content?: unknown }[]) {
+      if (!Array.isArray(m.content)) continue;
+      for (const part of m.content as { type?: string; image_url?: { url?: string } }[]) {
+        if (part.type !== 'image_url') continue;
+        const url = part.image_url?.url ?? '';
+        const match = /^data:(image\/(?:jpeg|png|webp|gif));base64,(.+)$/s.exec(url);
+        if (!match) throw new HttpError(400, 'Invalid image URL: expected a base64 data URL of a JPEG, PNG, WEBP or GIF image', 'invalid_request_error', 'invalid_image_url');
+        const bytes = Buffer.from(match[2]!, 'base64');
+        const magicOk = (bytes[0] === 0xff && bytes[1] === 0xd8) || bytes.subarray(1, 4).toString() === 'PNG' || bytes.subarray(8, 12).toString() === 'WEBP' || bytes.subarray(0, 3).toString() === 'GIF';
+        if (!magicOk) throw new HttpError(400, 'You uploaded an unsupported image. Please make sure your image is valid.', 'invalid_request_error', 'invalid_image_format');
+        images.push(bytes);
+      }
+    }
+    const record = this.requests.findLast((r) => r.route === 'chat' && r.status === 0);
+    if (record) {
+      record.imageCount = images.length;
+      record.imageBytes = images.reduce((n, b) => n + b.length, 0);
+    }
+    const rf = body.response_format as { type?: string; json_schema?: { name?: string; strict?: boolean; schema?: JsonSchema } } | undefined;
+    let content: string;
+    if (rf?.type === 'json_schema') {
+      const js = rf.json_schema;
+      if (!js?.name || !js.schema) throw new HttpError(400, "Missing required parameter: 'response_format.json_schema.name'");
+      if (record) record.responseFormat = js.name;
+      if (js.strict) checkStrictSchema(js.schema);
+      const seen = images[0] ? await describeImage(images[0]) : undefined;
+      const value = instance(js.schema, js.schema, (path) => {
+        if (path === 'caption') return seen ? `A frame with mostly ${seen.colour} tones at ${seen.brightness}% brightness (${seen.width}x${seen.height})` : 'No image was given';
+        if (path === 'entities.objects') return seen ? [`${seen.colour} area`] : [];
+        if (path === 'entities.text') return [];
+        if (path === 'entities.controls') return [];
+        if (path === 'entities.people_count') return 0;
+        return undefined;
+      });
+      content = JSON.stringify(malformed === 'schema' ? { caption: 42, entities: 'none' } : value);
+    } else {
+      content = malformed === 'schema' ? '' : `I see ${images.length} image(s).`;
+    }
+    const promptTokens = 50 + images.length * 85;
+    const completionTokens = Math.ceil(content.length / 4);
+    return {
+      id: `chatcmpl-${randomBytes(8).toString('hex')}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    };
+  }
+
+  private embeddings(body: Record<string, unknown>, malformed?: 'json' | 'schema'): unknown {
+    const model = body.model as string | undefined;
+    const native = model ? EMBEDDING_MODELS[model] : undefined;
+    if (!native) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    const input = body.input;
+    const inputs = typeof input === 'string' ? [input] : Array.isArray(input) ? input : null;
+    if (!inputs || inputs.length === 0) throw new HttpError(400, "'$.input' is invalid. Please check the API reference.", 'invalid_request_error', null, 'input');
+    if (inputs.length > MAX_EMBEDDING_INPUTS) throw new HttpError(400, `'$.input' is too long: at most ${MAX_EMBEDDING_INPUTS} inputs per request.`, 'invalid_request_error', null, 'input');
+    for (const [i, text] of inputs.entries()) {
+      if (typeof text !== 'string' || text.length === 0) throw new HttpError(400, `'$.input[${i}]' is invalid: empty strings are not allowed.`, 'invalid_request_error', null, 'input');
+      if (Math.ceil(text.length / 4) > MAX_EMBEDDING_TOKENS) throw new HttpError(400, `This model's maximum context length is ${MAX_EMBEDDING_TOKENS} tokens; input ${i} is longer.`, 'invalid_request_error', null, 'input');
+    }
+    const dims = body.dimensions === undefined ? native : Number(body.dimensions);
+    if (!Number.isInteger(dims) || dims < 1 || dims > native) throw new HttpError(400, `dimensions must be between 1 and ${native}`, 'invalid_request_error', null, 'dimensions');
+    const format = (body.encoding_format as string | undefined) ?? 'float';
+    const record = this.requests.findLast((r) => r.route === 'embeddings' && r.status === 0);
+    if (record) {
+      record.inputs = inputs as string[];
+      record.encodingFormat = format;
+    }
+    const data = (inputs as string[]).map((text, index) => {
+      const v = hashingEmbedding(text, malformed === 'schema' ? Math.max(1, dims - 7) : dims);
+      const embedding = format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
+      return { object: 'embedding', index, embedding };
+    });
+    const promptTokens = (inputs as string[]).reduce((n, t) => n + Math.max(1, tokens(t).length), 0);
+    return { object: 'list', data, model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+  }
+}
