@@ -290,7 +290,7 @@ export class FakeOpenAIServer {
         finish(fault.status);
         return this.send(res, fault.status, { error: { message: `Injected ${fault.status}`, type, code: fault.status === 429 ? 'rate_limit_exceeded' : null, param: null } }, headers);
       }
-      const result = await this.answer(route, body, fault?.malformed);
+      const result = await this.answer(route, body, record, fault?.malformed);
       finish(200);
       if (typeof result === 'string') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -352,7 +352,7 @@ export class FakeOpenAIServer {
     });
   }
 
-  private async answer(route: FakeRoute, body: unknown, malformed?: 'json' | 'schema'): Promise<unknown> {
+  private async answer(route: FakeRoute, body: unknown, record: RecordedRequest, malformed?: 'json' | 'schema'): Promise<unknown> {
     if (malformed === 'json') return '{"this is": not json';
     switch (route) {
       case 'models':
@@ -360,9 +360,9 @@ export class FakeOpenAIServer {
       case 'transcriptions':
         return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed);
       case 'chat':
-        return this.chat(body as Record<string, unknown>, malformed);
+        return this.chat(body as Record<string, unknown>, record, malformed);
       case 'embeddings':
-        return this.embeddings(body as Record<string, unknown>, malformed);
+        return this.embeddings(body as Record<string, unknown>, record, malformed);
     }
   }
 
@@ -400,7 +400,7 @@ export class FakeOpenAIServer {
     return { text };
   }
 
-  private async chat(body: Record<string, unknown>, malformed?: 'json' | 'schema'): Promise<unknown> {
+  private async chat(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): Promise<unknown> {
     const model = body.model as string | undefined;
     if (!model || !CHAT_MODELS.has(model)) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
     const messages = body.messages;
@@ -419,17 +419,14 @@ export class FakeOpenAIServer {
         images.push(bytes);
       }
     }
-    const record = this.requests.findLast((r) => r.route === 'chat' && r.status === 0);
-    if (record) {
-      record.imageCount = images.length;
-      record.imageBytes = images.reduce((n, b) => n + b.length, 0);
-    }
+    record.imageCount = images.length;
+    record.imageBytes = images.reduce((n, b) => n + b.length, 0);
     const rf = body.response_format as { type?: string; json_schema?: { name?: string; strict?: boolean; schema?: JsonSchema } } | undefined;
     let content: string;
     if (rf?.type === 'json_schema') {
       const js = rf.json_schema;
       if (!js?.name || !js.schema) throw new HttpError(400, "Missing required parameter: 'response_format.json_schema.name'");
-      if (record) record.responseFormat = js.name;
+      record.responseFormat = js.name;
       if (js.strict) checkStrictSchema(js.schema);
       const seen = images[0] ? await describeImage(images[0]) : undefined;
       const value = instance(js.schema, js.schema, (path) => {
@@ -456,7 +453,7 @@ export class FakeOpenAIServer {
     };
   }
 
-  private embeddings(body: Record<string, unknown>, malformed?: 'json' | 'schema'): unknown {
+  private embeddings(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): unknown {
     const model = body.model as string | undefined;
     const native = model ? EMBEDDING_MODELS[model] : undefined;
     if (!native) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
@@ -471,11 +468,8 @@ export class FakeOpenAIServer {
     const dims = body.dimensions === undefined ? native : Number(body.dimensions);
     if (!Number.isInteger(dims) || dims < 1 || dims > native) throw new HttpError(400, `dimensions must be between 1 and ${native}`, 'invalid_request_error', null, 'dimensions');
     const format = (body.encoding_format as string | undefined) ?? 'float';
-    const record = this.requests.findLast((r) => r.route === 'embeddings' && r.status === 0);
-    if (record) {
-      record.inputs = inputs as string[];
-      record.encodingFormat = format;
-    }
+    record.inputs = inputs as string[];
+    record.encodingFormat = format;
     const data = (inputs as string[]).map((text, index) => {
       const v = hashingEmbedding(text, malformed === 'schema' ? Math.max(1, dims - 7) : dims);
       const embedding = format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
