@@ -196,7 +196,7 @@ describe('vision', () => {
     const result = await runStages([visionStage()], store, dataDir, { openaiApiKey: wrongKey });
     expect(result.status).toBe('failed');
     expect((result.error!.cause as { code: string }).code).toBe('PROVIDER_AUTH');
-    expect(result.error!.retryable).toBe(false);
+    expect(result.error).toMatchObject({ retryable: false });
     expect(fake.requestsFor('chat')).toHaveLength(1);
     expect(fake.requestsFor('chat')[0]!.authorization).toBe('wrong');
     const everything = `${result.error!.message} ${(result.error!.cause as Error).message} ${JSON.stringify(result)}`;
