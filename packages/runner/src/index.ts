@@ -1,1 +1,13 @@
-export {};
+export { Worker, type WorkerOptions } from './worker.ts';
+export type { ClaimedJob, JobSource } from './job-source.ts';
+export { PostgresJobSource } from './postgres-job-source.ts';
+export { RedisJobSource } from './redis-job-source.ts';
+export { createJobSource, type EnqueuingJobSource } from './job-sources.ts';
+export { startDevServer, type DevServer, type DevServerOptions } from './dev-http.ts';
+export { WorkerMetrics, renderMetrics } from './metrics.ts';
+export { createLogger, formatTextLine, scrub, type LoggerOptions, type VideoqaLogger } from './logging.ts';
+export { logPipelineEvents, STAGE_EVENTS, eventWord } from './pipeline-log.ts';
+export { openRuntime, type Runtime, type OpenRuntimeOptions } from './runtime.ts';
+export { showProgress } from './progress.ts';
+export { main } from './main.ts';
+export { EXIT, exitCodeFor } from './commands.ts';

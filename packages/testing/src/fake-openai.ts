@@ -50,6 +50,8 @@ export interface FakeOpenAIOptions {
   /** Texts given to detected speech regions, in order (default: a description of each region). */
   transcriptScript?: string[];
   ffmpegPath?: string;
+  /** Port on 127.0.0.1 (default: any free port). */
+  port?: number;
 }
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
@@ -195,7 +197,7 @@ export class FakeOpenAIServer {
 
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
     const s = new FakeOpenAIServer(options);
-    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => s.server.listen(options.port ?? 0, '127.0.0.1', resolve));
     s.port = (s.server.address() as AddressInfo).port;
     return s;
   }

@@ -145,7 +145,7 @@ export function normalizeStage(options: NormalizeOptions = {}): Stage<NormalizeD
             formatName: media.formatName,
           },
         },
-        counts: { frames: scorer.frameCount, durationMs: Math.round(durationSec * 1000) },
+        counts: { frames: scorer.frameCount },
       };
     },
   };

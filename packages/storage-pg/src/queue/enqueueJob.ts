@@ -10,6 +10,8 @@ export interface EnqueueOptions {
   kind?: JobKind;
   maxAttempts?: number;
   runAt?: Date;
+  /** Scheduled by another queue (Redis): run_at = 'infinity', so Postgres workers never claim it. */
+  external?: boolean;
 }
 
 /** Creates the video row when missing and a pending job for it, in one transaction. */
@@ -25,8 +27,8 @@ export async function enqueueJob(db: Db, options: EnqueueOptions): Promise<Job> 
       [videoId, options.originalPath ?? null],
     );
     const res = await tx.query<JobRow>(
-      `INSERT INTO jobs (id, video_id, kind, max_attempts, run_at) VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING ${JOB_COLUMNS}`,
-      [jobId, videoId, kind, options.maxAttempts ?? null, options.runAt ?? null],
+      `INSERT INTO jobs (id, video_id, kind, max_attempts, run_at) VALUES ($1, $2, $3, $4, CASE WHEN $6 THEN 'infinity'::timestamptz ELSE coalesce($5, now()) END) RETURNING ${JOB_COLUMNS}`,
+      [jobId, videoId, kind, options.maxAttempts ?? null, options.runAt ?? null, options.external ?? false],
     );
     return jobFromRow(res.rows[0]!);
   });

@@ -1,0 +1,323 @@
+import { access, constants, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import {
+  ConfigError,
+  FileNotFoundError,
+  importVideoFile,
+  InvalidIdError,
+  InvalidMediaError,
+  JobNotFoundError,
+  newId,
+  PathOutsideDataDirError,
+  redactUrl,
+  runPipeline,
+  VideoNotFoundError,
+  VideoqaError,
+  type PipelineResult,
+} from '@videoqa/core';
+import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
+import { enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { startDevServer } from './dev-http.ts';
+import { createJobSource } from './job-sources.ts';
+import { showProgress } from './progress.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { Worker } from './worker.ts';
+
+/** Exit codes, documented in docs/cli.md. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  /** Finished, but AI stages were skipped for want of an API key. */
+  partial: 3,
+  /** The input was refused (not a video, not found, outside DATA_DIR). */
+  badInput: 4,
+} as const;
+
+export interface CommandIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof ConfigError) return EXIT.usage;
+  if (err instanceof InvalidMediaError || err instanceof FileNotFoundError || err instanceof PathOutsideDataDirError || err instanceof InvalidIdError) return EXIT.badInput;
+  if (err instanceof VideoNotFoundError || err instanceof JobNotFoundError) return EXIT.badInput;
+  return EXIT.failed;
+}
+
+const quietRuntime = (overrides: Record<string, unknown> = {}) =>
+  openRuntime({ overrides, logToStdout: ['debug', 'trace'].includes(process.env.LOG_LEVEL?.toLowerCase() ?? '') });
+
+async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await quietRuntime(overrides);
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
+
+export interface ProcessOptions {
+  json?: boolean;
+  stages?: string;
+  id?: string;
+  dataDir?: string;
+  resume?: boolean;
+}
+
+/** Summary of a processed video, as `process --json` prints it. */
+async function summarize(rt: Runtime, result: PipelineResult) {
+  const id = result.videoId;
+  const [video, scenes, frames, segments, captions] = await Promise.all([
+    rt.store.getVideo(id),
+    rt.store.listScenes(id),
+    rt.store.listFrames(id),
+    rt.store.listSegments(id),
+    rt.store.listCaptions(id),
+  ]);
+  const stages = Object.fromEntries(
+    Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}) }]),
+  );
+  return {
+    video_id: id,
+    status: video?.status ?? (result.status === 'done' ? 'ready' : 'failed'),
+    pipeline: result.status,
+    duration_sec: video?.durationSec ?? null,
+    data_dir: rt.config.dataDir,
+    original_path: video?.originalPath ?? null,
+    normalized_path: video?.normalizedPath ?? null,
+    srt_path: segments.length > 0 ? `subs/${id}.srt` : null,
+    counts: {
+      scenes: scenes.length,
+      frames: frames.length,
+      duplicate_frames: frames.filter((f) => f.duplicateOf).length,
+      segments: segments.length,
+      captions: captions.length,
+    },
+    scenes: scenes.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd })),
+    frames: frames.map((f) => ({ id: f.id, scene_id: f.sceneId, t: f.t, path: f.path, phash: f.phash, duplicate_of: f.duplicateOf })),
+    segments: segments.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd, text: s.text })),
+    captions: captions.map((c) => ({ id: c.id, frame_id: c.frameId, caption: c.caption, entities: c.entities })),
+    usage: Object.fromEntries(Object.entries(result.stages).filter(([, s]) => Object.keys(s.usage).length > 0).map(([k, s]) => [k, s.usage])),
+    timings_ms: Object.fromEntries(Object.entries(result.stages).map(([k, s]) => [k, s.durationMs])),
+    total_ms: result.durationMs,
+    stages,
+    ...(result.error ? { error: { code: (result.error as VideoqaError).code ?? 'UNKNOWN', message: result.error.message, stage: result.failedStage } } : {}),
+  };
+}
+
+export async function processCommand(file: string, opts: ProcessOptions, io: CommandIO): Promise<number> {
+  return withRuntime(overridesFrom(opts), async (rt) => {
+    const only = opts.stages ? opts.stages.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    for (const s of only ?? []) {
+      if (!(STAGE_NAMES as readonly string[]).includes(s)) throw new ConfigError([{ variable: '--stages', message: `unknown stage "${s}" (stages: ${STAGE_NAMES.join(', ')})` }]);
+    }
+    const videoId = opts.id ?? newId();
+    const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
+    await rt.store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    const stages = defaultStages();
+    const run = runPipeline({ video: { id: videoId, originalPath: imported.originalPath }, stages, store: rt.store, config: rt.config, only, resume: opts.resume !== false, signal: controller.signal, logger: rt.log });
+    const stopProgress = opts.json ? () => {} : showProgress(run.events, only ?? stages.map((s) => s.name), io.stderr);
+    const result = await run.finally(() => {
+      stopProgress();
+      process.off('SIGINT', onSignal);
+    });
+    const summary = await summarize(rt, result);
+    const aiSkipped = Object.values(result.stages).some((s) => s.status === 'skipped' && /is not set/.test(s.reason ?? ''));
+    if (opts.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      const c = summary.counts;
+      const head = result.status === 'done' ? `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s` : `✖ video ${videoId} ${result.status}${result.failedStage ? ` in ${result.failedStage}` : ''}: ${(result.error as VideoqaError | undefined)?.code ?? 'ERROR'}: ${result.error?.message}`;
+      io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions\n`);
+      if (summary.duration_sec) io.stdout.write(`  duration ${summary.duration_sec.toFixed(1)} s; files under ${join(rt.config.dataDir)}: ${summary.normalized_path ?? '-'}${summary.srt_path ? `, ${summary.srt_path}` : ''}, frames/${videoId}/\n`);
+      if (aiSkipped) io.stdout.write(`  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`);
+    }
+    if (result.status !== 'done') return result.error && exitCodeFor(result.error) === EXIT.badInput ? EXIT.badInput : EXIT.failed;
+    return aiSkipped ? EXIT.partial : EXIT.ok;
+  });
+}
+
+export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+  const kind = (opts.kind ?? 'process') as JobKind;
+  if (kind !== 'process' && kind !== 'transcribe') throw new ConfigError([{ variable: '--kind', message: `must be process or transcribe (got "${opts.kind}")` }]);
+  const maxAttempts = opts.maxAttempts === undefined ? undefined : Number(opts.maxAttempts);
+  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw new ConfigError([{ variable: '--max-attempts', message: 'must be a positive integer' }]);
+  return withRuntime(overridesFrom(opts), async (rt) => {
+    const videoId = opts.id ?? newId();
+    const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
+    const source = await createJobSource(rt);
+    try {
+      const job = source.enqueue ? await source.enqueue({ videoId, originalPath: imported.originalPath, kind, maxAttempts }) : await enqueueJob(rt.db, { videoId, originalPath: imported.originalPath, kind, maxAttempts });
+      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
+    } finally {
+      await source.stop();
+    }
+    return EXIT.ok;
+  });
+}
+
+export async function workerCommand(opts: { dataDir?: string; concurrency?: string }, io: CommandIO): Promise<number> {
+  const overrides: Record<string, unknown> = overridesFrom(opts);
+  if (opts.concurrency) overrides.workerConcurrency = opts.concurrency;
+  const rt = await openRuntime({ overrides, logFile: true });
+  const source = await createJobSource(rt);
+  const worker = new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
+  const dev = rt.config.workerDevHttp ? await startDevServer({ db: rt.db, metrics: worker.metrics, host: rt.config.workerHttpHost, port: rt.config.workerHttpPort, log: rt.log }) : undefined;
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      rt.log.info({ signal: sig }, `${sig}: finishing running jobs (send again to stop at once)`);
+      void worker.stop();
+    } else {
+      rt.log.warn({ signal: sig }, `${sig} again: aborting running jobs and releasing them`);
+      worker.abortAll();
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await worker.start();
+  await worker.finished();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  await dev?.close();
+  await rt.close();
+  void io;
+  return EXIT.ok;
+}
+
+export async function searchCommand(query: string, opts: { limit?: string; video?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+  return withRuntime(overridesFrom(opts), async (rt) => {
+    const { provider, missing } = embeddingsFromConfig(rt.config);
+    const hits = await searchContent(rt.db, query, { limit: opts.limit ? Number(opts.limit) : 10, videoId: opts.video, embeddings: provider });
+    if (opts.json) {
+      io.stdout.write(`${JSON.stringify({ query, mode: provider ? 'hybrid' : 'text', results: hits.map((h) => ({ video_id: h.videoId, kind: h.kind, id: h.id, t_start: h.tStart, t_end: h.tEnd, text: h.text, score: h.score, frame: h.frame })) }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (!provider) io.stderr.write(`note: ${missing}; searching by text only\n`);
+    if (hits.length === 0) io.stdout.write('no results\n');
+    for (const h of hits) io.stdout.write(`${h.score.toFixed(4)}  ${h.kind.padEnd(7)}  ${h.videoId}  ${clock(h.tStart)}-${clock(h.tEnd)}  ${h.text}\n`);
+    return EXIT.ok;
+  });
+}
+
+const clock = (s: number) => `${String(Math.floor(s / 60)).padStart(2, '0')}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+
+export async function migrateCommand(opts: { dataDir?: string }, io: CommandIO): Promise<number> {
+  const rt = await openRuntime({ overrides: overridesFrom(opts), migrate: false, logToStdout: false });
+  try {
+    const { migrate } = await import('@videoqa/storage-pg');
+    const res = await migrate(rt.db);
+    io.stdout.write(`${res.applied.length > 0 ? `applied migration(s) ${res.applied.join(', ')}` : 'schema already up to date'}; version ${res.version}; embeddings stored as ${res.vector ? 'pgvector vector(1536)' : 'real[] (pgvector not available)'}\n`);
+    return EXIT.ok;
+  } finally {
+    await rt.close();
+  }
+}
+
+export async function retryCommand(jobId: string, opts: { dataDir?: string }, io: CommandIO): Promise<number> {
+  return withRuntime(overridesFrom(opts), async (rt) => {
+    const job = await retryJob(rt.db, jobId);
+    io.stdout.write(`job ${job.id} is pending again (video ${job.videoId})\n`);
+    return EXIT.ok;
+  });
+}
+
+export async function statusCommand(id: string | undefined, opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+  return withRuntime(overridesFrom(opts), async (rt) => {
+    const print = (value: unknown, text: string) => io.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : text);
+    if (!id) {
+      const s = await queueStats(rt.db);
+      print(s, `jobs: ${s.jobs.pending} pending, ${s.jobs.processing} processing, ${s.jobs.done} done, ${s.jobs.failed} failed\nvideos: ${s.videos.pending} pending, ${s.videos.processing} processing, ${s.videos.ready} ready, ${s.videos.failed} failed\noldest due job waiting ${s.oldestPendingAgeSec.toFixed(1)} s; ${s.scheduledRetries} waiting to retry\n`);
+      return EXIT.ok;
+    }
+    const job = await getJob(rt.db, id).catch((err: unknown) => (err instanceof JobNotFoundError ? null : Promise.reject(err)));
+    if (job) {
+      print(job, `job ${job.id} (${job.kind}) for video ${job.videoId}: ${job.status}, attempt ${job.attempts}${job.maxAttempts ? `/${job.maxAttempts}` : ''}${job.error ? `\n  error: ${job.error}` : ''}${job.transcription ? `\n  transcription: ${job.transcription.slice(0, 500)}` : ''}\n`);
+      return EXIT.ok;
+    }
+    const video = await rt.store.getVideo(id);
+    if (!video) throw new VideoNotFoundError(id);
+    const runs = await rt.store.listStageRuns(id);
+    const jobs = await listJobsForVideo(rt.db, id);
+    print({ video, stages: runs, jobs }, `video ${video.id}: ${video.status}${video.durationSec ? `, ${video.durationSec.toFixed(1)} s` : ''}${video.error ? `\n  error: ${video.error}` : ''}\n${runs.map((r) => `  ${r.stage.padEnd(11)} ${r.status}${r.error ? `: ${r.error}` : ''}`).join('\n')}\n${jobs.map((j) => `  job ${j.id}: ${j.status}`).join('\n')}\n`);
+    return EXIT.ok;
+  });
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  warning?: boolean;
+}
+
+export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+  const checks: Check[] = [];
+  const { loadConfig } = await import('@videoqa/core');
+  let config;
+  try {
+    config = loadConfig({ overrides: overridesFrom(opts) });
+    checks.push({ name: 'configuration', ok: true, detail: 'all variables valid' });
+  } catch (err) {
+    checks.push({ name: 'configuration', ok: false, detail: (err as Error).message, fix: 'fix the variables named above (docs/configuration.md)' });
+  }
+  if (config) {
+    for (const [name, path] of [['ffmpeg', config.ffmpegPath], ['ffprobe', config.ffprobePath]] as const) {
+      const res = await runToText(path, ['-version']).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+      checks.push(res.code === 0 ? { name, ok: true, detail: res.stdout.split('\n')[0] ?? '' } : { name, ok: false, detail: 'FFmpeg not found', fix: `install it (apt-get install ffmpeg) or set ${name === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}` });
+    }
+    try {
+      await mkdir(config.dataDir, { recursive: true });
+      await access(config.dataDir, constants.W_OK | constants.R_OK);
+      checks.push({ name: 'DATA_DIR', ok: true, detail: `${config.dataDir} is readable and writable` });
+    } catch (err) {
+      checks.push({ name: 'DATA_DIR', ok: false, detail: `${config.dataDir}: ${(err as Error).message}`, fix: 'create it and give the worker user write access, or set DATA_DIR' });
+    }
+    try {
+      const rt = await openRuntime({ overrides: overridesFrom(opts), migrate: false, logToStdout: false });
+      try {
+        const version = await schemaVersion(rt.db);
+        checks.push({ name: 'database', ok: true, detail: config.databaseUrl ? `PostgreSQL at ${redactUrl(config.databaseUrl)}` : `embedded PGlite in ${join(config.dataDir, 'db')}` });
+        checks.push(version >= LATEST_SCHEMA_VERSION ? { name: 'schema', ok: true, detail: `version ${version}` } : { name: 'schema', ok: false, detail: `version ${version}, this videoqa needs ${LATEST_SCHEMA_VERSION}`, fix: 'run: videoqa migrate' });
+        if (version > 0) {
+          const vector = await vectorColumnsInUse(rt.db);
+          checks.push({ name: 'pgvector', ok: true, warning: !vector, detail: vector ? 'embeddings in vector(1536) with an HNSW index' : 'not available: embeddings in real[] (search works, slower on large libraries)', fix: vector ? undefined : 'install pgvector on the server before the first migrate for indexed vector search' });
+        }
+      } finally {
+        await rt.close();
+      }
+    } catch (err) {
+      checks.push({ name: 'database', ok: false, detail: (err as Error).message, fix: 'Database connection failed: check DATABASE_URL, that PostgreSQL is running and reachable' });
+    }
+    if (!config.openaiApiKey) {
+      checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: 'OPENAI_API_KEY is not set: transcription, vision and embeddings will be skipped', fix: 'set OPENAI_API_KEY' });
+    } else {
+      try {
+        const client = new OpenAI({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, timeout: 15_000, maxRetries: 1 });
+        const models = await client.models.list();
+        const ids = new Set(models.data.map((m) => m.id));
+        const missingModels = [config.transcriptionModel, config.visionModel, config.embeddingModel].filter((m) => !ids.has(m));
+        checks.push({ name: 'OpenAI API key', ok: true, detail: `accepted by ${config.openaiBaseUrl ?? 'api.openai.com'}`, warning: missingModels.length > 0, ...(missingModels.length ? { fix: `models not listed for this key: ${missingModels.join(', ')}` } : {}) });
+      } catch (err) {
+        const e = toProviderError(err, 'OpenAI', [config.openaiApiKey]);
+        checks.push({ name: 'OpenAI API key', ok: false, detail: `OpenAI API error: ${e.message}`, fix: 'verify OPENAI_API_KEY is valid and has credits; check OPENAI_BASE_URL and network access' });
+      }
+    }
+  }
+  const failed = checks.filter((c) => !c.ok);
+  if (opts.json) io.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`);
+  else {
+    for (const c of checks) io.stdout.write(`${c.ok ? (c.warning ? '!' : '✔') : '✖'} ${c.name}: ${c.detail}${c.fix && (!c.ok || c.warning) ? `\n    fix: ${c.fix}` : ''}\n`);
+    io.stdout.write(failed.length === 0 ? 'all checks passed\n' : `${failed.length} check(s) failed\n`);
+  }
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}

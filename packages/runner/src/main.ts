@@ -1,0 +1,122 @@
+import { Command, CommanderError } from 'commander';
+import { VideoqaError } from '@videoqa/core';
+import { scrub } from './logging.ts';
+import {
+  doctorCommand,
+  enqueueCommand,
+  EXIT,
+  exitCodeFor,
+  migrateCommand,
+  processCommand,
+  retryCommand,
+  searchCommand,
+  statusCommand,
+  workerCommand,
+  type CommandIO,
+} from './commands.ts';
+
+const EXIT_HELP = `
+Exit codes:
+  0  success
+  1  processing failed (the error says why; the job or video records it too)
+  2  invalid usage or configuration (the variable or option is named)
+  3  finished, but AI stages were skipped because no API key is set
+  4  input refused: not a video, file not found, path outside DATA_DIR, unknown id
+
+Environment: DATABASE_URL (else an embedded database in DATA_DIR/db), OPENAI_API_KEY,
+DATA_DIR (default ./data), LOG_LEVEL; all variables: docs/configuration.md`;
+
+/** Runs the videoqa CLI; returns the exit code. Errors become one clear line (stack with LOG_LEVEL=debug). */
+export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command()
+    .name('videoqa')
+    .description('Turn videos into searchable, AI-analysed content stored in PostgreSQL.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const dataDir = ['--data-dir <dir>', 'DATA_DIR for this command'] as const;
+
+  program
+    .command('process')
+    .description('process one video now, in this process (normalize, transcribe, scenes, frames, vision, embeddings)')
+    .argument('<file>', 'the video file')
+    .option('--json', 'print a machine-readable summary instead of progress and text')
+    .option('--stages <list>', 'run only these stages, comma separated (the stages they need must have run)')
+    .option('--id <videoId>', 'video id to use (reuse one to resume an earlier run)')
+    .option('--no-resume', 'rerun stages even if an earlier run finished them')
+    .option(...dataDir)
+    .action(async (file: string, opts) => void (code = await processCommand(file, opts, io)));
+
+  program
+    .command('enqueue')
+    .description('copy a file into DATA_DIR/uploads and add a job for it to the queue')
+    .argument('<file>', 'the video file')
+    .option('--kind <kind>', 'process (whole pipeline) or transcribe (normalize + transcribe, text in jobs.transcription)', 'process')
+    .option('--id <videoId>', 'video id to use')
+    .option('--max-attempts <n>', 'attempts before the job fails for good (default WORKER_MAX_ATTEMPTS)')
+    .option('--json', 'print the job as JSON')
+    .option(...dataDir)
+    .action(async (file: string, opts) => void (code = await enqueueCommand(file, opts, io)));
+
+  program
+    .command('worker')
+    .description('claim and process jobs until SIGTERM/SIGINT (a second signal stops at once, releasing jobs)')
+    .option('--concurrency <n>', 'jobs at once (default WORKER_CONCURRENCY)')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await workerCommand(opts, io)));
+
+  program
+    .command('search')
+    .description('hybrid search (vectors + full text) over transcripts and frame captions')
+    .argument('<query>', 'what to look for')
+    .option('--limit <n>', 'results to show', '10')
+    .option('--video <videoId>', 'search one video only')
+    .option('--json', 'print results as JSON')
+    .option(...dataDir)
+    .action(async (query: string, opts) => void (code = await searchCommand(query, opts, io)));
+
+  program
+    .command('migrate')
+    .description('create or update the database schema (safe to run from several processes)')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await migrateCommand(opts, io)));
+
+  program
+    .command('retry')
+    .description('put a failed job back in the queue with its attempts reset')
+    .argument('<jobId>')
+    .option(...dataDir)
+    .action(async (jobId: string, opts) => void (code = await retryCommand(jobId, opts, io)));
+
+  program
+    .command('status')
+    .description('queue overview, or the state of one job or video')
+    .argument('[id]', 'a job id or a video id')
+    .option('--json', 'print as JSON')
+    .option(...dataDir)
+    .action(async (id: string | undefined, opts) => void (code = await statusCommand(id, opts, io)));
+
+  program
+    .command('doctor')
+    .description('check ffmpeg, DATA_DIR, the database and its schema, pgvector and the API key, with fixes')
+    .option('--json', 'print the checks as JSON')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await doctorCommand(opts, io)));
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const e = err as Error;
+    const codeName = err instanceof VideoqaError ? err.code : ((err as { code?: string }).code ?? 'ERROR');
+    io.stderr.write(`videoqa: ${codeName}: ${scrub(e.message ?? String(err), [])}\n`);
+    if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '')) io.stderr.write(`${scrub(e.stack ?? '', [])}\n`);
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Runs the fake OpenAI-compatible server on its own, for trying videoqa without an API key:
+//   node packages/testing/dist/serve-fake-openai.js [--port 8787] [--latency chat=800,transcriptions=2000]
+import { FakeOpenAIServer, type FakeRoute } from './fake-openai.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const latencyMs: Partial<Record<FakeRoute, number>> = {};
+for (const pair of (arg('latency') ?? '').split(',').filter(Boolean)) {
+  const [route, ms] = pair.split('=');
+  latencyMs[route as FakeRoute] = Number(ms);
+}
+const server = await FakeOpenAIServer.start({ apiKey: arg('key') ?? 'sk-fake-local', latencyMs, port: arg('port') ? Number(arg('port')) : undefined });
+process.stdout.write(`OPENAI_BASE_URL=${server.url}\nOPENAI_API_KEY=${server.apiKey}\n`);
+const stop = () => void server.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
