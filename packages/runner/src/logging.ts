@@ -45,7 +45,8 @@ export function scrub(text: string, secrets: readonly string[]): string {
 
 function scrubDeep(value: unknown, secrets: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return scrub(value, secrets);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  // Errors are left to the err serializer (their message and stack are not enumerable).
+  if (depth > 6 || value === null || typeof value !== 'object' || value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, secrets, depth + 1);
@@ -107,6 +108,7 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
   const streams: { level: LevelWithSilent; stream: NodeJS.WritableStream }[] = [];
   if (options.stdout !== null) streams.push({ level: options.level, stream: options.stdout ?? process.stdout });
   let file: RotatingFileStream | undefined;
+  let fileWriter: Writable | undefined;
   if (options.dataDir) {
     const dir = join(options.dataDir, 'worker');
     mkdirSync(dir, { recursive: true });
@@ -114,15 +116,15 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
     file.on('error', () => {}); // a full disk must not crash the worker; stdout still has the lines
     const target = file;
     const text = (options.fileFormat ?? 'text') === 'text';
-    streams.push({
-      level: options.level,
-      stream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          const line = chunk.toString();
-          target.write(text ? formatTextLine(line, name) : line, done);
-        },
-      }),
+    fileWriter = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        if (target.writableEnded) return done(); // after closeFile(): stdout still gets the line
+        const line = chunk.toString();
+        target.write(text ? formatTextLine(line, name) : line, () => done());
+      },
     });
+    fileWriter.on('error', () => {});
+    streams.push({ level: options.level, stream: fileWriter });
   }
   const textFile = Boolean(file) && (options.fileFormat ?? 'text') === 'text';
   const logger = pino(
@@ -140,13 +142,22 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
         log: (obj) => scrubDeep(obj, secrets) as Record<string, unknown>,
       },
       serializers: {
-        err: (err: Error & { code?: string }) => ({ type: err.name, code: err.code, message: scrub(err.message, secrets), stack: scrub(err.stack ?? '', secrets) }),
+        err: (err: Error & { code?: string }) => ({
+          type: err?.name,
+          code: err?.code,
+          message: scrub(String(err?.message ?? err), secrets),
+          stack: scrub(String(err?.stack ?? ''), secrets),
+        }),
       },
       // The text format shows [file:line] like the seed; finding it costs a stack trace per line.
       ...(textFile ? { mixin: () => ({ caller: callerLocation() }) } : {}),
     },
     pino.multistream(streams),
   ) as VideoqaLogger;
-  logger.closeFile = () => new Promise<void>((resolve) => (file ? file.end(() => resolve()) : resolve()));
+  logger.closeFile = async () => {
+    // Drain the formatter into the file, then close the file.
+    if (fileWriter && !fileWriter.writableEnded) await new Promise<void>((resolve) => fileWriter!.end(() => resolve()));
+    if (file && !file.writableEnded) await new Promise<void>((resolve) => file!.end(() => resolve()));
+  };
   return logger;
 }
