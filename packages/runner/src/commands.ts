@@ -18,6 +18,7 @@ import {
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
 import { enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
 import { showProgress } from './progress.ts';
@@ -170,6 +171,7 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   const source = await createJobSource(rt);
   const worker = new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
   const dev = rt.config.workerDevHttp ? await startDevServer({ db: rt.db, metrics: worker.metrics, host: rt.config.workerHttpHost, port: rt.config.workerHttpPort, log: rt.log }) : undefined;
+  const api = rt.config.apiHttp ? await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log }) : undefined;
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
@@ -188,8 +190,35 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   await dev?.close();
+  await api?.close();
   await rt.close();
   void io;
+  return EXIT.ok;
+}
+
+/** `videoqa api`: the transcription service HTTP API alone (workers run elsewhere). */
+export async function apiCommand(opts: { dataDir?: string; port?: string; host?: string }, io: CommandIO): Promise<number> {
+  const overrides: Record<string, unknown> = { ...overridesFrom(opts), apiHttp: true };
+  if (opts.port) overrides.apiHttpPort = opts.port;
+  if (opts.host) overrides.apiHttpHost = opts.host;
+  const rt = await openRuntime({ overrides, logFile: true });
+  const source = await createJobSource(rt);
+  let api;
+  try {
+    api = await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log });
+  } catch (err) {
+    await source.stop();
+    await rt.close();
+    throw err;
+  }
+  io.stderr.write(`transcription API listening on ${api.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await api.close();
+  await source.stop();
+  await rt.close();
   return EXIT.ok;
 }
 

@@ -11,3 +11,4 @@ export { openRuntime, type Runtime, type OpenRuntimeOptions } from './runtime.ts
 export { showProgress } from './progress.ts';
 export { main } from './main.ts';
 export { EXIT, exitCodeFor } from './commands.ts';
+export { startApiServer, type ApiServer, type ApiServerOptions } from './api-http.ts';

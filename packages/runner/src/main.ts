@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VideoqaError } from '@videoqa/core';
 import { scrub } from './logging.ts';
 import {
+  apiCommand,
   doctorCommand,
   enqueueCommand,
   EXIT,
@@ -67,6 +68,14 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--concurrency <n>', 'jobs at once (default WORKER_CONCURRENCY)')
     .option(...dataDir)
     .action(async (opts) => void (code = await workerCommand(opts, io)));
+
+  program
+    .command('api')
+    .description('serve the transcription job API (POST /v1/jobs, POST /v1/uploads, GET /v1/jobs/:id) until SIGTERM')
+    .option('--port <port>', 'port (default API_HTTP_PORT, 8080)')
+    .option('--host <host>', 'interface (default API_HTTP_HOST, 127.0.0.1; anything else requires API_TOKEN)')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await apiCommand(opts, io)));
 
   program
     .command('search')

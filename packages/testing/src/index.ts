@@ -25,3 +25,4 @@ export {
   type ToneRegion,
   type VideoSpec,
 } from './media.ts';
+export { FakeSupadataServer, serveDirectory, type FakeSupadataOptions } from './fake-supadata.ts';

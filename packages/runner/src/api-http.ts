@@ -1,0 +1,223 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import {
+  ConfigError,
+  FileNotFoundError,
+  newId,
+  resolveInDataDir,
+  safeFileName,
+  tempPathFor,
+  toDataDirRelative,
+  validateVideoId,
+  VideoqaError,
+  type Config,
+  type Logger,
+  type Store,
+} from '@videoqa/core';
+import { getJob, type Db, type JobKind } from '@videoqa/storage-pg';
+import type { EnqueuingJobSource } from './job-sources.ts';
+
+export interface ApiServerOptions {
+  db: Db;
+  store: Store;
+  config: Config;
+  /** Where jobs are put (the Postgres queue or Redis). */
+  source: Pick<EnqueuingJobSource, 'enqueue' | 'name'>;
+  log?: Logger;
+  host?: string;
+  port?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const kind = z.enum(['process', 'transcribe']);
+const submitSchema = z.object({
+  path: z.string().min(1, 'path must not be empty').describe('the media file, relative to DATA_DIR (or absolute inside it)'),
+  kind: kind.default('transcribe'),
+  video_id: z.string().optional(),
+  max_attempts: z.number().int().min(1).max(100).optional(),
+}).strict();
+const uploadQuery = z.object({
+  filename: z.string().min(1).max(200).default('upload.mp4'),
+  kind: kind.default('transcribe'),
+  video_id: z.string().optional(),
+}).strict();
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: unknown;
+  constructor(status: number, code: string, message: string, issues?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json');
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `JSON body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', 'the body is not valid JSON');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new HttpError(400, 'INVALID_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  return r.data;
+}
+
+/**
+ * The transcription service API of seed 003, for other systems to call:
+ *   POST /v1/jobs            {"path": "uploads/x.mp4", "kind": "transcribe"}   → 201 job
+ *   POST /v1/uploads?filename=x.mp4&kind=transcribe   (raw bytes, size-limited) → 201 job
+ *   GET  /v1/jobs/{id}       status, error, and the transcription when done
+ *   GET  /v1/jobs/{id}/segments, GET /healthz
+ * Off unless API_HTTP=true. Bound beyond loopback it requires API_TOKEN as a bearer token.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { db, store, config, source } = options;
+  const host = options.host ?? config.apiHttpHost;
+  const token = config.apiToken;
+  if (!LOOPBACK.has(host) && !token) {
+    throw new ConfigError([{ variable: 'API_TOKEN', message: `is required when the API listens beyond loopback (API_HTTP_HOST=${host})` }]);
+  }
+  if (!source.enqueue) throw new Error('the job source cannot enqueue');
+  const enqueue = source.enqueue.bind(source);
+
+  const authorized = (req: IncomingMessage): boolean => {
+    if (!token) return true;
+    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+    const want = Buffer.from(token);
+    return given.length === want.length && timingSafeEqual(given, want);
+  };
+
+  const jobView = async (id: string) => {
+    const job = await getJob(db, id);
+    return {
+      job_id: job.id,
+      video_id: job.videoId,
+      kind: job.kind,
+      status: job.status,
+      attempts: job.attempts,
+      max_attempts: job.maxAttempts ?? config.workerMaxAttempts,
+      error: job.error,
+      transcription: job.status === 'done' ? job.transcription : null,
+      created_at: job.createdAt,
+      updated_at: job.updatedAt,
+    };
+  };
+
+  const submit = async (videoId: string, originalPath: string, jobKind: JobKind, maxAttempts?: number) => {
+    const job = await enqueue({ videoId, originalPath, kind: jobKind, maxAttempts });
+    return jobView(job.id);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://api');
+    const path = url.pathname;
+    if (path === '/healthz' && req.method === 'GET') {
+      await db.query('SELECT 1');
+      return send(res, 200, { ok: true, status: 'healthy', queue: source.name });
+    }
+    if (!authorized(req)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong bearer token');
+
+    if (path === '/v1/jobs' && req.method === 'POST') {
+      const body = parse(submitSchema, await readJson(req));
+      const abs = resolveInDataDir(config.dataDir, body.path);
+      const info = await stat(abs).catch(() => null);
+      if (!info?.isFile()) throw new FileNotFoundError(body.path, 'Media file not found in DATA_DIR');
+      const videoId = validateVideoId(body.video_id ?? newId());
+      return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, abs), body.kind, body.max_attempts));
+    }
+
+    if (path === '/v1/uploads' && req.method === 'POST') {
+      const q = parse(uploadQuery, Object.fromEntries(url.searchParams));
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
+      const videoId = validateVideoId(q.video_id ?? newId());
+      const target = resolveInDataDir(config.dataDir, join('uploads', `${videoId}_${safeFileName(q.filename)}`));
+      await mkdir(join(config.dataDir, 'uploads'), { recursive: true });
+      const temp = tempPathFor(target);
+      let received = 0;
+      try {
+        await pipeline(
+          req,
+          async function* (source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              received += chunk.length;
+              if (received > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
+              yield chunk;
+            }
+          },
+          createWriteStream(temp),
+        );
+        if (received === 0) throw new HttpError(400, 'EMPTY_UPLOAD', 'the upload is empty');
+        await rename(temp, target);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+      return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind));
+    }
+
+    const jobMatch = /^\/v1\/jobs\/([^/]+)(\/segments)?$/.exec(path);
+    if (jobMatch && req.method === 'GET') {
+      const id = decodeURIComponent(jobMatch[1]!);
+      const view = await jobView(id);
+      if (!jobMatch[2]) return send(res, 200, view);
+      const segments = await store.listSegments(view.video_id);
+      return send(res, 200, { job_id: id, video_id: view.video_id, segments: segments.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd, text: s.text })) });
+    }
+    if (path.startsWith('/v1/')) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} ${path} is not supported`);
+    throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return send(res, err.status, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
+      if (err instanceof VideoqaError) {
+        const status = ['JOB_NOT_FOUND', 'VIDEO_NOT_FOUND', 'FILE_NOT_FOUND'].includes(err.code) ? 404 : err.retryable ? 503 : 400;
+        return send(res, status, { error: { code: err.code, message: err.message } });
+      }
+      options.log?.error({ err }, 'API request failed');
+      send(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.apiHttpPort, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  options.log?.info({ url, auth: Boolean(token) }, `transcription API listening on ${url}`);
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
