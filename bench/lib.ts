@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,3 +36,65 @@ export function writeResult(name: string, results: unknown): string {
 }
 
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+
+function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch {
+      /* process ended */
+    }
+  }
+  return out;
+}
+
+/** Resident memory of a process and all its descendants, in KiB. */
+function treeRssKiB(pid: number): number {
+  let total = rssKiB(pid);
+  for (const c of childrenOf(pid)) total += treeRssKiB(c);
+  return total;
+}
+
+export interface Measured {
+  seconds: number;
+  /** Highest total RSS of the process tree seen (sampled every 50 ms), MiB. */
+  peakRssMiB: number;
+  stdout: string;
+  code: number | null;
+}
+
+/** Runs a command, timing it and sampling the memory of its whole process tree. */
+export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let peak = 0;
+    const timer = setInterval(() => {
+      if (child.pid) peak = Math.max(peak, treeRssKiB(child.pid));
+    }, 50);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`));
+      resolve({ seconds: round((performance.now() - t0) / 1000, 2), peakRssMiB: round(peak / 1024, 0), stdout, code });
+    });
+  });
+}
