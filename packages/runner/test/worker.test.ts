@@ -208,6 +208,66 @@ describe('Worker in process', () => {
     expect(worker.metrics.jobs.done).toBe(10);
   });
 
+  it('rides out a database restart (every connection dropped) while idle and while running a job', async () => {
+    const config = loadConfig({ env: {}, overrides: { dataDir: tempDir(), workerPollMs: 50, workerPollMaxMs: 200, retryDelaySec: 0.1, databaseUrl: dbInfo.url } });
+    const dropConnections = async () => {
+      const admin = new pg.Client({ connectionString: inject('pgUrl') });
+      await admin.connect();
+      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [new URL(dbInfo.url).pathname.slice(1)]);
+      await admin.end();
+      return killed.rowCount ?? 0;
+    };
+    const runs: string[] = [];
+    const stage: Stage = {
+      name: 'work',
+      async run(ctx) {
+        runs.push(ctx.video.id);
+        if (ctx.video.id === 'during') {
+          await sleep(300, ctx.signal);
+          expect(await dropConnections()).toBeGreaterThan(0);
+        }
+        await ctx.store.replaceScenes(ctx.video.id, [{ id: `${ctx.video.id}_scene_000`, videoId: ctx.video.id, idx: 0, tStart: 0, tEnd: 1 }]);
+      },
+    };
+    const workerDb = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
+    const worker = new Worker({ source: new PostgresJobSource(workerDb, config), store: new PgStore(workerDb), config, log: silentLogger, stagesFor: () => [stage] });
+    await worker.start();
+    try {
+      await sleep(300);
+      expect(await dropConnections()).toBeGreaterThan(0); // while idle: the pool and the LISTEN connection die
+      await sleep(100);
+      for (const id of ['after-idle', 'during']) {
+        await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4') ON CONFLICT DO NOTHING`, [id]).catch(async () => {
+          // our own test connection was dropped too; reopen it
+          db = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
+          await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4') ON CONFLICT DO NOTHING`, [id]);
+        });
+        await db.query(`INSERT INTO jobs (id, video_id) VALUES ($1, $2)`, [`job-${id}`, id]);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const r = await db.query<{ status: string }>(`SELECT status FROM jobs WHERE id = $1`, [`job-${id}`]).catch(async () => {
+            db = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
+            return { rows: [] as { status: string }[], rowCount: 0 };
+          });
+          if (r.rows[0]?.status === 'done') break;
+          if (Date.now() > deadline) throw new Error(`job-${id} not done: ${r.rows[0]?.status}`);
+          await sleep(50);
+        }
+      }
+    } finally {
+      await worker.stop();
+      await workerDb.close();
+    }
+    expect(await rows(`SELECT id, status FROM jobs ORDER BY id`)).toEqual([
+      { id: 'job-after-idle', status: 'done' },
+      { id: 'job-during', status: 'done' },
+    ]);
+    expect(await rows(`SELECT video_id, count(*)::int AS n FROM scenes GROUP BY video_id ORDER BY video_id`)).toEqual([
+      { video_id: 'after-idle', n: 1 },
+      { video_id: 'during', n: 1 },
+    ]);
+  });
+
   it('retries a retryable failure with backoff and fails it after max attempts', async () => {
     const config = loadConfig({ env: {}, overrides: { dataDir: tempDir(), workerPollMs: 20, workerMaxAttempts: 2, retryDelaySec: 0.05, retryDelayMaxSec: 1 } });
     await db.query(`INSERT INTO videos (id, original_path) VALUES ('r1', 'uploads/x.mp4')`);

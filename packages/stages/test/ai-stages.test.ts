@@ -104,6 +104,14 @@ describe('transcribe (through the openai SDK, against the fake server)', () => {
     expect(segments.at(-1)!.id).toBe(segmentId('v1', regions.length - 1));
   }, 240_000);
 
+  it('the fake refuses uploads over 25 MB with 413, as the real API does, and that is not retried', async () => {
+    const { createOpenAIProviders } = await import('@videoqa/stages');
+    const { transcription } = createOpenAIProviders({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 2 });
+    const err = await transcription.transcribe({ audio: new Uint8Array(26 * 1024 * 1024), fileName: 'big.wav' }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'PROVIDER_BAD_REQUEST', status: 413, retryable: false });
+    expect(fake.requestsFor('transcriptions')).toHaveLength(1);
+  });
+
   it('is skipped, with the reason, when there is no API key', async () => {
     const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 1 }], audio: { kind: 'tone' } });
     const { result } = await runOn(v.path, transcriptionStages());
