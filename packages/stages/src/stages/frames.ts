@@ -3,11 +3,11 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
-import { frameId, resolveInDataDir, toDataDirRelative, VideoqaError, type FrameRow, type Stage } from '@videoqa/core';
+import { frameId, toDataDirRelative, type FrameRow, type Stage } from '@videoqa/core';
 import { spawnTool } from '../ffmpeg/run.ts';
 import { findDuplicates, phash64 } from '../frames/phash.ts';
 import { frameTimes } from '../frames/frame-times.ts';
-import type { NormalizeData } from './normalize.ts';
+import { normalizedInput } from './normalized-input.ts';
 
 export interface FramesOptions {
   /** Frames extracted at once (default: CPU count, at most 4). */
@@ -33,12 +33,9 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
     after: ['scenes'],
     description: 'representative JPEG frames with perceptual hashes and duplicate marks',
     async run(ctx) {
-      const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
-      if (norm && !norm.hasVideo) return { skipped: 'the input has no video stream' };
-      const normalizedPath = norm?.normalizedPath ?? ctx.video.normalizedPath;
-      if (!normalizedPath) throw new VideoqaError('STAGE_INPUT_MISSING', `frames needs the normalized video of ${ctx.video.id}; run normalize first`, false);
-      const videoFile = resolveInDataDir(ctx.paths.dataDir, normalizedPath);
-      const duration = norm?.durationSec ?? ctx.video.durationSec ?? 0;
+      const input = normalizedInput(ctx, 'frames');
+      if (!input) return { skipped: 'the input has no video stream' };
+      const { norm, file: videoFile, durationSec: duration } = input;
       const scenes = await ctx.store.listScenes(ctx.video.id);
       const plan = frameTimes(scenes, { spanSec: ctx.config.framesSceneSpanSec, durationSec: duration, fps: norm?.fps ?? 30 });
 

@@ -1,8 +1,8 @@
-import { resolveInDataDir, sceneId, VideoqaError, type SceneRow, type Stage } from '@videoqa/core';
+import { resolveInDataDir, sceneId, type SceneRow, type Stage } from '@videoqa/core';
 import { cutsToScenes, detectCuts, type AdaptiveDetectorOptions } from '../scenes/adaptive-detector.ts';
 import { scoreVideoFile } from '../scenes/score-video.ts';
 import { readSceneScores } from '../scenes/scores-file.ts';
-import type { NormalizeData } from './normalize.ts';
+import { normalizedInput } from './normalized-input.ts';
 
 export interface ScenesData {
   scenes: { tStart: number; tEnd: number }[];
@@ -21,15 +21,13 @@ export function scenesStage(options: Partial<AdaptiveDetectorOptions> = {}): Sta
     after: ['normalize'],
     description: 'scene boundaries by adaptive content detection',
     async run(ctx) {
-      const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
-      if (norm && !norm.hasVideo) return { skipped: 'the input has no video stream' };
-      const normalizedPath = norm?.normalizedPath ?? ctx.video.normalizedPath;
-      if (!normalizedPath) throw new VideoqaError('STAGE_INPUT_MISSING', `scenes needs the normalized video of ${ctx.video.id}; run normalize first`, false);
-      const durationSec = norm?.durationSec ?? ctx.video.durationSec ?? 0;
+      const input = normalizedInput(ctx, 'scenes');
+      if (!input) return { skipped: 'the input has no video stream' };
+      const { norm, durationSec } = input;
       let scores = norm?.sceneScoresPath ? await readSceneScores(resolveInDataDir(ctx.paths.dataDir, norm.sceneScoresPath)) : null;
       if (!scores) {
         ctx.log.debug({}, 'no scene scores from normalize: decoding the normalized video');
-        scores = await scoreVideoFile(resolveInDataDir(ctx.paths.dataDir, normalizedPath), {
+        scores = await scoreVideoFile(input.file, {
           ffmpegPath: ctx.config.ffmpegPath,
           size: { width: norm?.width ?? 1280, height: norm?.height ?? 720 },
           fps: norm?.fps ?? 30,
