@@ -131,7 +131,8 @@ describe('vision', () => {
     expect(fake.maxConcurrent('chat')).toBe(3);
     // saturation: request k starts as soon as one of the C before it ends
     const ends = reqs.map((r) => r.endedAt).sort((a, b) => a - b);
-    for (let k = 3; k < reqs.length; k++) expect(reqs[k]!.startedAt - ends[k - 3]!).toBeLessThan(150);
+    // (a whole wave would be 300 ms; the margin covers downscaling and storing under load)
+    for (let k = 3; k < reqs.length; k++) expect(reqs[k]!.startedAt - ends[k - 3]!).toBeLessThan(250);
     const captions = await store.listCaptions('v1');
     expect(captions).toHaveLength(12);
     expect(captions[0]).toMatchObject({ id: 'v1_frame_000_caption', frameId: 'v1_frame_000', caption: expect.stringMatching(/mostly red tones/) });

@@ -59,6 +59,18 @@ describe('normalize', () => {
     expect(result.stages.normalize!.counts.frames).toBe(60);
   });
 
+  it.each([
+    [33, 17, 32, 16],
+    [4000, 100, 4000, 100],
+    [3000, 4000, 720, 960],
+  ])('handles odd, tiny and extreme geometry: %ix%i → %ix%i', async (w, h, ew, eh) => {
+    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 1 }], width: w, height: h, audio: { kind: 'none' } });
+    const { result, dataDir } = await runOn(v.path, [normalizeStage()]);
+    expect(result.status, result.error?.message).toBe('done');
+    const out = await probeMedia(join(dataDir, 'processed/v1/normalized.mp4'));
+    expect(out.video).toMatchObject({ width: ew, height: eh });
+  });
+
   it('applies the rotation of phone videos', async () => {
     const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 1 }], width: 1280, height: 720 });
     const rotated = await makeRotated(v.path, 90);
