@@ -43,8 +43,10 @@ export function createNodePostgresDb(options: NodePostgresOptions): Db {
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  // Without a listener, an idle connection dropped by a server restart would crash the process.
+  // Without listeners, a connection dropped by a server restart would crash the process:
+  // the pool's for idle clients, and one on every client for errors pg emits outside a query.
   pool.on('error', (err) => options.onError?.(err));
+  pool.on('connect', (client) => client.on('error', () => {}));
   const listeners = new Set<pg.Client>();
 
   const db: Db = {
@@ -60,13 +62,20 @@ export function createNodePostgresDb(options: NodePostgresOptions): Db {
       } catch (err) {
         throw translate(err, url);
       }
+      // A checked-out client whose connection dies between queries emits 'error';
+      // without a listener that would crash the process (a database restart).
+      let broken = false;
+      const onClientError = (err: Error) => {
+        broken = true;
+        options.onError?.(err);
+      };
+      client.on('error', onClientError);
       const tx: Queryable = {
         query: (text, params) => run(client, text, params, url),
         async exec(sql) {
           await run(client, sql, undefined, url);
         },
       };
-      let broken = false;
       try {
         await tx.exec('BEGIN');
         const result = await fn(tx);
@@ -80,6 +89,7 @@ export function createNodePostgresDb(options: NodePostgresOptions): Db {
         }
         throw err;
       } finally {
+        client.off('error', onClientError);
         client.release(broken ? true : undefined);
       }
     },
