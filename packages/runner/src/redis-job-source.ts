@@ -79,7 +79,12 @@ export class RedisJobSource implements JobSource {
       if (!bull?.id) continue;
       const attempts = bull.attemptsMade + 1;
       this.held.set(bull.id, { bull, token });
-      await setExternalJobState(this.db, { jobId: bull.id, status: 'processing', workerId: this.config.workerId, attempts, videoStatus: 'processing' });
+      const state = { jobId: bull.id, status: 'processing' as const, workerId: this.config.workerId, attempts, videoStatus: 'processing' as const };
+      if (!(await setExternalJobState(this.db, state))) {
+        // Added to Redis by another service (Queue.add): give it its Postgres row now.
+        await enqueueJob(this.db, { videoId: bull.data.videoId, jobId: bull.id, kind: bull.data.kind, maxAttempts: bull.opts.attempts, external: true });
+        await setExternalJobState(this.db, state);
+      }
       return { id: bull.id, videoId: bull.data.videoId, kind: bull.data.kind, attempts, maxAttempts: bull.opts.attempts ?? this.config.workerMaxAttempts };
     }
     return null;

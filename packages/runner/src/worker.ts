@@ -91,7 +91,16 @@ export class Worker {
         await Promise.race([...this.running.values()].map((r) => r.done));
         continue;
       }
-      const job = await this.options.source.next(signal);
+      let job: ClaimedJob | null;
+      try {
+        job = await this.options.source.next(signal);
+      } catch (err) {
+        // The queue is unreachable (database or Redis restarting): wait and try again.
+        this.metrics.claimErrors++;
+        this.options.log.warn({ err }, 'could not claim a job; retrying');
+        await sleep(this.options.config.workerPollMs, signal).catch(() => {});
+        continue;
+      }
       if (!job) continue;
       const controller = new AbortController();
       const entry: Running = { job, controller, done: Promise.resolve() };

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { loadConfig, sleep, silentLogger, type Config, type Stage } from '@videoqa/core';
 import { PostgresJobSource, RedisJobSource, startApiServer, Worker } from '@videoqa/runner';
 import { createSupadataTranscription, transcriptionStages } from '@videoqa/stages';
@@ -141,6 +142,22 @@ describe('Redis job source (BullMQ, against a real Redis)', () => {
     expect(await jobRow('job-down')).toMatchObject({ status: 'failed', attempts: 3, error: 'still down' });
     expect(seen.down).toHaveLength(3);
     expect((await db.query<{ status: string }>(`SELECT status FROM videos WHERE id = 'down'`)).rows[0]!.status).toBe('failed');
+  });
+
+  it('runs a job another service added to the Redis queue directly, giving it a Postgres row', async () => {
+    const config = configFor({ workerJobSource: 'redis', redisUrl: inject('redisUrl'), queueName: queueName() });
+    const queue = new Queue(config.queueName, { connection: { url: config.redisUrl!, maxRetriesPerRequest: null } });
+    await queue.add('video', { videoId: 'ext-video', kind: 'process' }, { jobId: 'ext-job', attempts: 2 });
+    await queue.close();
+    await db.query(`INSERT INTO videos (id, original_path) VALUES ('ext-video', 'uploads/x.mp4')`);
+    const ran: string[] = [];
+    const source = new RedisJobSource(db, config);
+    const worker = new Worker({ source, store: new PgStore(db), config, log: silentLogger, stagesFor: () => [{ name: 'work', run: async (ctx) => void ran.push(ctx.video.id) }] });
+    await worker.start();
+    await until(async () => (await jobRow('ext-job'))?.status === 'done');
+    await worker.stop();
+    expect(ran).toEqual(['ext-video']);
+    expect(await jobRow('ext-job')).toMatchObject({ status: 'done', attempts: 1 });
   });
 
   it('needs REDIS_URL', () => {
