@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { loadConfig, sleep, silentLogger, type Config, type Stage } from '@videoqa/core';
 import { PostgresJobSource, RedisJobSource, startApiServer, Worker } from '@videoqa/runner';
-import { createSupadataTranscription, transcriptionStages } from '@videoqa/stages';
+import { createSupadataTranscription } from '@videoqa/stages';
 import { enqueueJob, openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { createTestDatabase, FakeOpenAIServer, FakeSupadataServer, makeVideo, serveDirectory } from '@videoqa/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
