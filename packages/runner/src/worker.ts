@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import {
   AbortedError,
+  backoffDelayMs,
   InvalidStateError,
   isRetryable,
   LeaseLostError,
@@ -43,7 +44,7 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
       return await fn();
     } catch (err) {
       if (i >= attempts || err instanceof LeaseLostError || !isRetryable(err)) throw err;
-      await sleep(500 * 2 ** (i - 1));
+      await sleep(backoffDelayMs(i, { baseMs: 500, maxMs: 8000, jitter: 0 }));
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ProviderError, sleep, VideoqaError, type TranscriptionProvider } from '@videoqa/core';
+import { backoffDelayMs, ProviderError, sleep, VideoqaError, type TranscriptionProvider } from '@videoqa/core';
 import { z } from 'zod';
 import { scrubSecrets } from './provider-errors.ts';
 
@@ -119,7 +119,8 @@ export function createSupadataTranscription(options: SupadataOptions): Transcrip
   };
 }
 
-const backoff = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+/** Pause before retry `attempt` (0-based): 0.5 s doubling to 30 s, ±25 % jitter. */
+const backoff = (attempt: number) => backoffDelayMs(attempt + 1, { baseMs: 500, maxMs: 30_000 });
 
 function messageOf(body: unknown, text: string, secrets: readonly string[]): string {
   const b = body as { message?: unknown; error?: unknown; details?: unknown } | null | undefined;
