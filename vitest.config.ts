@@ -15,7 +15,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // VIDEOQA_SELFTEST_FILE lets test/test-command-exit.test.ts run one fixture through this same
+    // config and global setup, to check that a failing test makes the command fail.
+    include: process.env.VIDEOQA_SELFTEST_FILE
+      ? [process.env.VIDEOQA_SELFTEST_FILE]
+      : ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

