@@ -55,9 +55,10 @@ export class InvalidIdError extends VideoqaError {
 /** A path resolves outside DATA_DIR (via "..", an absolute path elsewhere, or a symlink). */
 export class PathOutsideDataDirError extends VideoqaError {
   constructor(path: string, dataDir: string) {
-    super('PATH_OUTSIDE_DATA_DIR', `Path ${JSON.stringify(path)} is outside DATA_DIR (${dataDir})`, false, {
-      fix: 'keep uploads and outputs inside DATA_DIR, or point DATA_DIR at the directory that holds them',
-      details: { path, dataDir },
+    // The message reaches API clients: name the path they gave, never the server's DATA_DIR.
+    super('PATH_OUTSIDE_DATA_DIR', `Path ${JSON.stringify(path)} is outside DATA_DIR`, false, {
+      fix: `keep uploads and outputs inside DATA_DIR (${dataDir}), or point DATA_DIR at the directory that holds them`,
+      details: { path },
     });
   }
 }
@@ -158,7 +159,8 @@ function providerFix(kind: ProviderErrorKind): string | undefined {
     case 'auth':
       return 'verify OPENAI_API_KEY (or the provider key) is valid and has credits';
     case 'rate_limited':
-      return 'the job will retry; lower VISION_MAX_CONCURRENT or raise the account rate limit';
+      // Said of every caller (a queued job, `process`, a library run): nothing here promises a retry.
+      return 'requests are retried with backoff up to OPENAI_MAX_RETRIES; if it persists, lower VISION_MAX_CONCURRENT or raise the account rate limit';
     case 'not_found':
       return 'check the model names and OPENAI_BASE_URL';
     case 'network':
@@ -183,6 +185,16 @@ export class DatabaseUnavailableError extends VideoqaError {
 export class LeaseLostError extends VideoqaError {
   constructor(jobId: string, workerId: string) {
     super('LEASE_LOST', `Worker ${workerId} no longer holds the lease on job ${jobId}`, true);
+  }
+}
+
+/** The video already has a job pending or running: one video is never processed by two jobs at once. */
+export class VideoBusyError extends VideoqaError {
+  constructor(videoId: string, jobId: string, status: string) {
+    super('VIDEO_BUSY', `Video ${JSON.stringify(videoId)} already has job ${jobId} ${status}`, false, {
+      fix: 'wait until that job is done or failed, or use another video id',
+      details: { videoId, jobId, status },
+    });
   }
 }
 

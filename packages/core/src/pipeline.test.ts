@@ -120,7 +120,7 @@ describe('runPipeline', () => {
         after: ['normalize'],
         async run(ctx) {
           try {
-            await sleep(5_000, ctx.signal);
+            await sleep(600_000, ctx.signal); // only an abort ends this in time for the test
           } catch (e) {
             siblingSawAbort = ctx.signal.aborted;
             throw e;
@@ -128,9 +128,7 @@ describe('runPipeline', () => {
         },
       },
     ];
-    const started = Date.now();
     const result = await runPipeline({ video: video(), stages, store, config: { dataDir } });
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(result.status).toBe('failed');
     expect(result.failedStage).toBe('scenes');
     expect(result.error?.message).toBe('detector exploded');
@@ -150,14 +148,12 @@ describe('runPipeline', () => {
     const t = newTrace();
     const store = new MemoryStore();
     const controller = new AbortController();
-    const stages = [timed('a', [], 5, t), timed('b', ['a'], 10_000, t), timed('c', ['b'], 5, t)];
+    const stages = [timed('a', [], 5, t), timed('b', ['a'], 600_000, t), timed('c', ['b'], 5, t)]; // b ends only by the abort
     const run = runPipeline({ video: video(), stages, store, signal: controller.signal, config: { dataDir } });
     run.events.on('stage:start', (e) => {
       if (e.stage === 'b') setTimeout(() => controller.abort(), 30);
     });
-    const started = Date.now();
     const result = await run;
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(result.status).toBe('aborted');
     expect(result.error).toBeInstanceOf(AbortedError);
     expect(result.stages.b!.status).toBe('cancelled');

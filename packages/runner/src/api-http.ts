@@ -14,13 +14,15 @@ import {
   safeFileName,
   tempPathFor,
   toDataDirRelative,
+  validateId,
   validateVideoId,
+  VideoBusyError,
   VideoqaError,
   type Config,
   type Logger,
   type Store,
 } from '@videoqa/core';
-import { getJob, type Db, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, getJob, type Db, type JobKind } from '@videoqa/storage-pg';
 import type { EnqueuingJobSource } from './job-sources.ts';
 
 export interface ApiServerOptions {
@@ -61,6 +63,15 @@ class HttpError extends Error {
     this.status = status;
     this.code = code;
     this.issues = issues;
+  }
+}
+
+/** A %-encoded path segment, or 400 when it does not decode (e.g. `%E0%A4%A`). */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'INVALID_ID', 'the id in the path is not valid percent-encoding');
   }
 }
 
@@ -115,7 +126,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const authorized = (req: IncomingMessage): boolean => {
     if (!token) return true;
-    const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+    // Only the Bearer scheme: a bare token in the header is refused, as RFC 6750 has it.
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(m?.[1] ?? '');
     const want = Buffer.from(token);
     return given.length === want.length && timingSafeEqual(given, want);
   };
@@ -134,6 +147,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       created_at: job.createdAt,
       updated_at: job.updatedAt,
     };
+  };
+
+  /** Refuses a video that has a job pending or running: a second one would race it (rename collisions, AI calls doubled). */
+  const ensureIdle = async (videoId: string) => {
+    const active = await activeJobForVideo(db, videoId);
+    if (active) throw new VideoBusyError(videoId, active.id, active.status);
   };
 
   const submit = async (videoId: string, originalPath: string, jobKind: JobKind, maxAttempts?: number) => {
@@ -156,6 +175,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const info = await stat(abs).catch(() => null);
       if (!info?.isFile()) throw new FileNotFoundError(body.path, 'Media file not found in DATA_DIR');
       const videoId = validateVideoId(body.video_id ?? newId());
+      await ensureIdle(videoId);
       return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, abs), body.kind, body.max_attempts));
     }
 
@@ -164,6 +184,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const declared = Number(req.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
       const videoId = validateVideoId(q.video_id ?? newId());
+      await ensureIdle(videoId); // before the upload replaces the file under a pending job
       const target = resolveInDataDir(config.dataDir, join('uploads', `${videoId}_${safeFileName(q.filename)}`));
       await mkdir(join(config.dataDir, 'uploads'), { recursive: true });
       const temp = tempPathFor(target);
@@ -191,7 +212,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     const jobMatch = /^\/v1\/jobs\/([^/]+)(\/segments)?$/.exec(path);
     if (jobMatch && req.method === 'GET') {
-      const id = decodeURIComponent(jobMatch[1]!);
+      const id = validateId(decodePathSegment(jobMatch[1]!), 'job');
       const view = await jobView(id);
       if (!jobMatch[2]) return send(res, 200, view);
       const segments = await store.listSegments(view.video_id);
@@ -205,7 +226,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return send(res, err.status, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
       if (err instanceof VideoqaError) {
-        const status = ['JOB_NOT_FOUND', 'VIDEO_NOT_FOUND', 'FILE_NOT_FOUND'].includes(err.code) ? 404 : err.retryable ? 503 : 400;
+        const status = ['JOB_NOT_FOUND', 'VIDEO_NOT_FOUND', 'FILE_NOT_FOUND'].includes(err.code) ? 404 : err.code === 'VIDEO_BUSY' ? 409 : err.retryable ? 503 : 400;
         return send(res, status, { error: { code: err.code, message: err.message } });
       }
       options.log?.error({ err }, 'API request failed');

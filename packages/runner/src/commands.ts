@@ -1,10 +1,14 @@
-import { access, constants, mkdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import {
   ConfigError,
   FileNotFoundError,
   importVideoFile,
+  resolveInDataDir,
+  VideoBusyError,
   InvalidIdError,
   InvalidMediaError,
   JobNotFoundError,
@@ -17,7 +21,7 @@ import {
   type PipelineResult,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
@@ -111,13 +115,52 @@ async function summarize(rt: Runtime, result: PipelineResult) {
   };
 }
 
+/** Refuses a missing input before the database is opened (a typo should not cost a database start). */
+async function assertInputFile(file: string): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (!info) throw new FileNotFoundError(file, 'Input file not found');
+  if (!info.isFile()) throw new FileNotFoundError(file, 'Input is not a regular file');
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** True when `a` and `b` hold the same bytes (the same inode, as hard-linked imports are, or equal content). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b).catch(() => null)]);
+  if (!sb) return false;
+  if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
+  if (sa.size !== sb.size) return false;
+  const [ha, hb] = await Promise.all([sha256Of(a), sha256Of(b)]);
+  return ha === hb;
+}
+
+/**
+ * `--id` of an existing video resumes it; with another file that would report the old
+ * video's results as this file's, so it is refused unless a rerun is asked for.
+ */
+async function checkReusedId(rt: Runtime, videoId: string, file: string, resume: boolean): Promise<void> {
+  const existing = await rt.store.getVideo(videoId);
+  if (!existing?.originalPath || !resume) return;
+  const previous = resolveInDataDir(rt.config.dataDir, existing.originalPath);
+  if (await sameFile(await realpath(file), previous)) return;
+  throw new ConfigError([
+    { variable: '--id', message: `video ${videoId} was made from ${existing.originalPath}, not from this file: use another --id (or none), or add --no-resume to reprocess ${videoId} from this file` },
+  ]);
+}
+
 export async function processCommand(file: string, opts: ProcessOptions, io: CommandIO): Promise<number> {
+  const only = opts.stages ? opts.stages.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  for (const s of only ?? []) {
+    if (!(STAGE_NAMES as readonly string[]).includes(s)) throw new ConfigError([{ variable: '--stages', message: `unknown stage "${s}" (stages: ${STAGE_NAMES.join(', ')})` }]);
+  }
+  await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
-    const only = opts.stages ? opts.stages.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-    for (const s of only ?? []) {
-      if (!(STAGE_NAMES as readonly string[]).includes(s)) throw new ConfigError([{ variable: '--stages', message: `unknown stage "${s}" (stages: ${STAGE_NAMES.join(', ')})` }]);
-    }
     const videoId = opts.id ?? newId();
+    if (opts.id) await checkReusedId(rt, videoId, file, opts.resume !== false);
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     await rt.store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
     const controller = new AbortController();
@@ -133,9 +176,15 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     const summary = await summarize(rt, result);
     const aiSkipped = Object.values(result.stages).some((s) => s.status === 'skipped' && /is not set/.test(s.reason ?? ''));
     if (opts.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else {
+    else if (result.status !== 'done') {
+      // Failures follow every command's format: one `videoqa: CODE: message` line on stderr.
+      const code = (result.error as VideoqaError | undefined)?.code ?? 'ERROR';
+      const where = result.failedStage ? ` (video ${videoId}, stage ${result.failedStage})` : ` (video ${videoId})`;
+      io.stderr.write(`videoqa: ${code}: ${result.error?.message ?? result.status}${where}\n`);
+      if (result.error && exitCodeFor(result.error) !== EXIT.badInput) io.stderr.write(`  finished stages are kept; resume with: videoqa process <file> --id ${videoId}\n`);
+    } else {
       const c = summary.counts;
-      const head = result.status === 'done' ? `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s` : `✖ video ${videoId} ${result.status}${result.failedStage ? ` in ${result.failedStage}` : ''}: ${(result.error as VideoqaError | undefined)?.code ?? 'ERROR'}: ${result.error?.message}`;
+      const head = `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s`;
       io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions\n`);
       if (summary.duration_sec) io.stdout.write(`  duration ${summary.duration_sec.toFixed(1)} s; files under ${join(rt.config.dataDir)}: ${summary.normalized_path ?? '-'}${summary.srt_path ? `, ${summary.srt_path}` : ''}, frames/${videoId}/\n`);
       if (aiSkipped) io.stdout.write(`  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`);
@@ -150,8 +199,12 @@ export async function enqueueCommand(file: string, opts: { id?: string; kind?: s
   if (kind !== 'process' && kind !== 'transcribe') throw new ConfigError([{ variable: '--kind', message: `must be process or transcribe (got "${opts.kind}")` }]);
   const maxAttempts = opts.maxAttempts === undefined ? undefined : Number(opts.maxAttempts);
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw new ConfigError([{ variable: '--max-attempts', message: 'must be a positive integer' }]);
+  await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
+    // before the import replaces the file under a job that is waiting or running
+    const active = opts.id ? await activeJobForVideo(rt.db, videoId) : null;
+    if (active) throw new VideoBusyError(videoId, active.id, active.status);
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     const source = await createJobSource(rt);
     try {
@@ -222,10 +275,22 @@ export async function apiCommand(opts: { dataDir?: string; port?: string; host?:
   return EXIT.ok;
 }
 
+/** A whole number option in [1, max], or a usage error naming the option. */
+export function positiveIntOption(name: string, value: string | undefined, fallback: number, max = 1000): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new ConfigError([{ variable: name, message: `must be a whole number from 1 to ${max} (got ${JSON.stringify(value)})` }]);
+  }
+  return n;
+}
+
 export async function searchCommand(query: string, opts: { limit?: string; video?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+  const limit = positiveIntOption('--limit', opts.limit, 10);
+  if (query.trim() === '') throw new ConfigError([{ variable: 'query', message: 'must not be empty' }]);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const { provider, missing } = embeddingsFromConfig(rt.config);
-    const hits = await searchContent(rt.db, query, { limit: opts.limit ? Number(opts.limit) : 10, videoId: opts.video, embeddings: provider });
+    const hits = await searchContent(rt.db, query, { limit, videoId: opts.video, embeddings: provider });
     if (opts.json) {
       io.stdout.write(`${JSON.stringify({ query, mode: provider ? 'hybrid' : 'text', results: hits.map((h) => ({ video_id: h.videoId, kind: h.kind, id: h.id, t_start: h.tStart, t_end: h.tEnd, text: h.text, score: h.score, frame: h.frame })) }, null, 2)}\n`);
       return EXIT.ok;

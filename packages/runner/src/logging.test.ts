@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, formatTextLine, scrub } from './logging.ts';
+import { createLogger, formatTextLine, scrub, type LogFileStream } from './logging.ts';
 
 const sink = () => {
   const lines: string[] = [];
@@ -50,6 +50,29 @@ describe('logging', () => {
     for (const f of files) expect(readFileSync(join(dataDir, 'worker', f)).length).toBeLessThanOrEqual(11 * 1024);
     expect(readFileSync(join(dataDir, 'worker/log.log'), 'utf8')).toContain('line 599');
     expect(existsSync(join(dataDir, 'worker/log.log.4'))).toBe(false);
+  });
+
+  it('reopens the log file after a write error (a full disk) and says so in the log', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vq-log-'));
+    const out = sink();
+    const path = join(dataDir, 'log.log');
+    let opened = 0;
+    // the first stream writes to /dev/full, which fails every write with ENOSPC, as a full disk does
+    const openFile = () => (opened++ === 0 ? createWriteStream('/dev/full') : createWriteStream(path, { flags: 'a' })) as unknown as LogFileStream;
+    const log = createLogger({ level: 'info', dataDir, stdout: out.stream, openFile, reopenAfterMs: 50 });
+    log.info('lost to the full disk');
+    await new Promise((r) => setTimeout(r, 100));
+    log.info('also lost, while the file is broken');
+    await new Promise((r) => setTimeout(r, 100));
+    log.info('written after the reopen');
+    await new Promise((r) => setTimeout(r, 50));
+    await log.closeFile();
+    expect(opened).toBe(2);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/WARNING - \[logging\.ts\] - log file reopened after a write error \(ENOSPC\); \d line\(s\) could not be written\n/);
+    expect(text).toContain('written after the reopen');
+    expect(text).not.toContain('lost to the full disk');
+    expect(out.lines).toHaveLength(3); // stdout had every line throughout
   });
 
   it('never writes secrets: configured values, URL passwords, API keys, redacted fields, error messages', async () => {

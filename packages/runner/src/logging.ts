@@ -19,7 +19,14 @@ export interface LoggerOptions {
   /** Rotation size and kept files (default 5 MB, 3 backups). */
   rotateSize?: string;
   rotateKeep?: number;
+  /** Opens the log file (tests pass one that fails like a full disk); default: the rotating file. */
+  openFile?: () => LogFileStream;
+  /** After a write error, how long to wait before reopening the file (default 5 s). */
+  reopenAfterMs?: number;
 }
+
+/** Something the log file can be written to: the rotating file, or a test's stand-in. */
+export type LogFileStream = NodeJS.WritableStream & { destroy(): void; writableEnded: boolean };
 
 export interface VideoqaLogger extends PinoLogger {
   /** Flushes and closes the log file. */
@@ -98,6 +105,72 @@ function callerLocation(): string | undefined {
 }
 
 /**
+ * The log file, reopened after a write error. A stream that failed once (a full disk)
+ * stays failed, so the file went silent for good; now lines are dropped (and counted)
+ * while it is broken, the file is reopened on the next line after a pause, and the
+ * first line written says what happened.
+ */
+class ReopeningLogFile {
+  private stream: LogFileStream | undefined;
+  private brokenAt = 0;
+  private lastError: string | undefined;
+  private lost = 0;
+  private readonly open: () => LogFileStream;
+  private readonly reopenAfterMs: number;
+  private readonly notice: (text: string) => string;
+  constructor(open: () => LogFileStream, reopenAfterMs: number, notice: (text: string) => string) {
+    this.open = open;
+    this.reopenAfterMs = reopenAfterMs;
+    this.notice = notice;
+    this.stream = this.tryOpen();
+  }
+
+  private tryOpen(): LogFileStream | undefined {
+    try {
+      const stream = this.open();
+      stream.on('error', (err: NodeJS.ErrnoException) => this.broke(stream, err));
+      return stream;
+    } catch (err) {
+      this.broke(undefined, err as NodeJS.ErrnoException);
+      return undefined;
+    }
+  }
+
+  private broke(stream: LogFileStream | undefined, err: NodeJS.ErrnoException): void {
+    if (stream && stream !== this.stream) return;
+    this.lastError = err.code ?? err.message;
+    this.brokenAt = Date.now();
+    this.stream = undefined;
+    stream?.destroy();
+  }
+
+  write(text: string, done: () => void): void {
+    if (!this.stream && this.lastError && Date.now() - this.brokenAt >= this.reopenAfterMs) {
+      this.stream = this.tryOpen();
+      if (this.stream) {
+        this.stream.write(this.notice(`log file reopened after a write error (${this.lastError}); ${this.lost} line(s) could not be written`));
+        this.lost = 0;
+      }
+    }
+    if (!this.stream || this.stream.writableEnded) {
+      this.lost++;
+      return done();
+    }
+    this.stream.write(text, () => done());
+  }
+
+  end(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || stream.writableEnded) return Promise.resolve();
+    return new Promise<void>((resolve) => stream.end(() => resolve()));
+  }
+
+  get ended(): boolean {
+    return this.stream?.writableEnded ?? false;
+  }
+}
+
+/**
  * pino to stdout (JSON) and to `{dataDir}/worker/log.log` (rotated at 5 MB,
  * 3 backups kept, as log.log.1..3), in the seed's text format by default.
  * Secrets are redacted by field name and scrubbed from every string.
@@ -107,20 +180,27 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
   const name = options.name ?? 'video_worker';
   const streams: { level: LevelWithSilent; stream: NodeJS.WritableStream }[] = [];
   if (options.stdout !== null) streams.push({ level: options.level, stream: options.stdout ?? process.stdout });
-  let file: RotatingFileStream | undefined;
+  let file: ReopeningLogFile | undefined;
+  let closed = false;
   let fileWriter: Writable | undefined;
   if (options.dataDir) {
     const dir = join(options.dataDir, 'worker');
-    mkdirSync(dir, { recursive: true });
-    file = createStream('log.log', { path: dir, size: options.rotateSize ?? '5M', rotate: options.rotateKeep ?? 3 });
-    file.on('error', () => {}); // a full disk must not crash the worker; stdout still has the lines
-    const target = file;
     const text = (options.fileFormat ?? 'text') === 'text';
+    const open =
+      options.openFile ??
+      (() => {
+        mkdirSync(dir, { recursive: true });
+        return createStream('log.log', { path: dir, size: options.rotateSize ?? '5M', rotate: options.rotateKeep ?? 3 }) as RotatingFileStream & LogFileStream;
+      });
+    const format = (line: string) => (text ? formatTextLine(line, name) : line);
+    // A full disk must not crash the worker: stdout still has the lines, and the file comes back.
+    const notice = (msg: string) => format(JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, name, caller: 'logging.ts', msg }));
+    const target = new ReopeningLogFile(open, options.reopenAfterMs ?? 5000, notice);
+    file = target;
     fileWriter = new Writable({
       write(chunk: Buffer, _enc, done) {
-        if (target.writableEnded) return done(); // after closeFile(): stdout still gets the line
-        const line = chunk.toString();
-        target.write(text ? formatTextLine(line, name) : line, () => done());
+        if (closed) return done(); // after closeFile(): stdout still gets the line
+        target.write(format(chunk.toString()), done);
       },
     });
     fileWriter.on('error', () => {});
@@ -157,7 +237,8 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
   logger.closeFile = async () => {
     // Drain the formatter into the file, then close the file.
     if (fileWriter && !fileWriter.writableEnded) await new Promise<void>((resolve) => fileWriter!.end(() => resolve()));
-    if (file && !file.writableEnded) await new Promise<void>((resolve) => file!.end(() => resolve()));
+    closed = true;
+    await file?.end();
   };
   return logger;
 }

@@ -27,6 +27,22 @@ Exit codes:
 Environment: DATABASE_URL (else an embedded database in DATA_DIR/db), OPENAI_API_KEY,
 DATA_DIR (default ./data), LOG_LEVEL; all variables: docs/configuration.md`;
 
+/** What to do about system errors a user can fix; the rest speak for themselves. */
+const SYSTEM_FIXES: Record<string, string> = {
+  ENOSPC: 'the disk is full: free space, or point DATA_DIR at a larger disk',
+  EDQUOT: 'the disk quota is used up: free space, or point DATA_DIR elsewhere',
+  EACCES: 'permission denied: check the owner and mode of DATA_DIR and the input file',
+  EROFS: 'the file system is read-only: point DATA_DIR at a writable directory',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or lower the concurrency settings',
+};
+
+/** Node's system errors repeat their code ("ENOSPC: no space left…"): drop the echo and add the fix. */
+function messageOf(err: Error, code: string): string {
+  const message = (err.message ?? String(err)).replace(new RegExp(`^${code}: `), '');
+  const fix = err instanceof VideoqaError ? undefined : SYSTEM_FIXES[code];
+  return fix ? `${message} — ${fix}` : message;
+}
+
 /** Runs the videoqa CLI; returns the exit code. Errors become one clear line (stack with LOG_LEVEL=debug). */
 export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let code: number = EXIT.ok;
@@ -124,7 +140,7 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     }
     const e = err as Error;
     const codeName = err instanceof VideoqaError ? err.code : ((err as { code?: string }).code ?? 'ERROR');
-    io.stderr.write(`videoqa: ${codeName}: ${scrub(e.message ?? String(err), [])}\n`);
+    io.stderr.write(`videoqa: ${codeName}: ${scrub(messageOf(e, codeName), [])}\n`);
     if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '')) io.stderr.write(`${scrub(e.stack ?? '', [])}\n`);
     return exitCodeFor(err);
   }

@@ -296,6 +296,43 @@ describe('transcription service HTTP API', () => {
     });
   });
 
+  it('refuses a second job for a video that has one pending, and never replaces its upload', async () => {
+    await withApi({}, async (url) => {
+      const first = await fetch(`${url}/v1/uploads?filename=a.mp4&video_id=busy`, { method: 'POST', body: new Uint8Array(1000).fill(1) });
+      expect(first.status).toBe(201);
+      const again = await fetch(`${url}/v1/uploads?filename=b.mp4&video_id=busy`, { method: 'POST', body: new Uint8Array(1000).fill(2) });
+      expect(again.status).toBe(409);
+      expect((await json(again)).error).toMatchObject({ code: 'VIDEO_BUSY', message: expect.stringMatching(/already has job .* pending/) });
+      const byPath = await post(`${url}/v1/jobs`, { path: upload('busy2'), video_id: 'busy' });
+      expect(byPath.status).toBe(409);
+      expect(readdirSync(join(dataDir, 'uploads')).filter((n) => n.startsWith('busy_'))).toEqual(['busy_a.mp4']);
+      expect((await db.query(`SELECT count(*)::int AS n FROM jobs WHERE video_id = 'busy'`)).rows[0]).toEqual({ n: 1 });
+      // once the job has finished, the video may be submitted again
+      await db.query(`UPDATE jobs SET status = 'done' WHERE video_id = 'busy'`);
+      expect((await fetch(`${url}/v1/uploads?filename=c.mp4&video_id=busy`, { method: 'POST', body: new Uint8Array(10).fill(3) })).status).toBe(201);
+    });
+  });
+
+  it('answers malformed ids and long non-ASCII names with 4xx/201, never 500, and shows no server path', async () => {
+    await withApi({}, async (url) => {
+      for (const raw of ['%00', '%E0%A4%A', '%ZZ', 'a%2F..%2F..', '%20', 'x'.repeat(300)]) {
+        const res = await fetch(`${url}/v1/jobs/${raw}`);
+        expect([400, 404], raw).toContain(res.status);
+        expect((await json(res)).error.code, raw).toMatch(/^(INVALID_ID|JOB_NOT_FOUND)$/);
+      }
+      // 244 bytes of a legal non-ASCII name: stored cut by bytes, extension kept
+      const name = `${'é'.repeat(118)}.mp4`;
+      expect(Buffer.byteLength(name)).toBe(240);
+      const res = await fetch(`${url}/v1/uploads?filename=${encodeURIComponent(name)}&video_id=longname`, { method: 'POST', body: new Uint8Array(100).fill(1) });
+      expect(res.status).toBe(201);
+      const stored = readdirSync(join(dataDir, 'uploads')).find((n) => n.startsWith('longname_'))!;
+      expect(stored).toMatch(/^longname_é+\.mp4$/);
+      expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(255 - 30);
+      const outside = await json(await post(`${url}/v1/jobs`, { path: '../../etc/passwd' }));
+      expect(JSON.stringify(outside)).not.toContain(dataDir);
+    });
+  });
+
   it('requires a bearer token when bound beyond loopback', async () => {
     await expect(withApi({ apiHttpHost: '0.0.0.0' }, async () => {})).rejects.toThrow(/API_TOKEN: is required when the API listens beyond loopback/);
     await withApi({ apiHttpHost: '0.0.0.0', apiToken: 'tok-123456789' }, async (url) => {
@@ -304,6 +341,8 @@ describe('transcription service HTTP API', () => {
       expect((await fetch(`${local}/v1/jobs/x`)).status).toBe(401);
       expect((await fetch(`${local}/v1/jobs/x`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await fetch(`${local}/v1/jobs/x`, { headers: { authorization: 'Bearer tok-123456789' } })).status).toBe(404);
+      // the token alone, without the Bearer scheme, is refused
+      expect((await fetch(`${local}/v1/jobs/x`, { headers: { authorization: 'tok-123456789' } })).status).toBe(401);
       expect((await fetch(`${local}/healthz`)).status).toBe(200);
     });
   });

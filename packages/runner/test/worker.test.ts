@@ -178,14 +178,23 @@ describe('worker process (videoqa worker)', () => {
 });
 
 describe('Worker in process', () => {
-  const sleepStage = (ms: number, log: { start: number; end: number; job: string }[]): Stage => ({
-    name: 'work',
-    async run(ctx) {
-      const start = Date.now();
-      await sleep(ms, ctx.signal);
-      log.push({ start, end: Date.now(), job: ctx.video.id });
-    },
-  });
+  /** Holds each job until five run together (or 20 s pass), so the peak does not depend on machine speed. */
+  const barrierStage = (log: { start: number; end: number; job: string }[]): Stage => {
+    let running = 0;
+    let reachedFive: () => void;
+    const five = new Promise<void>((resolve) => (reachedFive = resolve));
+    return {
+      name: 'work',
+      async run(ctx) {
+        const start = Date.now();
+        if (++running >= 5) reachedFive();
+        await Promise.race([five, sleep(20_000)]);
+        await sleep(100, ctx.signal); // room for a sixth to show up, were the limit broken
+        running--;
+        log.push({ start, end: Date.now(), job: ctx.video.id });
+      },
+    };
+  };
 
   it('runs WORKER_CONCURRENCY=5 jobs at once, each exactly once', async () => {
     const dataDir = tempDir('vq-worker-');
@@ -195,7 +204,8 @@ describe('Worker in process', () => {
     }
     const config = loadConfig({ env: {}, overrides: { dataDir, workerConcurrency: 5, workerPollMs: 50, databaseUrl: dbInfo.url } });
     const log: { start: number; end: number; job: string }[] = [];
-    const worker = new Worker({ source: new PostgresJobSource(db, config), store: new PgStore(db), config, log: silentLogger, stagesFor: () => [sleepStage(400, log)] });
+    const stage = barrierStage(log);
+    const worker = new Worker({ source: new PostgresJobSource(db, config), store: new PgStore(db), config, log: silentLogger, stagesFor: () => [stage] });
     await worker.start();
     while ((await rows(`SELECT 1 FROM jobs WHERE status <> 'done'`)).length > 0) await sleep(50);
     await worker.stop();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidMediaError, runPipeline, MemoryStore } from '@videoqa/core';
@@ -128,10 +129,11 @@ describe('normalize', () => {
     const dataDir = tempDataDir();
     const run = runPipeline({ video: v.path, videoId: 'a', stages: [normalizeStage()], config: { dataDir }, signal: controller.signal, store: new MemoryStore() });
     run.events.on('stage:progress', () => controller.abort());
-    const started = Date.now();
     const result = await run;
     expect(result.status).toBe('aborted');
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(readdirSync(join(dataDir, 'processed/a'))).toEqual([]);
+    // the encoder was killed, not left to finish: no ffmpeg of this data dir is still running
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps.split('\n').filter((l) => l.includes('ffmpeg') && l.includes(dataDir))).toEqual([]);
   });
 });

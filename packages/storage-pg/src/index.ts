@@ -14,7 +14,7 @@ export { renewLease } from './queue/renewLease.ts';
 export { releaseJob } from './queue/releaseJob.ts';
 export { retryJob } from './queue/retryJob.ts';
 export { enqueueJob, type EnqueueOptions } from './queue/enqueueJob.ts';
-export { getJob, listJobsForVideo } from './queue/getJob.ts';
+export { activeJobForVideo, getJob, listJobsForVideo } from './queue/getJob.ts';
 export { queueStats, peekJobs, type QueueStats } from './queue/queueStats.ts';
 export { createJobNotifier, type JobNotifier } from './queue/jobNotifier.ts';
 export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller.ts';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { abortReasonOf, DependencyMissingError, ToolFailedError } from '@videoqa/core';
 
 /** Lines of stderr kept for error messages (ffmpeg can be chatty). */
@@ -21,6 +22,22 @@ export interface ToolRun {
   stderrTail(): string;
 }
 
+/**
+ * util-linux's setpriv (always on Debian/Ubuntu) sets PR_SET_PDEATHSIG before it execs
+ * the program, so the kernel SIGKILLs ffmpeg when this process dies, even by kill -9:
+ * without it a killed worker's encoders ran on, writing files nobody would read.
+ * Node has no API for it; elsewhere we spawn directly and rely on abort signals.
+ */
+const SETPRIV = process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
+
+/** The command line that runs `path args` and dies with this process where the OS allows it. */
+export function diesWithParent(path: string, args: readonly string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args]] : [path, [...args]];
+}
+
+/** setpriv's own exit when it cannot exec the program (the program is missing). */
+const SETPRIV_EXEC_FAILED = /^setpriv: failed to execute .*No such file or directory/m;
+
 function missing(program: string): DependencyMissingError {
   return new DependencyMissingError(program, `install it (Debian/Ubuntu: apt-get install ffmpeg) or set ${program === 'ffprobe' ? 'FFPROBE_PATH' : 'FFMPEG_PATH'} to its location`);
 }
@@ -33,7 +50,7 @@ export function spawnTool(path: string, args: readonly string[], options: SpawnT
   const program = path.split('/').pop() ?? path;
   const stdio: ('ignore' | 'pipe')[] = ['ignore', options.pipeStdout || options.progressFd === 1 ? 'pipe' : 'ignore', 'pipe'];
   if (options.progressFd === 3) stdio.push('pipe');
-  const child = spawn(path, args, { stdio });
+  const child = spawn(...diesWithParent(path, args), { stdio });
   const tail: string[] = [];
   let partial = '';
   child.stderr!.setEncoding('utf8');
@@ -71,6 +88,7 @@ export function spawnTool(path: string, args: readonly string[], options: SpawnT
       options.signal?.removeEventListener('abort', onAbort);
       if (options.signal?.aborted) return reject(abortReasonOf(options.signal));
       if (code === 0) return resolve();
+      if (code === 127 && SETPRIV_EXEC_FAILED.test(stderrTail())) return reject(missing(program));
       const why = sig ? `killed by ${sig}` : `exit code ${code}`;
       reject(new ToolFailedError(program, `${why}: ${lastLines(stderrTail(), 5) || 'no error output'}`));
     });
@@ -86,7 +104,7 @@ export function lastLines(text: string, n: number): string {
 /** Runs a program to completion and returns its stdout as text. */
 export async function runToText(path: string, args: readonly string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn(...diesWithParent(path, args), { stdio: ['ignore', 'pipe', 'pipe'], signal });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -95,6 +113,9 @@ export async function runToText(path: string, args: readonly string[], signal?: 
       if (signal?.aborted) return reject(abortReasonOf(signal));
       reject(err.code === 'ENOENT' ? missing(path.split('/').pop() ?? path) : err);
     });
-    child.once('close', (code) => resolve({ stdout, stderr, code }));
+    child.once('close', (code) => {
+      if (code === 127 && SETPRIV_EXEC_FAILED.test(stderr)) return reject(missing(path.split('/').pop() ?? path));
+      resolve({ stdout, stderr, code });
+    });
   });
 }

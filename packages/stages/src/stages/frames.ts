@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
-import { frameId, toDataDirRelative, type FrameRow, type Stage } from '@videoqa/core';
+import { frameId, removeStaleTemps, toDataDirRelative, type FrameRow, type Stage } from '@videoqa/core';
 import { spawnTool } from '../ffmpeg/run.ts';
 import { findDuplicates, phash64 } from '../frames/phash.ts';
 import { frameTimes } from '../frames/frame-times.ts';
@@ -41,6 +41,7 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
 
       // Write into a fresh directory and swap it in: a rerun never mixes old and new frames.
       const finalDir = ctx.paths.framesDir;
+      await removeStaleTemps(finalDir); // work dirs of an interrupted run
       const workDir = join(dirname(finalDir), `.${basename(finalDir)}.${randomBytes(4).toString('hex')}.tmp`);
       await mkdir(workDir, { recursive: true });
       const hashes: string[] = new Array(plan.length);

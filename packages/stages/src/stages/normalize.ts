@@ -2,6 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import {
   FileNotFoundError,
   InvalidMediaError,
+  removeStaleTemps,
   resolveInDataDir,
   tempPathFor,
   toDataDirRelative,
@@ -62,6 +63,9 @@ export function normalizeStage(options: NormalizeOptions = {}): Stage<NormalizeD
       const media: MediaInfo = options.allowAudioOnly ? await probeMedia(input, config.ffprobePath, signal) : await probeVideo(input, config.ffprobePath, signal);
       if (!media.video && !media.audio) throw new InvalidMediaError(input, 'the file has neither audio nor video streams');
       await mkdir(paths.processedDir, { recursive: true });
+      // A run killed mid-encode (kill -9) left its temp outputs; they can be as large as the video.
+      const stale = (await Promise.all([paths.normalized, paths.audio, paths.sceneScores].map(removeStaleTemps))).reduce((a, b) => a + b, 0);
+      if (stale > 0) ctx.log.info({ removed: stale }, 'removed temp files left by an interrupted run');
 
       const tmpVideo = tempPathFor(paths.normalized);
       const tmpAudio = tempPathFor(paths.audio);

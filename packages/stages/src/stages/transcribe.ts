@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import {
+  removeStaleTemps,
   resolveInDataDir,
   segmentId,
   toDataDirRelative,
@@ -125,6 +126,7 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
       }
 
       const rows: SegmentRow[] = merged.map((s, i) => ({ id: segmentId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.start, tEnd: s.end, text: s.text }));
+      await removeStaleTemps(ctx.paths.subs);
       await writeFileAtomically(ctx.paths.subs, toSrt(rows));
       await ctx.store.replaceSegments(ctx.video.id, rows);
       return {
