@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { badInputs, createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
@@ -103,10 +103,14 @@ describe('videoqa process', () => {
     ['a text file', () => badInputs.textFile(), /INVALID_MEDIA: .*not a video file/],
     ['a missing file', async () => '/nonexistent/video.mp4', /FILE_NOT_FOUND: Input file not found/],
   ])('refuses %s with one clear line and exit code 4', async (_n, make, message) => {
-    const res = await runCli(['process', await make()], { DATABASE_URL: db.url, DATA_DIR: tempDir() });
+    const dataDir = tempDir();
+    const res = await runCli(['process', await make()], { DATABASE_URL: db.url, DATA_DIR: dataDir });
     expect(res.code).toBe(4);
-    const lines = `${res.stdout}${res.stderr}`.trim().split('\n').filter((l) => /INVALID_MEDIA|FILE_NOT_FOUND|✖/.test(l));
-    expect(lines.join('\n')).toMatch(message);
+    // the documented format: one `videoqa: CODE: message` line on stderr, nothing on stdout
+    const lines = res.stderr.trim().split('\n').filter((l) => /^videoqa: (INVALID_MEDIA|FILE_NOT_FOUND): /.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(res.stdout).toBe('');
     expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace unless LOG_LEVEL=debug
   });
 
@@ -132,6 +136,68 @@ describe('videoqa process', () => {
     });
     expect((await runCli(['frobnicate'], {})).code).toBe(2);
   }, 300_000); // ten Node start-ups: slow on a loaded 2-core machine, and no timing is asserted
+});
+
+describe('videoqa process: inputs and ids that used to mislead', () => {
+  it('refuses a missing file before it opens a database', async () => {
+    const dataDir = tempDir();
+    const res = await runCli(['process', join(dataDir, 'typo.mp4')], { DATA_DIR: dataDir });
+    expect(res.code).toBe(4);
+    expect(res.stderr).toMatch(/^videoqa: FILE_NOT_FOUND: Input file not found/);
+    expect(existsSync(join(dataDir, 'db'))).toBe(false);
+  });
+
+  it('processes a symlink to a video: the real file is imported, no link left in uploads', async () => {
+    const dataDir = tempDir();
+    const linkDir = tempDir();
+    symlinkSync(video.path, join(linkDir, 'linked clip.mp4'));
+    const res = await runCli(['process', join(linkDir, 'linked clip.mp4'), '--id', 'sym', '--stages', 'normalize', '--json'], { DATABASE_URL: db.url, DATA_DIR: dataDir });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ video_id: 'sym', original_path: 'uploads/sym_linked clip.mp4' });
+    expect(lstatSync(join(dataDir, 'uploads/sym_linked clip.mp4')).isSymbolicLink()).toBe(false);
+  });
+
+  it('--id of an existing video with another file is refused; the same file resumes; --no-resume reprocesses', async () => {
+    const dataDir = tempDir();
+    const env = { DATABASE_URL: db.url, DATA_DIR: dataDir };
+    const other = await makeVideo({ shots: [{ source: 'smptebars', seconds: 2 }], width: 320, height: 240 });
+    expect((await runCli(['process', video.path, '--id', 'reused', '--stages', 'normalize'], env)).code).toBe(0);
+    const refused = await runCli(['process', other.path, '--id', 'reused', '--stages', 'normalize'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^videoqa: CONFIG_INVALID: .*--id: video reused was made from uploads\/reused_.*, not from this file: use another --id \(or none\), or add --no-resume/);
+    const resumed = await runCli(['process', video.path, '--id', 'reused', '--stages', 'normalize', '--json'], env);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).stages.normalize.status).toBe('resumed');
+    const rerun = await runCli(['process', other.path, '--id', 'reused', '--stages', 'normalize', '--no-resume', '--json'], env);
+    expect(rerun.code).toBe(0);
+    expect(JSON.parse(rerun.stdout).duration_sec).toBeCloseTo(other.durationSec, 0);
+  });
+
+  it('an unreachable provider ends in one clear line and exit 1, never an uncaught exception', async () => {
+    const short = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }], width: 320, height: 240, audio: { kind: 'tone' } });
+    const env = { DATABASE_URL: db.url, OPENAI_API_KEY: 'sk-unreachable-0123456789', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_MAX_RETRIES: '1' };
+    // three at once: the crash it replaces came in about half the runs
+    const runs = await Promise.all([1, 2, 3].map(() => runCli(['process', short.path], { ...env, DATA_DIR: tempDir() })));
+    for (const res of runs) {
+      expect(res.code).toBe(1);
+      expect(res.stderr).not.toMatch(/ERR_INVALID_STATE|Uncaught|\n\s+at /);
+      expect(res.stderr.split('\n').filter((l) => l.startsWith('videoqa: '))).toEqual([expect.stringMatching(/^videoqa: PROVIDER_NETWORK_ERROR: .*Connection error/)]);
+      expect(res.stdout + res.stderr).not.toContain('sk-unreachable-0123456789');
+    }
+  }, 180_000);
+
+  it('search refuses a bad --limit and an empty query with exit 2 naming them', async () => {
+    const env = { DATA_DIR: tempDir() };
+    for (const limit of ['abc', '0', '-1', '1.5', '100000']) {
+      const res = await runCli(['search', 'tomatoes', '--limit', limit], env);
+      expect(res.code, limit).toBe(2);
+      expect(res.stderr).toMatch(/^videoqa: CONFIG_INVALID: .*--limit: must be a whole number from 1 to 1000/);
+    }
+    const empty = await runCli(['search', '   '], env);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/query: must not be empty/);
+  });
 });
 
 describe('videoqa enqueue, status, retry, migrate, doctor', () => {

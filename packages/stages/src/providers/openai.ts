@@ -3,6 +3,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { ProviderError, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
 import { toProviderError } from './provider-errors.ts';
+import { bufferedFormDataFetch } from './buffered-fetch.ts';
 
 /** OpenAI's audio upload limit. */
 export const OPENAI_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -60,7 +61,7 @@ export interface OpenAIProviders {
 export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIProviders {
   const client =
     options.client ??
-    new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs ?? 120_000, maxRetries: options.maxRetries ?? 4 });
+    new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs ?? 120_000, maxRetries: options.maxRetries ?? 4, fetch: bufferedFormDataFetch });
   const secrets = [options.apiKey];
   const fail = (err: unknown, signal?: AbortSignal) => toProviderError(err, 'OpenAI', secrets, signal);
   const dimensions = options.embeddingDimensions ?? 1536;
