@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, sleep, silentLogger, type Stage } from '@videoqa/core';
@@ -138,6 +139,35 @@ describe('worker process (videoqa worker)', () => {
     expect(readdirSync(join(dataDir, 'frames/crashy'))).toHaveLength(2);
     expect(second.output()).toMatch(/NORMALIZED: normalize skipped \(already done in an earlier run\)/);
   }, 120_000);
+
+  it('kill -9 during normalize: ffmpeg dies with the worker, and the next run removes the temp files', async () => {
+    const dataDir = tempDir('vq-worker-');
+    const long = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 40 }], width: 1920, height: 1080, audio: { kind: 'tone' } });
+    mkdirSync(join(dataDir, 'uploads'), { recursive: true });
+    copyFileSync(long.path, join(dataDir, 'uploads/heavy_clip.mp4'));
+    await db.query(`INSERT INTO videos (id, original_path) VALUES ('heavy', 'uploads/heavy_clip.mp4')`);
+    await db.query(`INSERT INTO jobs (id, video_id) VALUES ('heavy-job', 'heavy')`);
+    const env = { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, WORKER_POLL_MS: '100', WORKER_LEASE_MS: '2000' };
+    const processed = join(dataDir, 'processed/heavy');
+    const temps = () => (existsSync(processed) ? readdirSync(processed).filter((n) => n.endsWith('.tmp')) : []);
+    const ffmpegsOf = () => spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /ffmpeg/.test(l) && l.includes(dataDir));
+    const first = startCli(['worker'], { ...env, WORKER_ID: 'doomed' });
+    const deadline = Date.now() + 60_000;
+    while (temps().length === 0 && Date.now() < deadline) await sleep(50);
+    expect(temps().length).toBeGreaterThan(0); // mid-encode
+    first.child.kill('SIGKILL');
+    await first.exited;
+    for (let i = 0; i < 100 && ffmpegsOf().length > 0; i++) await sleep(50);
+    expect(ffmpegsOf()).toEqual([]); // the encoder did not outlive its worker
+    expect(temps().length).toBeGreaterThan(0); // the debris a crash leaves...
+    const second = startCli(['worker'], { ...env, WORKER_ID: 'rescuer' });
+    await second.waitFor(/READY: job heavy-job/, 120_000);
+    second.child.kill('SIGTERM');
+    await second.exited;
+    expect(temps()).toEqual([]); // ...is gone once the stage runs again
+    expect(second.output()).toMatch(/removed temp files left by an interrupted run/);
+    expect(readdirSync(processed).sort()).toEqual(['audio.wav', 'normalized.mp4', 'scene-scores.bin']);
+  }, 240_000);
 
   it('SIGTERM is graceful: the running job finishes, nothing new is claimed, exit 0', async () => {
     const dataDir = tempDir('vq-worker-');
