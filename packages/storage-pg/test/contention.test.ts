@@ -73,6 +73,51 @@ describe.each(DB_KINDS)('exactly once under contention on %s', (kind) => {
   });
 });
 
+describe.each(DB_KINDS)('one video, one job at a time, on %s', (kind) => {
+  let t: TestDb;
+  beforeEach(async () => {
+    t = await testDb(kind);
+  });
+  afterEach(async () => t.close());
+
+  it('200 jobs of 20 videos, 4 concurrent workers: never two jobs of a video at once, every job done once', async () => {
+    await t.db.query(`INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || ((g - 1) / 10) FROM generate_series(1, 200) AS g`);
+    const dbs = kind === 'postgres' ? await Promise.all([1, 2, 3, 4].map(() => openDatabase({ databaseUrl: t.url!, migrate: false, poolSize: 2 }))) : [t.db, t.db, t.db, t.db];
+    const running = new Map<string, string>();
+    const overlaps: string[] = [];
+    const done: string[] = [];
+    const work = async (db: Db, workerId: string) => {
+      for (;;) {
+        const job = await claimJob(db, { workerId, leaseMs: 60_000, defaultMaxAttempts: 3 });
+        if (!job) {
+          const left = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status <> 'done'`);
+          if (left.rows[0]!.n === 0) return;
+          await new Promise((r) => setTimeout(r, 2)); // its video is busy elsewhere: look again
+          continue;
+        }
+        if (running.has(job.videoId)) overlaps.push(`${job.id} with ${running.get(job.videoId)}`);
+        running.set(job.videoId, job.id);
+        await db.query('SELECT pg_sleep(0.002)'); // hold it a moment, as real work would
+        running.delete(job.videoId);
+        await completeJob(db, { jobId: job.id, workerId });
+        done.push(job.id);
+      }
+    };
+    await Promise.all(dbs.map((db, i) => work(db, `w${i + 1}`)));
+    if (kind === 'postgres') await Promise.all(dbs.map((db) => db.close()));
+    expect(overlaps).toEqual([]);
+    expect(done).toHaveLength(200);
+    expect(new Set(done).size).toBe(200);
+  });
+
+  it('a job whose lease expired is claimed before the backlog of due jobs', async () => {
+    await t.db.query(`INSERT INTO jobs (id, video_id, run_at) SELECT 'old-' || g, 'v-' || g, now() - interval '1 hour' FROM generate_series(1, 5) AS g`);
+    await t.db.query(`INSERT INTO jobs (id, video_id, status, attempts, locked_by, locked_until, run_at)
+                      VALUES ('crashed', 'v-crashed', 'processing', 1, 'dead-worker', now() - interval '1 second', now())`);
+    expect((await claimJob(t.db, { workerId: 'w', leaseMs: 60_000, defaultMaxAttempts: 3 }))?.id).toBe('crashed');
+  });
+});
+
 describe('separate processes on a real PostgreSQL', () => {
   let t: TestDb;
   beforeEach(async () => {
