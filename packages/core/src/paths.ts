@@ -74,3 +74,12 @@ export function toDataDirRelative(dataDir: string, absolutePath: string): string
   const abs = resolveInDataDir(dataDir, absolutePath);
   return relative(resolve(dataDir), abs).split(sep).join('/');
 }
+
+/**
+ * `text` with absolute paths under DATA_DIR shown relative to it. Errors are stored on
+ * jobs and videos and shown to API clients, who must not learn the server's layout.
+ */
+export function hideDataDir(text: string, dataDir: string): string {
+  const root = resolve(dataDir);
+  return root === sep ? text : text.split(`${root}${sep}`).join('');
+}

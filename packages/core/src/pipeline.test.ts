@@ -267,4 +267,12 @@ describe('runPipeline', () => {
     expect(seen!.paths.normalized).toBe(join(dataDir, 'processed/imported/normalized.mp4'));
     expect((await store.getVideo('imported'))?.status).toBe('ready');
   });
+  it('shows paths in stage errors relative to DATA_DIR, never the absolute DATA_DIR', async () => {
+    const store = new MemoryStore();
+    const stages: Stage[] = [{ name: 'a', async run() { throw new Error(`Cannot process "${join(dataDir, 'uploads/v1_x.mp4')}": corrupt`); } }];
+    const result = await runPipeline({ video: video(), stages, store, config: { dataDir } });
+    expect(result.error?.message).toBe('Cannot process "uploads/v1_x.mp4": corrupt');
+    expect((await store.getVideo('v1'))?.error).toBe('a: Cannot process "uploads/v1_x.mp4": corrupt');
+    expect(JSON.stringify(await store.listStageRuns('v1'))).not.toContain(dataDir);
+  });
 });

@@ -6,7 +6,7 @@ import { buildStageGraph, transitiveDependents } from './graph.ts';
 import { newId, validateVideoId } from './ids.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { MemoryStore } from './memory-store.ts';
-import { videoPaths } from './paths.ts';
+import { hideDataDir, videoPaths } from './paths.ts';
 import type { PipelineResult, StageResult } from './pipeline-result.ts';
 import type { Stage, StageContext, StageOutput } from './stage.ts';
 import type { StageRunRecord, Store, Usage, VideoRecord } from './store.ts';
@@ -178,6 +178,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
       else events.emit('stage:done', { videoId, stage: name, durationMs, counts, usage });
     } catch (caught) {
       const error = toError(caught);
+      error.message = hideDataDir(error.message, config.dataDir);
       const durationMs = Date.now() - t0;
       // Stopped because of someone else's failure or an external abort: cancelled, not failed.
       const cancelled = controller.signal.aborted;
