@@ -194,6 +194,24 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
   });
 });
 
+describe.each(DB_KINDS)('waking for jobs that send no NOTIFY, on %s', (kind) => {
+  it('an idle poller with an hour-long interval claims a retry when its run_at passes, and a job whose lease expired', async () => {
+    const t = await testDb(kind);
+    try {
+      await enqueueJob(t.db, { videoId: 'later', jobId: 'j-later', runAt: new Date(Date.now() + 300) });
+      const poller = new JobPoller({ db: t.db, claim: claimOpts('sleepy'), pollMs: 3_600_000, maxPollMs: 3_600_000 });
+      await poller.start();
+      // only the wake-up at run_at can deliver these before the test times out
+      expect((await poller.next(new AbortController().signal))?.id).toBe('j-later');
+      await t.db.query(`UPDATE jobs SET locked_until = now() + interval '300 milliseconds', locked_by = 'dead' WHERE id = 'j-later'`);
+      expect((await poller.next(new AbortController().signal))?.id).toBe('j-later');
+      await poller.stop();
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('idle backoff schedule', () => {
   it('doubles from WORKER_POLL_MS up to the cap', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => idleDelayMs(n, 1500, 15_000))).toEqual([1500, 3000, 6000, 12_000, 15_000, 15_000]);

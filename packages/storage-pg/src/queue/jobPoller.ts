@@ -1,5 +1,5 @@
 import { sleep } from '@videoqa/core';
-import type { Db } from '../db.ts';
+import type { Db, Queryable } from '../db.ts';
 import { claimJob, type ClaimOptions } from './claimJob.ts';
 import type { Job } from './job.ts';
 import { createJobNotifier, type JobNotifier } from './jobNotifier.ts';
@@ -20,6 +20,21 @@ export interface JobPollerOptions {
 /** The idle wait after `emptyPolls` consecutive empty polls: pollMs, 2·pollMs, 4·pollMs ... capped. */
 export function idleDelayMs(emptyPolls: number, pollMs: number, maxPollMs: number): number {
   return Math.min(maxPollMs, pollMs * 2 ** Math.max(0, Math.min(emptyPolls - 1, 30)));
+}
+
+/**
+ * Milliseconds until the next job becomes claimable without a NOTIFY (a pending job's
+ * future run_at, or a processing job's lease expiry), or null when there is none.
+ */
+export async function msUntilNextDue(db: Queryable): Promise<number | null> {
+  const res = await db.query<{ ms: number | null }>(
+    `SELECT extract(epoch FROM (least(
+       (SELECT min(run_at) FROM jobs WHERE status = 'pending' AND run_at > now() AND run_at <> 'infinity'::timestamptz),
+       (SELECT min(locked_until) FROM jobs WHERE status = 'processing' AND run_at <> 'infinity'::timestamptz)
+     ) - now())) * 1000 AS ms`,
+  );
+  const ms = res.rows[0]?.ms;
+  return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
 }
 
 /**
@@ -64,7 +79,10 @@ export class JobPoller {
         return job;
       }
       this.emptyPolls++;
-      const delay = idleDelayMs(this.emptyPolls, pollMs, maxPollMs);
+      // A retry's run_at or a dead worker's lease expiry sends no NOTIFY: wake for it instead of sleeping past it.
+      const untilDue = await msUntilNextDue(this.options.db).catch(() => null);
+      const idle = idleDelayMs(this.emptyPolls, pollMs, maxPollMs);
+      const delay = untilDue === null ? idle : Math.max(5, Math.min(idle, untilDue + 5));
       let notified = false;
       if (this.notifier) notified = await this.notifier.wait(delay, signal);
       else await sleep(delay, signal).catch(() => {});
