@@ -95,6 +95,12 @@ export const configSchema = z.object({
   apiHttpHost: str.default('127.0.0.1'),
   apiToken: str.optional(),
   apiMaxUploadBytes: int(1).default(2 * 1024 ** 3),
+  /** A request (an upload included) is cut off after this long in all. */
+  apiRequestTimeoutMs: int(1000).default(15 * 60_000),
+  /** A connection that sends nothing for this long is closed (slow-loris uploads). */
+  apiIdleTimeoutMs: int(1000).default(30_000),
+  /** Uploads streamed at once; more get 503 UPLOADS_BUSY with Retry-After. */
+  apiMaxConcurrentUploads: int(1, 1000).default(4),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -149,6 +155,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   apiHttpHost: 'API_HTTP_HOST',
   apiToken: 'API_TOKEN',
   apiMaxUploadBytes: 'API_MAX_UPLOAD_BYTES',
+  apiRequestTimeoutMs: 'API_REQUEST_TIMEOUT_MS',
+  apiIdleTimeoutMs: 'API_IDLE_TIMEOUT_MS',
+  apiMaxConcurrentUploads: 'API_MAX_CONCURRENT_UPLOADS',
 };
 
 /** Settings whose values are never printed or logged. */

@@ -57,7 +57,7 @@ export class PathOutsideDataDirError extends VideoqaError {
   constructor(path: string, dataDir: string) {
     // The message reaches API clients: name the path they gave, never the server's DATA_DIR.
     super('PATH_OUTSIDE_DATA_DIR', `Path ${JSON.stringify(path)} is outside DATA_DIR`, false, {
-      fix: `keep uploads and outputs inside DATA_DIR (${dataDir}), or point DATA_DIR at the directory that holds them`,
+      fix: 'keep uploads and outputs inside DATA_DIR, or point DATA_DIR at the directory that holds them',
       details: { path },
     });
   }

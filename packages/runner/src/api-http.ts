@@ -160,6 +160,40 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return jobView(job.id);
   };
 
+  /** Streams the request body to uploads/, size-limited, then enqueues it. */
+  const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const q = parse(uploadQuery, Object.fromEntries(url.searchParams));
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
+    const videoId = validateVideoId(q.video_id ?? newId());
+    await ensureIdle(videoId); // before the upload replaces the file under a pending job
+    const target = resolveInDataDir(config.dataDir, join('uploads', `${videoId}_${safeFileName(q.filename)}`));
+    await mkdir(join(config.dataDir, 'uploads'), { recursive: true });
+    const temp = tempPathFor(target);
+    let received = 0;
+    try {
+      await pipeline(
+        req,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            received += chunk.length;
+            if (received > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
+            yield chunk;
+          }
+        },
+        createWriteStream(temp),
+      );
+      if (received === 0) throw new HttpError(400, 'EMPTY_UPLOAD', 'the upload is empty');
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind));
+  };
+
+  let uploadsInFlight = 0;
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://api');
     const path = url.pathname;
@@ -180,34 +214,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
 
     if (path === '/v1/uploads' && req.method === 'POST') {
-      const q = parse(uploadQuery, Object.fromEntries(url.searchParams));
-      const declared = Number(req.headers['content-length'] ?? NaN);
-      if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
-      const videoId = validateVideoId(q.video_id ?? newId());
-      await ensureIdle(videoId); // before the upload replaces the file under a pending job
-      const target = resolveInDataDir(config.dataDir, join('uploads', `${videoId}_${safeFileName(q.filename)}`));
-      await mkdir(join(config.dataDir, 'uploads'), { recursive: true });
-      const temp = tempPathFor(target);
-      let received = 0;
-      try {
-        await pipeline(
-          req,
-          async function* (source: AsyncIterable<Buffer>) {
-            for await (const chunk of source) {
-              received += chunk.length;
-              if (received > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
-              yield chunk;
-            }
-          },
-          createWriteStream(temp),
-        );
-        if (received === 0) throw new HttpError(400, 'EMPTY_UPLOAD', 'the upload is empty');
-        await rename(temp, target);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
+      if (uploadsInFlight >= config.apiMaxConcurrentUploads) {
+        res.setHeader('retry-after', '5');
+        throw new HttpError(503, 'UPLOADS_BUSY', `${uploadsInFlight} uploads are in progress (API_MAX_CONCURRENT_UPLOADS); try again shortly`);
       }
-      return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind));
+      uploadsInFlight++;
+      try {
+        return await receiveUpload(req, res, url);
+      } finally {
+        uploadsInFlight--;
+      }
     }
 
     const jobMatch = /^\/v1\/jobs\/([^/]+)(\/segments)?$/.exec(path);
@@ -233,6 +249,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       send(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
     });
   });
+  // Node holds a slow request for 300 s by default; a trickling upload must not pin a slot that long.
+  server.requestTimeout = config.apiRequestTimeoutMs;
+  server.headersTimeout = Math.min(60_000, config.apiRequestTimeoutMs);
+  server.timeout = config.apiIdleTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.apiHttpPort, host, () => resolve());

@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { loadConfig, sleep, silentLogger, type Config, type Stage } from '@videoqa/core';
@@ -330,6 +331,30 @@ describe('transcription service HTTP API', () => {
       expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(255 - 30);
       const outside = await json(await post(`${url}/v1/jobs`, { path: '../../etc/passwd' }));
       expect(JSON.stringify(outside)).not.toContain(dataDir);
+    });
+  });
+
+  it('cuts off a stalled upload after API_IDLE_TIMEOUT_MS, and caps uploads in flight (503 UPLOADS_BUSY)', async () => {
+    await withApi({ apiIdleTimeoutMs: 1000, apiMaxConcurrentUploads: 1 }, async (url) => {
+      const { port } = new URL(url);
+      // a client that sends part of its body, then nothing
+      const stalled = createConnection({ host: '127.0.0.1', port: Number(port) });
+      const closed = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+      stalled.on('error', () => {});
+      await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+      stalled.write(`POST /v1/uploads?filename=slow.mp4&video_id=slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n${'x'.repeat(10)}`);
+      // wait until the server holds it as an upload in flight (its temp file exists)
+      for (let i = 0; i < 200 && !(existsSync(join(dataDir, 'uploads')) && readdirSync(join(dataDir, 'uploads')).length > 0); i++) await sleep(20);
+      const busy = await fetch(`${url}/v1/uploads?filename=b.mp4&video_id=other`, { method: 'POST', body: new Uint8Array(10).fill(1) });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('5');
+      expect((await json(busy)).error.code).toBe('UPLOADS_BUSY');
+      await closed; // the server closed the idle connection (the test would time out otherwise)
+      for (let i = 0; i < 100 && readdirSync(join(dataDir, 'uploads')).length > 0; i++) await sleep(20);
+      expect(readdirSync(join(dataDir, 'uploads'))).toEqual([]); // the partial upload is gone
+      expect((await db.query(`SELECT 1 FROM jobs WHERE video_id IN ('slow', 'other')`)).rowCount).toBe(0);
+      // the slot is free again
+      expect((await fetch(`${url}/v1/uploads?filename=b.mp4&video_id=other`, { method: 'POST', body: new Uint8Array(10).fill(1) })).status).toBe(201);
     });
   });
 
