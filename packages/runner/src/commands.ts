@@ -18,6 +18,7 @@ import {
   runPipeline,
   VideoNotFoundError,
   VideoqaError,
+  type Config,
   type PipelineResult,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
@@ -354,6 +355,13 @@ interface Check {
   warning?: boolean;
 }
 
+/** The cheapest real request that proves a key and a server: one word embedded. Null when it worked. */
+async function cheapEmbeddingCall(config: Config): Promise<null> {
+  const client = new OpenAI({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, timeout: 15_000, maxRetries: 1 });
+  await client.embeddings.create({ model: config.embeddingModel, input: 'ping' });
+  return null;
+}
+
 export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
   const checks: Check[] = [];
   const { loadConfig } = await import('@videoqa/core');
@@ -402,8 +410,14 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
         const missingModels = [config.transcriptionModel, config.visionModel, config.embeddingModel].filter((m) => !ids.has(m));
         checks.push({ name: 'OpenAI API key', ok: true, detail: `accepted by ${config.openaiBaseUrl ?? 'api.openai.com'}`, warning: missingModels.length > 0, ...(missingModels.length ? { fix: `models not listed for this key: ${missingModels.join(', ')}` } : {}) });
       } catch (err) {
-        const e = toProviderError(err, 'OpenAI', [config.openaiApiKey]);
-        checks.push({ name: 'OpenAI API key', ok: false, detail: `OpenAI API error: ${e.message}`, fix: 'verify OPENAI_API_KEY is valid and has credits; check OPENAI_BASE_URL and network access' });
+        const e = toProviderError(err, 'OpenAI', [config.openaiApiKey]) as Error & { status?: number };
+        // Many OpenAI-compatible servers do not serve GET /models: that alone says nothing about the key.
+        const probe = e.status === 404 || e.status === 405 || e.status === 501 ? await cheapEmbeddingCall(config).catch((probeErr: unknown) => toProviderError(probeErr, 'OpenAI', [config.openaiApiKey!])) : e;
+        if (probe === null) {
+          checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: `GET /models is not served (${e.status}); a one-word embeddings request with ${config.embeddingModel} worked`, fix: 'nothing to do unless transcription or vision models are missing on that server' });
+        } else {
+          checks.push({ name: 'OpenAI API key', ok: false, detail: `OpenAI API error: ${probe.message}`, fix: 'verify OPENAI_API_KEY is valid and has credits; check OPENAI_BASE_URL and network access' });
+        }
       }
     }
   }

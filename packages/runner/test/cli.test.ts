@@ -238,6 +238,12 @@ describe('videoqa enqueue, status, retry, migrate, doctor', () => {
     expect(bad.stdout).toMatch(/✖ database: .*\n\s+fix: Database connection failed: check DATABASE_URL/);
     expect(bad.stdout).toMatch(/✖ OpenAI API key: OpenAI API error: .*401.*\n\s+fix: verify OPENAI_API_KEY/);
     expect(bad.stdout + bad.stderr).not.toContain(wrongKey);
+    // an OpenAI-compatible server without GET /models: a warning, proven by a one-word embeddings call
+    fake.inject('models', { status: 404 });
+    const noModels = await runCli(['doctor', '--json'], env);
+    expect(noModels.code).toBe(0);
+    const keyCheck = (JSON.parse(noModels.stdout).checks as { name: string; ok: boolean; warning?: boolean; detail: string }[]).find((c) => c.name === 'OpenAI API key');
+    expect(keyCheck).toMatchObject({ ok: true, warning: true, detail: expect.stringMatching(/GET \/models is not served \(404\); a one-word embeddings request/) });
     expect(bad.stdout + bad.stderr).not.toContain('hunter2');
   });
 });
