@@ -188,6 +188,17 @@ export class LeaseLostError extends VideoqaError {
   }
 }
 
+/** `runPipeline(...).orThrow()` on a run that did not finish: the failing stage's error is the cause. */
+export class PipelineFailedError extends VideoqaError {
+  readonly result: import('./pipeline-result.ts').PipelineResult;
+  constructor(result: import('./pipeline-result.ts').PipelineResult) {
+    const cause = result.error;
+    const where = result.failedStage ? `stage "${result.failedStage}" failed` : `pipeline ${result.status}`;
+    super('PIPELINE_FAILED', `Video ${result.videoId}: ${where}: ${cause?.message ?? 'no error recorded'}`, isRetryable(cause), { cause });
+    this.result = result;
+  }
+}
+
 /** The video already has a job pending or running: one video is never processed by two jobs at once. */
 export class VideoBusyError extends VideoqaError {
   constructor(videoId: string, jobId: string, status: string) {

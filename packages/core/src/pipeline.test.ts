@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sleep } from './async.ts';
-import { AbortedError, PipelineGraphError } from './errors.ts';
+import { AbortedError, InvalidMediaError, PipelineFailedError, PipelineGraphError } from './errors.ts';
+import { silentLogger } from './logger.ts';
 import { MemoryStore } from './memory-store.ts';
 import { runPipeline } from './pipeline.ts';
 import type { Stage, StageContext } from './stage.ts';
@@ -274,5 +275,35 @@ describe('runPipeline', () => {
     expect(result.error?.message).toBe('Cannot process "uploads/v1_x.mp4": corrupt');
     expect((await store.getVideo('v1'))?.error).toBe('a: Cannot process "uploads/v1_x.mp4": corrupt');
     expect(JSON.stringify(await store.listStageRuns('v1'))).not.toContain(dataDir);
+  });
+  it('a throwing event listener never changes a run: the stage stays done, its row too', async () => {
+    const store = new MemoryStore();
+    const t = newTrace();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)), child: () => logger } as unknown as typeof silentLogger;
+    const run = runPipeline({ video: video(), stages: [timed('a', [], 5, t), timed('b', ['a'], 5, t)], store, config: { dataDir }, logger });
+    for (const event of ['stage:start', 'stage:done', 'pipeline:done'] as const) {
+      run.events.on(event, () => {
+        throw new Error(`listener of ${event} exploded`);
+      });
+    }
+    const result = await run;
+    expect(result.status).toBe('done');
+    expect(result.stages.a!.status).toBe('done');
+    expect(result.stages.b!.status).toBe('done');
+    expect(Object.fromEntries((await store.listStageRuns('v1')).map((r) => [r.stage, r.status]))).toEqual({ a: 'done', b: 'done' });
+    expect(warnings.filter((w) => /event listener threw/.test(w))).toHaveLength(5);
+  });
+
+  it('orThrow() resolves with the result when every stage finished, and rejects with PIPELINE_FAILED when one failed', async () => {
+    const t = newTrace();
+    const ok = await runPipeline({ video: video('ok'), stages: [timed('a', [], 5, t)], config: { dataDir } }).orThrow();
+    expect(ok.status).toBe('done');
+    const broken: Stage = { name: 'b', async run() { throw new InvalidMediaError('uploads/x.mp4', 'not a video'); } };
+    const err = await runPipeline({ video: video('bad'), stages: [broken], config: { dataDir } }).orThrow().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipelineFailedError);
+    expect(err).toMatchObject({ code: 'PIPELINE_FAILED', retryable: false, result: { status: 'failed', failedStage: 'b' } });
+    expect((err as Error).message).toMatch(/^Video bad: stage "b" failed: Cannot process "uploads\/x.mp4": not a video/);
+    expect((err as Error).cause).toBeInstanceOf(InvalidMediaError);
   });
 });

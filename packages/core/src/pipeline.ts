@@ -1,5 +1,5 @@
 import { loadConfig, type Config, type ConfigInput } from './config.ts';
-import { AbortedError, PipelineGraphError, toError } from './errors.ts';
+import { AbortedError, PipelineFailedError, PipelineGraphError, toError } from './errors.ts';
 import { PipelineEvents } from './events.ts';
 import { importVideoFile } from './files.ts';
 import { buildStageGraph, transitiveDependents } from './graph.ts';
@@ -31,7 +31,16 @@ export interface RunPipelineOptions {
   updateVideoStatus?: boolean;
 }
 
-export type PipelineRun = Promise<PipelineResult> & { events: PipelineEvents; videoId: string };
+export type PipelineRun = Promise<PipelineResult> & {
+  events: PipelineEvents;
+  videoId: string;
+  /**
+   * The result when every stage finished; otherwise rejects with a PipelineFailedError
+   * (code PIPELINE_FAILED, the stage's error as its cause, the whole result attached).
+   * The run itself resolves either way: awaiting it directly never throws for a stage.
+   */
+  orThrow(): Promise<PipelineResult>;
+};
 
 /** What stage_runs.output holds. */
 interface StoredOutput {
@@ -58,6 +67,11 @@ export function runPipeline(options: RunPipelineOptions): PipelineRun {
   const promise = execute(options, events, videoId) as PipelineRun;
   promise.events = events;
   promise.videoId = videoId;
+  promise.orThrow = async () => {
+    const result = await promise;
+    if (result.status !== 'done') throw new PipelineFailedError(result);
+    return result;
+  };
   return promise;
 }
 
@@ -113,10 +127,24 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
   if (options.signal?.aborted) onExternalAbort();
   else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
 
+  /**
+   * Every event goes through here: a listener that throws is logged and the run goes on.
+   * (A throwing `stage:done` listener once marked a finished stage failed.) As with any
+   * EventEmitter, the listeners after the throwing one miss that one event.
+   */
+  const emit: PipelineEvents['emit'] = (event, ...args) => {
+    try {
+      return events.emit(event, ...args);
+    } catch (err) {
+      log.warn({ err, event }, `a "${event}" event listener threw; the run is not affected`);
+      return true;
+    }
+  };
+
   const startedAt = Date.now();
   let failure: { stage: string; error: Error } | undefined;
   if (updateStatus) await store.updateVideo(videoId, { status: 'processing', error: null });
-  events.emit('pipeline:start', { videoId, stages: [...selected] });
+  emit('pipeline:start', { videoId, stages: [...selected] });
 
   const runStage = async (name: string): Promise<void> => {
     const stage = graph.stages.get(name)!;
@@ -127,7 +155,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
       state.set(name, 'resumed');
       outputs.set(name, out.data);
       results[name] = { status: 'resumed', durationMs: 0, counts: out.counts ?? {}, usage: {}, reason: 'already done', data: out.data };
-      events.emit('stage:skipped', { videoId, stage: name, reason: 'already done in an earlier run', resumed: true, durationMs: 0 });
+      emit('stage:skipped', { videoId, stage: name, reason: 'already done in an earlier run', resumed: true, durationMs: 0 });
       return;
     }
 
@@ -139,7 +167,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
     const stale = transitiveDependents(graph, name);
     if (stale.length > 0) await store.deleteStageRuns(videoId, stale);
     await store.saveStageRun({ videoId, stage: name, status: 'running', startedAt: stageStarted });
-    events.emit('stage:start', { videoId, stage: name });
+    emit('stage:start', { videoId, stage: name });
 
     let lastProgress = 0;
     const video = (await store.getVideo(videoId)) ?? { id: videoId, originalPath: '' };
@@ -156,7 +184,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
         if (now - lastProgress < PROGRESS_INTERVAL_MS && (total === undefined || done < total)) return;
         lastProgress = now;
         const fraction = total && total > 0 ? Math.min(1, done / total) : undefined;
-        events.emit('stage:progress', { videoId, stage: name, done, total, fraction });
+        emit('stage:progress', { videoId, stage: name, done, total, fraction });
       },
       addUsage(add) {
         for (const [k, v] of Object.entries(add)) if (Number.isFinite(v)) usage[k] = (usage[k] ?? 0) + v;
@@ -174,8 +202,6 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
       state.set(name, status);
       outputs.set(name, data);
       results[name] = { status, durationMs, counts, usage, data, ...(out.skipped ? { reason: out.skipped } : {}) };
-      if (out.skipped) events.emit('stage:skipped', { videoId, stage: name, reason: out.skipped, resumed: false, durationMs });
-      else events.emit('stage:done', { videoId, stage: name, durationMs, counts, usage });
     } catch (caught) {
       const error = toError(caught);
       error.message = hideDataDir(error.message, config.dataDir);
@@ -190,10 +216,14 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
         .catch((e: unknown) => log.warn({ err: e, stage: name }, 'could not record the stage result'));
       if (!cancelled) {
         failure ??= { stage: name, error };
-        events.emit('stage:error', { videoId, stage: name, error, durationMs });
         controller.abort(new AbortedError(`Stage "${name}" failed`, { cause: error }));
       }
     }
+    // Outside the try: what a listener does cannot turn a finished stage into a failed one.
+    const r = results[name]!;
+    if (r.status === 'skipped') emit('stage:skipped', { videoId, stage: name, reason: r.reason!, resumed: false, durationMs: r.durationMs });
+    else if (r.status === 'done') emit('stage:done', { videoId, stage: name, durationMs: r.durationMs, counts: r.counts, usage: r.usage });
+    else if (r.status === 'failed') emit('stage:error', { videoId, stage: name, error: r.error!, durationMs: r.durationMs });
   };
 
   const running = new Map<string, Promise<void>>();
@@ -246,8 +276,8 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
     const patch = result.status === 'done' ? { status: 'ready' as const, error: null } : result.status === 'aborted' ? { status: 'pending' as const, error: 'aborted' } : { status: 'failed' as const, error: `${result.failedStage}: ${result.error?.message}` };
     await store.updateVideo(videoId, patch).catch((e: unknown) => log.warn({ err: e }, 'could not update the video status'));
   }
-  if (result.status === 'done') events.emit('pipeline:done', { videoId, durationMs, result });
-  else events.emit('pipeline:failed', { videoId, durationMs, error: result.error!, failedStage: result.failedStage, result });
+  if (result.status === 'done') emit('pipeline:done', { videoId, durationMs, result });
+  else emit('pipeline:failed', { videoId, durationMs, error: result.error!, failedStage: result.failedStage, result });
   return result;
 }
 
