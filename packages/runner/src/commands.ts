@@ -56,7 +56,7 @@ export function exitCodeFor(err: unknown): number {
 const quietRuntime = (overrides: Record<string, unknown> = {}) =>
   openRuntime({ overrides, logToStdout: ['debug', 'trace'].includes(process.env.LOG_LEVEL?.toLowerCase() ?? '') });
 
-async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+export async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await quietRuntime(overrides);
   try {
     return await fn(rt);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VideoqaError } from '@videoqa/core';
 import { scrub } from './logging.ts';
+import { exportCommand, listCommand, showCommand } from './read-commands.ts';
 import {
   apiCommand,
   doctorCommand,
@@ -92,6 +93,32 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--host <host>', 'interface (default API_HTTP_HOST, 127.0.0.1; anything else requires API_TOKEN)')
     .option(...dataDir)
     .action(async (opts) => void (code = await apiCommand(opts, io)));
+
+  program
+    .command('list')
+    .description('the videos in the library, newest first: id, status, length, counts, created time, file, last error')
+    .option('--status <status>', 'only videos in this status: pending, processing, ready or failed')
+    .option('--limit <n>', 'at most this many (default 100)')
+    .option('--json', 'print as JSON')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await listCommand(opts, io)));
+
+  program
+    .command('show')
+    .description('one video: stages, scenes with keyframes and captions, the transcript with times, usage')
+    .argument('<video>', 'the video id')
+    .option('--json', 'print the export document (as export --format json)')
+    .option(...dataDir)
+    .action(async (videoId: string, opts) => void (code = await showCommand(videoId, opts, io)));
+
+  program
+    .command('export')
+    .description('the whole result of one video as JSON (versioned), SRT or WebVTT subtitles, or a Markdown report')
+    .argument('<video>', 'the video id')
+    .option('--format <format>', 'json, srt, vtt or md', 'json')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option(...dataDir)
+    .action(async (videoId: string, opts) => void (code = await exportCommand(videoId, opts, io)));
 
   program
     .command('search')

@@ -128,7 +128,7 @@ describe('videoqa process', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/process .*<file>/);
     expect(res.stdout).toMatch(/Exit codes:/);
-    const commands = ['process', 'enqueue', 'worker', 'search', 'migrate', 'retry', 'status', 'doctor'];
+    const commands = ['process', 'enqueue', 'worker', 'list', 'show', 'export', 'search', 'migrate', 'retry', 'status', 'doctor'];
     const helps = await Promise.all(commands.map((cmd) => runCli([cmd, '--help'], {})));
     helps.forEach((help, i) => {
       expect(help.code).toBe(0);
@@ -198,6 +198,46 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/query: must not be empty/);
   });
+});
+
+describe('videoqa list, show, export', () => {
+  it('lists the library, shows one video readably, and exports it as json, srt, vtt and md', async () => {
+    const dataDir = tempDir();
+    const env = { DATA_DIR: dataDir, ...aiEnv() }; // the embedded database
+    expect((await runCli(['list'], env)).stdout).toBe('no videos yet: add one with videoqa process <file>\n');
+    expect((await runCli(['process', video.path, '--id', 'shown'], env)).code).toBe(0);
+
+    const list = await runCli(['list'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^shown {2}ready {6} {3}00:1\d {2}3 segments, 4 scenes, 4 frames, 3 captions {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}\S+\.mp4\n$/);
+    const listJson = JSON.parse((await runCli(['list', '--json', '--status', 'ready'], env)).stdout);
+    expect(listJson.videos).toEqual([expect.objectContaining({ id: 'shown', status: 'ready', counts: { segments: 3, scenes: 4, frames: 4, captions: 3 }, error: null })]);
+    expect((await runCli(['list', '--status', 'done'], env)).code).toBe(2);
+
+    const show = await runCli(['show', 'shown'], env);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^video shown: ready, 00:1\d/);
+    expect(show.stdout).toMatch(/stages:\n {2}normalize +done/);
+    expect(show.stdout).toMatch(/scenes \(4\):\n +1 {2}00:00–00:03\n +frames\/shown\/scene_000\w*\.jpg\n +“/);
+    expect(show.stdout).toMatch(/transcript \(3 segments\):\n {2}00:0\d {2}Welcome to the cooking show\./);
+    const unknown = await runCli(['show', 'nope'], env);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/^videoqa: VIDEO_NOT_FOUND: /);
+
+    const json = JSON.parse((await runCli(['export', 'shown'], env)).stdout);
+    expect(json).toMatchObject({ schema_version: 1, video: { id: 'shown', status: 'ready' } });
+    expect(JSON.parse((await runCli(['show', 'shown', '--json'], env)).stdout)).toEqual(json);
+    const srt = await runCli(['export', 'shown', '--format', 'srt'], env);
+    expect(srt.stdout).toBe(readFileSync(join(dataDir, 'subs/shown.srt'), 'utf8'));
+    expect((await runCli(['export', 'shown', '--format', 'vtt'], env)).stdout).toMatch(/^WEBVTT\n\n1\n00:00:0\d\.\d{3} --> /);
+    const out = join(dataDir, 'report.md');
+    const md = await runCli(['export', 'shown', '--format', 'md', '--out', out], env);
+    expect(md.stderr).toBe(`wrote md export of video shown to ${out}\n`);
+    expect(readFileSync(out, 'utf8')).toMatch(/^# Video shown\n[\s\S]*## Scene 4 · /);
+    const bad = await runCli(['export', 'shown', '--format', 'pdf'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format: must be one of json, srt, vtt, md/);
+  }, 180_000);
 });
 
 describe('videoqa enqueue, status, retry, migrate, doctor', () => {

@@ -15,7 +15,7 @@ export { readSceneScores, writeSceneScores, type SceneScores } from './scenes/sc
 export { phash64, phashFromPixels, hammingDistance, findDuplicates } from './frames/phash.ts';
 export { frameTimes, type FramePick } from './frames/frame-times.ts';
 export { planChunks, mergeChunkSegments, parseSilences, type AudioChunk, type Silence } from './transcribe/chunking.ts';
-export { toSrt, srtTimestamp, type TimedText } from './transcribe/srt.ts';
+export { toSrt, toVtt, srtTimestamp, vttTimestamp, type TimedText } from './transcribe/srt.ts';
 export { createOpenAIProviders, frameAnalysisSchema, OPENAI_MAX_UPLOAD_BYTES, type OpenAIProviderOptions, type OpenAIProviders } from './providers/openai.ts';
 export { createSupadataTranscription, type SupadataOptions } from './providers/supadata.ts';
 export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, type ResolvedProvider } from './providers/from-config.ts';

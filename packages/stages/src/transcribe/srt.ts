@@ -29,3 +29,19 @@ export function toSrt(segments: readonly TimedText[]): string {
   }
   return cues.join('\n');
 }
+
+/** HH:MM:SS.mmm (WebVTT uses a dot where SubRip has a comma). */
+export function vttTimestamp(seconds: number): string {
+  return srtTimestamp(seconds).replace(',', '.');
+}
+
+/** WebVTT for browsers' <track>: the same cues as toSrt, in the same order, never overlapping. */
+export function toVtt(segments: readonly TimedText[]): string {
+  const srt = toSrt(segments);
+  if (!srt) return 'WEBVTT\n';
+  const cues = srt.split('\n\n').map((cue) => {
+    const [n, times, ...text] = cue.split('\n');
+    return [n, times!.replace(/,/g, '.'), ...text].join('\n');
+  });
+  return `WEBVTT\n\n${cues.join('\n\n')}`;
+}

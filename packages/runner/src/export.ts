@@ -1,0 +1,128 @@
+import { VideoNotFoundError, type Store } from '@videoqa/core';
+import { toSrt, toVtt } from '@videoqa/stages';
+
+/** The formats `export` writes. */
+export const EXPORT_FORMATS = ['json', 'srt', 'vtt', 'md'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * Everything videoqa knows about one video as one JSON document. The shape is versioned
+ * (`schema_version`) and documented in docs/cli.md; JSON the user sees is snake_case, like
+ * the database and `process --json`. Paths are relative to DATA_DIR.
+ */
+export interface VideoExport {
+  schema_version: 1;
+  video: { id: string; status: string; duration_sec: number | null; original_path: string | null; normalized_path: string | null; srt_path: string | null; error: string | null };
+  stages: { stage: string; status: string; started_at: string; finished_at: string | null; usage: Record<string, number>; reason: string | null; error: string | null }[];
+  scenes: {
+    id: string;
+    idx: number;
+    t_start: number;
+    t_end: number;
+    frames: { id: string; t: number; path: string; duplicate_of: string | null; caption: string | null; entities: Record<string, unknown> | null }[];
+  }[];
+  segments: { id: string; idx: number; t_start: number; t_end: number; text: string }[];
+  usage: Record<string, Record<string, number>>;
+}
+
+/** Builds the export document from a store; VIDEO_NOT_FOUND for an unknown id. */
+export async function buildVideoExport(store: Store, videoId: string): Promise<VideoExport> {
+  const video = await store.getVideo(videoId);
+  if (!video) throw new VideoNotFoundError(videoId);
+  const [runs, scenes, frames, captions, segments] = await Promise.all([
+    store.listStageRuns(videoId),
+    store.listScenes(videoId),
+    store.listFrames(videoId),
+    store.listCaptions(videoId),
+    store.listSegments(videoId),
+  ]);
+  const captionOf = new Map(captions.map((c) => [c.frameId, c]));
+  return {
+    schema_version: 1,
+    video: {
+      id: video.id,
+      status: video.status ?? 'pending',
+      duration_sec: video.durationSec ?? null,
+      original_path: video.originalPath || null,
+      normalized_path: video.normalizedPath ?? null,
+      srt_path: segments.length > 0 ? `subs/${video.id}.srt` : null,
+      error: video.error ?? null,
+    },
+    stages: runs.map((r) => ({
+      stage: r.stage,
+      status: r.status,
+      started_at: r.startedAt.toISOString(),
+      finished_at: r.finishedAt ? r.finishedAt.toISOString() : null,
+      usage: r.usage ?? {},
+      reason: (r.output as { skipped?: string } | null | undefined)?.skipped ?? null,
+      error: r.error ?? null,
+    })),
+    scenes: scenes.map((s) => ({
+      id: s.id,
+      idx: s.idx,
+      t_start: s.tStart,
+      t_end: s.tEnd,
+      frames: frames
+        .filter((f) => f.sceneId === s.id)
+        .map((f) => ({ id: f.id, t: f.t, path: f.path, duplicate_of: f.duplicateOf, caption: captionOf.get(f.id)?.caption ?? null, entities: captionOf.get(f.id)?.entities ?? null })),
+    })),
+    segments: segments.map((s) => ({ id: s.id, idx: s.idx, t_start: s.tStart, t_end: s.tEnd, text: s.text })),
+    usage: Object.fromEntries(runs.filter((r) => r.usage && Object.keys(r.usage).length > 0).map((r) => [r.stage, r.usage!])),
+  };
+}
+
+/** mm:ss, or h:mm:ss past an hour (YouTube-style chapter and transcript times). */
+export function clockTime(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Markdown report: the transcript by scene, each scene's keyframes (image links) and captions. */
+export function exportToMarkdown(doc: VideoExport): string {
+  const lines: string[] = [`# Video ${doc.video.id}`, ''];
+  lines.push(`- status: ${doc.video.status}${doc.video.duration_sec ? `, ${doc.video.duration_sec.toFixed(1)} s` : ''}`);
+  if (doc.video.original_path) lines.push(`- source: \`${doc.video.original_path}\``);
+  lines.push(`- ${doc.scenes.length} scenes, ${doc.segments.length} transcript segments`, '');
+  const segmentsIn = (start: number, end: number, last: boolean) => doc.segments.filter((s) => s.t_start >= start && (s.t_start < end || (last && s.t_start <= end)));
+  const placed = new Set<string>();
+  doc.scenes.forEach((scene, i) => {
+    lines.push(`## Scene ${i + 1} · ${clockTime(scene.t_start)}–${clockTime(scene.t_end)}`, '');
+    for (const f of scene.frames) {
+      // Paths in the report are relative to DATA_DIR, like everything else videoqa shows.
+      lines.push(`![frame at ${clockTime(f.t)}](${encodeURI(f.path)})${f.duplicate_of ? ` (repeats ${f.duplicate_of})` : ''}`);
+      if (f.caption) lines.push('', `> ${f.caption.replace(/\n+/g, ' ')}`);
+      lines.push('');
+    }
+    for (const s of segmentsIn(scene.t_start, scene.t_end, i === doc.scenes.length - 1)) {
+      placed.add(s.id);
+      lines.push(`**${clockTime(s.t_start)}** ${s.text}  `);
+    }
+    lines.push('');
+  });
+  const rest = doc.segments.filter((s) => !placed.has(s.id));
+  if (rest.length > 0) {
+    lines.push(doc.scenes.length > 0 ? '## Transcript outside the scenes' : '## Transcript', '');
+    for (const s of rest) lines.push(`**${clockTime(s.t_start)}** ${s.text}  `);
+    lines.push('');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The export in one format, as text. */
+export async function exportVideo(store: Store, videoId: string, format: ExportFormat): Promise<string> {
+  const doc = await buildVideoExport(store, videoId);
+  const timed = doc.segments.map((s) => ({ tStart: s.t_start, tEnd: s.t_end, text: s.text }));
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(doc, null, 2)}\n`;
+    case 'srt':
+      return toSrt(timed);
+    case 'vtt':
+      return toVtt(timed);
+    case 'md':
+      return exportToMarkdown(doc);
+  }
+}
