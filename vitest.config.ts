@@ -21,8 +21,9 @@ export default defineConfig({
       ? [process.env.VIDEOQA_SELFTEST_FILE]
       : ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Hang guards, not speed limits: on a loaded 2-core machine a CLI or worker test can take minutes.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     // ffmpeg-heavy files share two cores; more workers only add contention.
     maxWorkers: 2,
     reporters: ['default'],

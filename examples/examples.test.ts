@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,32 @@ beforeAll(async () => {
   db = await createTestDatabase(inject('pgUrl'));
 });
 afterAll(async () => db.drop());
+
+describe("README's library snippet", () => {
+  it('runs as written against a real file, on the embedded database', async () => {
+    const readme = readFileSync(join(here, '../README.md'), 'utf8');
+    const snippet = /<!-- readme:library -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'vq-readme-'));
+    const script = join(here, `.readme-snippet-${process.pid}.ts`); // inside examples/, so its imports resolve
+    writeFileSync(script, snippet!);
+    try {
+      const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [script, video.path], { env: env(), cwd: dir });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      expect(res.code, res.out).toBe(0);
+      expect(res.out).toMatch(/^\S+ 1 videos\n/);
+      expect(existsSync(join(dir, 'data/db'))).toBe(true); // the database followed dataDir
+      expect(existsSync(join(dir, 'data/processed'))).toBe(true);
+    } finally {
+      rmSync(script, { force: true });
+    }
+  }, 300_000);
+});
 
 describe('examples (each runs with the one command in its header)', () => {
   it('process-file.ts processes a video in memory', async () => {

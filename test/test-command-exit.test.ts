@@ -33,17 +33,17 @@ describe('the test command reports failure', () => {
     expect(run.output).toMatch(/1 failed/);
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBeNull();
-  }, 180_000);
+  }, 300_000);
 
   test('with DATABASE_URL a failing test exits non-zero', async () => {
     const run = await runVitest(failing, { DATABASE_URL: inject('pgUrl'), REDIS_URL: inject('redisUrl') });
     expect(run.output).toMatch(/1 failed/);
     expect(run.code).not.toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   test('the same harness exits 0 when every test passes (embedded PostgreSQL)', async () => {
     const run = await runVitest(passing, { DATABASE_URL: undefined, REDIS_URL: undefined });
     expect(run.output).toMatch(/1 passed/);
     expect(run.code).toBe(0);
-  }, 180_000);
+  }, 300_000);
 });

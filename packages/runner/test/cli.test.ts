@@ -185,7 +185,7 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
       expect(res.stderr.split('\n').filter((l) => l.startsWith('videoqa: '))).toEqual([expect.stringMatching(/^videoqa: PROVIDER_NETWORK_ERROR: .*Connection error/)]);
       expect(res.stdout + res.stderr).not.toContain('sk-unreachable-0123456789');
     }
-  }, 180_000);
+  }, 300_000);
 
   it('search refuses a bad --limit and an empty query with exit 2 naming them', async () => {
     const env = { DATA_DIR: tempDir() };
@@ -237,7 +237,7 @@ describe('videoqa list, show, export', () => {
     const bad = await runCli(['export', 'shown', '--format', 'pdf'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format: must be one of json, srt, vtt, md/);
-  }, 180_000);
+  }, 300_000);
 });
 
 describe('videoqa enqueue, status, retry, migrate, doctor', () => {

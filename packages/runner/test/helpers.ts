@@ -32,7 +32,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`videoqa ${args.join(' ')} did not finish in time:\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 120_000);
+    }, options.timeoutMs ?? 300_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -48,7 +48,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
+  const waitFor = (pattern: RegExp, timeoutMs = 240_000) =>
     new Promise<void>((resolve, reject) => {
       const started = Date.now();
       const check = () => {

@@ -105,7 +105,7 @@ describe('transcribe (through the openai SDK, against the fake server)', () => {
       if (i > 0) expect(s.tStart).toBeGreaterThanOrEqual(segments[i - 1]!.tEnd);
     });
     expect(segments.at(-1)!.id).toBe(segmentId('v1', regions.length - 1));
-  }, 240_000);
+  }, 300_000);
 
   it('the fake refuses uploads over 25 MB with 413, as the real API does, and that is not retried', async () => {
     const { createOpenAIProviders } = await import('@videoqa/stages');
