@@ -26,6 +26,7 @@ import { activeJobForVideo, enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsF
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
+import { toSnakeCaseJson } from './json-view.ts';
 import { showProgress } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { Worker } from './worker.ts';
@@ -327,7 +328,7 @@ export async function retryCommand(jobId: string, opts: { dataDir?: string }, io
 
 export async function statusCommand(id: string | undefined, opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
   return withRuntime(overridesFrom(opts), async (rt) => {
-    const print = (value: unknown, text: string) => io.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : text);
+    const print = (value: unknown, text: string) => io.stdout.write(opts.json ? `${JSON.stringify(toSnakeCaseJson(value), null, 2)}\n` : text);
     if (!id) {
       const s = await queueStats(rt.db);
       print(s, `jobs: ${s.jobs.pending} pending, ${s.jobs.processing} processing, ${s.jobs.done} done, ${s.jobs.failed} failed\nvideos: ${s.videos.pending} pending, ${s.videos.processing} processing, ${s.videos.ready} ready, ${s.videos.failed} failed\noldest due job waiting ${s.oldestPendingAgeSec.toFixed(1)} s; ${s.scheduledRetries} waiting to retry\n`);

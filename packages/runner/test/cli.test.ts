@@ -251,7 +251,8 @@ describe('videoqa enqueue, status, retry, migrate, doctor', () => {
     expect(job).toMatchObject({ video_id: 'queued-1', kind: 'transcribe', queue: 'postgres' });
     expect(existsSync(join(dataDir, job.original_path))).toBe(true);
     const status = await runCli(['status', job.job_id, '--json'], env);
-    expect(JSON.parse(status.stdout)).toMatchObject({ id: job.job_id, status: 'pending', kind: 'transcribe', videoId: 'queued-1' });
+    // snake_case like every JSON the CLI prints
+    expect(JSON.parse(status.stdout)).toMatchObject({ id: job.job_id, status: 'pending', kind: 'transcribe', video_id: 'queued-1', max_attempts: null, created_at: expect.stringMatching(/^\d{4}-/) });
     const retry = await runCli(['retry', job.job_id], env);
     expect(retry.code).toBe(1);
     expect(retry.stderr).toMatch(/INVALID_STATE: Job .* is pending; only failed jobs can be retried/);
