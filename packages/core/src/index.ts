@@ -15,3 +15,4 @@ export * from './events.ts';
 export type * from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
 export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';
+export { scrubSecrets } from './secrets.ts';

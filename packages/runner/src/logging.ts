@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { scrubSecrets } from '@videoqa/core';
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 
@@ -40,15 +41,8 @@ const REDACT_PATHS = [
   'headers.authorization', '*.headers.authorization', 'config.openaiApiKey', 'config.databaseUrl',
 ];
 
-/** Replaces every secret, URL password and OpenAI-looking key in a string. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-  return out
-    .replace(/(\w+:\/\/[^:/@\s]+:)[^@\s/]+@/g, '$1***@')
-    .replace(/\bsk-[A-Za-z0-9_-]{6,}/g, 'sk-***')
-    .replace(/(Bearer\s+)[A-Za-z0-9._~+/-]{6,}=*/gi, '$1***');
-}
+/** Replaces every secret, URL password and OpenAI-looking key in a string (core's scrubber). */
+export const scrub = (text: string, secrets: readonly string[]): string => scrubSecrets(text, secrets);
 
 function scrubDeep(value: unknown, secrets: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return scrub(value, secrets);

@@ -19,4 +19,4 @@ export { toSrt, toVtt, srtTimestamp, vttTimestamp, type TimedText } from './tran
 export { createOpenAIProviders, frameAnalysisSchema, OPENAI_MAX_UPLOAD_BYTES, type OpenAIProviderOptions, type OpenAIProviders } from './providers/openai.ts';
 export { createSupadataTranscription, type SupadataOptions } from './providers/supadata.ts';
 export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, type ResolvedProvider } from './providers/from-config.ts';
-export { toProviderError, scrubSecrets } from './providers/provider-errors.ts';
+export { toProviderError } from './providers/provider-errors.ts';

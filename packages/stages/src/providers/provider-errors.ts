@@ -1,12 +1,5 @@
 import OpenAI from 'openai';
-import { abortReasonOf, ProviderError, type ProviderErrorKind } from '@videoqa/core';
-
-/** Masks API keys: the configured ones literally, and anything shaped like an OpenAI key. */
-export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
-  return out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***').replace(/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1***');
-}
+import { abortReasonOf, ProviderError, scrubSecrets, type ProviderErrorKind } from '@videoqa/core';
 
 function kindForStatus(status: number): ProviderErrorKind {
   if (status === 429) return 'rate_limited';

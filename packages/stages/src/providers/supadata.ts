@@ -1,6 +1,5 @@
-import { backoffDelayMs, ProviderError, sleep, VideoqaError, type TranscriptionProvider } from '@videoqa/core';
+import { backoffDelayMs, ProviderError, sleep, VideoqaError, type TranscriptionProvider, scrubSecrets } from '@videoqa/core';
 import { z } from 'zod';
-import { scrubSecrets } from './provider-errors.ts';
 
 export interface SupadataOptions {
   apiKey: string;
