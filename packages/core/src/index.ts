@@ -8,7 +8,7 @@ export type * from './store.ts';
 export { MemoryStore } from './memory-store.ts';
 export type { Logger, LogFn } from './logger.ts';
 export { silentLogger } from './logger.ts';
-export type { Stage, StageContext, StageOutput } from './stage.ts';
+export type { Stage, StageContext, StageOutput, StageOutputs, StageOutputMap } from './stage.ts';
 export { defineStage } from './stage.ts';
 export type * from './providers.ts';
 export * from './events.ts';

@@ -13,6 +13,26 @@ export interface StageOutput<TData = unknown> {
   skipped?: string;
 }
 
+/**
+ * The `data` each stage produces, by stage name. Packages and plugins add their stages by
+ * declaration merging, and `ctx.outputs.get(name)` and `result.stages[name].data` are then
+ * typed without casts:
+ *
+ * ```ts
+ * declare module '@videoqa/core' {
+ *   interface StageOutputs { loudness: { lufs: number | null } }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StageOutputs {}
+
+/** ctx.outputs: typed for the stages in StageOutputs, unknown for any other name. */
+export interface StageOutputMap extends ReadonlyMap<string, unknown> {
+  get<K extends keyof StageOutputs & string>(name: K): StageOutputs[K] | undefined;
+  get(name: string): unknown;
+}
+
 export interface StageContext {
   /** The video as the store has it when the stage starts. */
   readonly video: VideoRecord;
@@ -20,7 +40,7 @@ export interface StageContext {
   readonly paths: VideoPaths;
   readonly store: Store;
   /** `data` of the stages that finished (in this run or, when resumed, an earlier one). */
-  readonly outputs: ReadonlyMap<string, unknown>;
+  readonly outputs: StageOutputMap;
   readonly config: Config;
   /** Fires when the run is aborted or another stage failed: stop promptly. */
   readonly signal: AbortSignal;
@@ -43,7 +63,13 @@ export interface Stage<TData = unknown> {
   run(ctx: StageContext): Promise<StageOutput<TData> | void>;
 }
 
-/** Identity helper that gives a stage object its types. */
-export function defineStage<TData = unknown>(stage: Stage<TData>): Stage<TData> {
+/** The data type of a stage named N: its StageOutputs entry, or TData for names not listed there. */
+export type StageDataOf<N extends string, TData> = N extends keyof StageOutputs ? StageOutputs[N] : TData;
+
+/**
+ * Identity helper that gives a stage object its types. A stage whose name is listed in
+ * StageOutputs must return that entry's data type; `defineStage<MyData>({...})` types others.
+ */
+export function defineStage<TData = unknown, N extends string = string>(stage: Stage<StageDataOf<N, TData>> & { readonly name: N }): Stage<StageDataOf<N, TData>> {
   return stage;
 }

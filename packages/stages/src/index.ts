@@ -1,3 +1,4 @@
+import './stage-outputs.ts';
 export { defaultStages, transcriptionStages, STAGE_NAMES, type DefaultStagesOptions } from './default-stages.ts';
 export { normalizeStage, NORMALIZED_FPS, type NormalizeOptions, type NormalizeData } from './stages/normalize.ts';
 export { transcribeStage, type TranscribeOptions, type TranscribeData } from './stages/transcribe.ts';

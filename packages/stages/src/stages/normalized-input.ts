@@ -15,7 +15,7 @@ export interface NormalizedInput {
  * null when the input has no video (the caller skips). Throws when normalize never ran.
  */
 export function normalizedInput(ctx: StageContext, stage: string): NormalizedInput | null {
-  const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
+  const norm = ctx.outputs.get('normalize');
   if (norm && !norm.hasVideo) return null;
   const normalizedPath = norm?.normalizedPath ?? ctx.video.normalizedPath;
   if (!normalizedPath) throw new VideoqaError('STAGE_INPUT_MISSING', `${stage} needs the normalized video of ${ctx.video.id}; run normalize first`, false);

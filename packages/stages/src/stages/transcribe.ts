@@ -17,7 +17,6 @@ import { runToText, spawnTool } from '../ffmpeg/run.ts';
 import { transcriptionFromConfig } from '../providers/from-config.ts';
 import { mergeChunkSegments, parseSilences, planChunks, type AudioChunk } from '../transcribe/chunking.ts';
 import { toSrt } from '../transcribe/srt.ts';
-import type { NormalizeData } from './normalize.ts';
 
 export interface TranscribeOptions {
   /** Default: from config (TRANSCRIPTION_PROVIDER, OPENAI_API_KEY). */
@@ -71,7 +70,7 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
     after: ['normalize'],
     description: 'speech to timestamped segments and SRT subtitles',
     async run(ctx) {
-      const norm = ctx.outputs.get('normalize') as NormalizeData | undefined;
+      const norm = ctx.outputs.get('normalize');
       if (norm && !norm.hasAudio) return { skipped: 'the video has no audio track' };
       const resolved = options.provider ? { provider: options.provider } : transcriptionFromConfig(ctx.config);
       if (!resolved.provider) return { skipped: `${resolved.missing}: transcription skipped` };

@@ -1,0 +1,21 @@
+import type { EmbeddingsData } from './stages/embeddings.ts';
+import type { FramesData } from './stages/frames.ts';
+import type { NormalizeData } from './stages/normalize.ts';
+import type { ScenesData } from './stages/scenes.ts';
+import type { TranscribeData } from './stages/transcribe.ts';
+import type { VisionData } from './stages/vision.ts';
+
+// The standard stages' outputs, so ctx.outputs.get('normalize') and
+// result.stages.scenes.data are typed wherever @videoqa/stages is imported.
+declare module '@videoqa/core' {
+  interface StageOutputs {
+    normalize: NormalizeData;
+    transcribe: TranscribeData;
+    scenes: ScenesData;
+    frames: FramesData;
+    vision: VisionData;
+    embeddings: EmbeddingsData;
+  }
+}
+
+export {};
