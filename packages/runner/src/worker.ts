@@ -174,8 +174,8 @@ export class Worker {
       });
     }, Math.max(250, Math.floor(config.workerLeaseMs / 3)));
     try {
+      // The claim set the video processing (the queue owns job-caused state); the engine leaves it alone.
       const video = await this.ensureVideo(job);
-      await store.updateVideo(video.id, { status: 'processing', error: null });
       const run = runPipeline({ video, stages: this.stagesFor(job), store, config, signal: controller.signal, logger: log, updateVideoStatus: false });
       logPipelineEvents(run.events, log, {});
       run.events.on('stage:done', (e) => this.metrics.observeStage(e.stage, e.durationMs));

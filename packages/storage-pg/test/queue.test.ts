@@ -49,6 +49,7 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     await enqueueJob(t.db, { videoId: 'v1', jobId: 'j1', originalPath: 'uploads/v1_a.mp4' });
     expect(await videoStatus(t.db, 'v1')).toBe('pending');
     const job = (await claimJob(t.db, claimOpts('w1')))!;
+    expect(await videoStatus(t.db, 'v1')).toBe('processing'); // the claim's doing, not the worker's
     expect(job.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
     await expect(completeJob(t.db, { jobId: 'j1', workerId: 'intruder' })).rejects.toBeInstanceOf(LeaseLostError);
     await expect(renewLease(t.db, { jobId: 'j1', workerId: 'intruder', leaseMs: 1000 })).rejects.toBeInstanceOf(LeaseLostError);
@@ -153,7 +154,7 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     await claimJob(t.db, claimOpts('w1'));
     const stats = await queueStats(t.db);
     expect(stats.jobs).toEqual({ pending: 2, processing: 1, done: 0, failed: 0, total: 3 });
-    expect(stats.videos).toEqual({ pending: 3, processing: 0, ready: 0, failed: 0, total: 3 });
+    expect(stats.videos).toEqual({ pending: 2, processing: 1, ready: 0, failed: 0, total: 3 }); // claimed: its video is processing
     expect(stats.oldestPendingAgeSec).toBeGreaterThanOrEqual(9);
     expect(stats.oldestPendingAgeSec).toBeLessThan(60);
     expect(stats.scheduledRetries).toBe(1);

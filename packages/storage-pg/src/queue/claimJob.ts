@@ -65,12 +65,19 @@ export async function claimJob(db: Db, options: ClaimOptions): Promise<Job | nul
     const lock = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [VIDEO_CLAIM_LOCK, candidate.video_id]);
     // Another worker is claiming a job of this video right now: leave it for the next poll.
     if (!lock.rows[0]?.locked) return null;
+    // The queue owns the state a job causes: claimed → its video is processing.
     const res = await tx.query<JobRow>(
-      `UPDATE jobs
-          SET status = 'processing', attempts = attempts + 1, locked_by = $2,
-              locked_until = now() + $3 * interval '1 millisecond', updated_at = now()
-        WHERE id = $1 AND NOT ${VIDEO_BUSY}
-       RETURNING ${JOB_COLUMNS}`,
+      `WITH claimed AS (
+         UPDATE jobs
+            SET status = 'processing', attempts = attempts + 1, locked_by = $2,
+                locked_until = now() + $3 * interval '1 millisecond', updated_at = now()
+          WHERE id = $1 AND NOT ${VIDEO_BUSY}
+         RETURNING ${JOB_COLUMNS}
+       ), video AS (
+         UPDATE videos SET status = 'processing', error = NULL, updated_at = now()
+           FROM claimed WHERE videos.id = claimed.video_id
+       )
+       SELECT * FROM claimed`,
       [candidate.id, options.workerId, options.leaseMs],
     );
     return res.rows[0] ? jobFromRow(res.rows[0]) : null;
