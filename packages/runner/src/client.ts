@@ -40,8 +40,8 @@ export interface VideoqaProviders {
 }
 
 export interface CreateVideoqaOptions {
-  /** PostgreSQL URL; default DATABASE_URL, else the embedded database in `{dataDir}/db`. */
-  databaseUrl?: string;
+  /** PostgreSQL URL; default DATABASE_URL, else the embedded database in `{dataDir}/db`. null: embedded even when DATABASE_URL is set. */
+  databaseUrl?: string | null;
   /** The one data root: uploads, processed media, frames, subtitles, and the embedded database. Default DATA_DIR or ./data. */
   dataDir?: string;
   /** AI providers instead of the OpenAI ones built from the configuration. */
@@ -112,9 +112,10 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
     overrides: {
       ...options.config,
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-      ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+      ...(typeof options.databaseUrl === 'string' ? { databaseUrl: options.databaseUrl } : {}),
     },
   });
+  if (options.databaseUrl === null) delete config.databaseUrl;
   const log = options.logger ?? silentLogger;
   const db = await openDatabase(options.inMemory ? { inMemory: true } : { databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = new PgStore(db);

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync } from 'n
 import { join } from 'node:path';
 import pg from 'pg';
 import { badInputs, createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { runCli, tempDir } from './helpers.ts';
 
 const SENTENCES = ['Welcome to the cooking show.', 'Today we slice red tomatoes.', 'Thanks for watching and goodbye.'];
@@ -203,7 +203,9 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
 describe('videoqa list, show, export', () => {
   it('lists the library, shows one video readably, and exports it as json, srt, vtt and md', async () => {
     const dataDir = tempDir();
-    const env = { DATA_DIR: dataDir, ...aiEnv() }; // the embedded database
+    const own = await createTestDatabase(inject('pgUrl')); // an empty library of its own
+    const env = { DATA_DIR: dataDir, DATABASE_URL: own.url, ...aiEnv() };
+    onTestFinished(() => own.drop());
     expect((await runCli(['list'], env)).stdout).toBe('no videos yet: add one with videoqa process <file>\n');
     expect((await runCli(['process', video.path, '--id', 'shown'], env)).code).toBe(0);
 

@@ -26,7 +26,7 @@ describe.each(['pglite', 'postgres'] as const)('createVideoqa on %s', (kind) => 
     dataDir = tempDir('vq-client-');
     vq = await createVideoqa({
       dataDir,
-      ...(kind === 'postgres' ? { databaseUrl: pgDb.url } : {}),
+      databaseUrl: kind === 'postgres' ? pgDb.url : null, // null: the embedded database, whatever DATABASE_URL says
       config: { openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url },
     });
   });
