@@ -51,7 +51,7 @@ export function exitCodeFor(err: unknown): number {
 const quietRuntime = (overrides: Record<string, unknown> = {}) =>
   openRuntime({ overrides, logToStdout: ['debug', 'trace'].includes(process.env.LOG_LEVEL?.toLowerCase() ?? '') });
 
-async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+export async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await quietRuntime(overrides);
   try {
     return await fn(rt);
@@ -60,7 +60,7 @@ async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt: Runti
   }
 }
 
-const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
+export const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
 
 export interface ProcessOptions {
   json?: boolean;
