@@ -33,6 +33,19 @@ describe('checkCitations', () => {
     expect(citations).toHaveLength(1);
     expect(dropped.map((d) => d.problem)).toEqual(['unknown_passage', 'time_outside_passage', 'time_outside_passage', 'quote_not_in_passage', 'empty_quote', 'duplicate']);
   });
+
+  it('narrows a citation to the segments its quote comes from', () => {
+    const timed: Passage = { ...passage, text: 'Add the garlic. Stir well. Serve hot.', parts: [{ tStart: 30, tEnd: 34, text: 'Add the garlic.' }, { tStart: 36, tEnd: 41, text: 'Stir  well.' }, { tStart: 45, tEnd: 58.5, text: 'Serve hot.' }] };
+    const { citations } = checkCitations(
+      [
+        { passage_id: timed.id, t_start: 30, t_end: 58.5, quote: 'stir well' },
+        { passage_id: timed.id, t_start: 30, t_end: 58.5, quote: 'garlic. Stir' },
+        { passage_id: timed.id, t_start: 31, t_end: 50, quote: 'a pot on a stove' },
+      ],
+      [timed],
+    );
+    expect(citations.map((c) => [c.tStart, c.tEnd])).toEqual([[36, 41], [30, 41], [31, 50]]);
+  });
 });
 
 describe('prompt and question', () => {

@@ -135,9 +135,26 @@ export function checkCitations(citations: readonly RawCitation[], passages: read
       continue;
     }
     seen.add(`${c.passage_id}\u0000${quote}`);
-    kept.push({ passageId: p.id, videoId: p.videoId, tStart: Math.max(c.t_start, p.tStart), tEnd: Math.min(c.t_end, p.tEnd), quote: c.quote.trim() });
+    // The quote is the checked evidence: its segments' times are more exact than the times the model gave.
+    const span = quoteSpan(p, quote) ?? { tStart: Math.max(c.t_start, p.tStart), tEnd: Math.min(c.t_end, p.tEnd) };
+    kept.push({ passageId: p.id, videoId: p.videoId, ...span, quote: c.quote.trim() });
   }
   return { citations: kept, dropped };
+}
+
+/** Time range of the passage parts a (normalised) quote was taken from, when the passage has parts. */
+function quoteSpan(p: Passage, quote: string): { tStart: number; tEnd: number } | undefined {
+  const parts = (p.parts ?? []).map((x) => ({ ...x, norm: normalizeQuoteText(x.text) })).filter((x) => x.norm.length > 0);
+  const at = parts.map((x) => x.norm).join(' ').indexOf(quote);
+  if (at < 0) return undefined;
+  let offset = 0;
+  let span: { tStart: number; tEnd: number } | undefined;
+  for (const x of parts) {
+    const end = offset + x.norm.length;
+    if (end > at && offset < at + quote.length) span = { tStart: span?.tStart ?? x.tStart, tEnd: Math.max(span?.tEnd ?? x.tEnd, x.tEnd) };
+    offset = end + 1;
+  }
+  return span;
 }
 
 const SHINGLE = 48;

@@ -105,6 +105,11 @@ export interface Passage {
   score: number;
   /** Segment or caption ids the passage was built from. */
   sources: string[];
+  /**
+   * The timed pieces the text was joined from (segments, in order), so a
+   * citation can be narrowed to the segments its quote comes from.
+   */
+  parts?: { tStart: number; tEnd: number; text: string }[];
 }
 
 /** A citation as the model returns it (snake_case, the wire shape of the structured output). */

@@ -47,8 +47,8 @@ export interface AskResult {
   /** requests, inputTokens, outputTokens, totalTokens, embeddingRequests, embeddingTokens. */
   usage: Usage;
   model: string | null;
-  /** Why no model was asked (no chat provider, no passages). */
-  skipped?: string;
+  /** Why no model was asked: no chat provider given (no API key), or nothing matched the question. */
+  skipped?: 'no_chat_provider' | 'no_passages';
   /** The reply echoed the system prompt and was replaced. */
   guarded?: 'prompt_leak';
 }
@@ -77,10 +77,10 @@ export async function ask(db: Queryable, question: string, options: AskOptions =
   const { passages } = retrieved;
   const usage: Usage = { requests: 0, ...retrieved.usage };
   const base = { question: q, citations: [], dropped: [], passages, usage, found: false };
-  if (!options.chat) return { ...base, answer: '', model: null, skipped: 'no chat provider (OPENAI_API_KEY is not set)' };
+  if (!options.chat) return { ...base, answer: '', model: null, skipped: 'no_chat_provider' };
   if (passages.length === 0) {
     options.onToken?.(NOTHING_FOUND);
-    return { ...base, answer: NOTHING_FOUND, model: null, skipped: 'no passages matched the question' };
+    return { ...base, answer: NOTHING_FOUND, model: null, skipped: 'no_passages' };
   }
 
   // Stop streaming the moment the answer starts repeating the rules: what went out is under 48 characters of them.

@@ -156,6 +156,7 @@ export async function retrievePassages(db: Queryable, question: string, options:
       ...(scene ? { sceneCaption: captionText(scene.caption, scene.entities) } : {}),
       score: h.score,
       sources: rows.map((r) => r.id),
+      parts: rows.map((r) => ({ tStart: r.t_start, tEnd: r.t_end, text: r.text.trim() })),
     });
   }
 
@@ -184,6 +185,7 @@ export async function retrievePassages(db: Queryable, question: string, options:
       const room = Math.max(0, (budget - PASSAGE_OVERHEAD_TOKENS) * 4);
       p.text = p.text.slice(0, room).replace(/\s+\S*$/, '');
       delete p.sceneCaption;
+      delete p.parts;
     }
     used += estimateTokens(p.text) + estimateTokens(p.sceneCaption ?? '') + PASSAGE_OVERHEAD_TOKENS;
     kept.push(p);
