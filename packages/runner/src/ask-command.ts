@@ -107,7 +107,7 @@ export async function askCommand(question: string, opts: AskCommandOptions, io: 
 
 function printAnswer(r: AskResult, streamed: boolean, io: CommandIO): void {
   const out = (s: string) => io.stdout.write(`${s}\n`);
-  const passageLine = (p: Passage) => `${clockRange(p.tStart, p.tEnd)}  ${p.videoId}  ${p.kind === 'caption' ? '[on screen] ' : ''}${p.text.length > 160 ? `${p.text.slice(0, 157)}...` : p.text}`;
+  const passageLine = (p: Passage) => `${clockRange(p.tStart, p.tEnd)}  ${p.videoId}  ${p.kind === 'caption' ? '[frame] ' : ''}${p.text.length > 160 ? `${p.text.slice(0, 157)}...` : p.text}`;
   if (r.skipped === 'no_chat_provider') {
     io.stderr.write('note: OPENAI_API_KEY is not set, so no answer; these are the passages a model would have read:\n');
     if (r.passages.length === 0) out('no passages match the question');
