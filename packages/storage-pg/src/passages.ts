@@ -1,6 +1,6 @@
 import type { EmbeddingsProvider, Passage, Usage } from '@videoqa/core';
 import type { Queryable } from './db.ts';
-import { searchContent, type SearchHit } from './search.ts';
+import { searchContent, type SearchHit, type SearchOptions } from './search.ts';
 
 export interface RetrieveOptions {
   /** One video, or the whole library when absent. */
@@ -13,6 +13,8 @@ export interface RetrieveOptions {
   tokenBudget?: number;
   /** Transcript segments are merged into windows of this many seconds (default 30). */
   windowSec?: number;
+  /** Which search lists to fuse (default both); see SearchOptions.methods. */
+  methods?: SearchOptions['methods'];
   signal?: AbortSignal;
 }
 
@@ -102,6 +104,7 @@ export async function retrievePassages(db: Queryable, question: string, options:
     limit: Math.min(200, Math.max(limit * 5, 40)),
     videoId: options.videoId,
     embeddings: options.embeddings ? counting(options.embeddings, usage) : undefined,
+    methods: options.methods,
     signal: options.signal,
   });
   if (hits.length === 0) return { passages: [], usage };
