@@ -213,6 +213,14 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('does not call the model when nothing matches, and says so', async () => {
+    const tokens: string[] = [];
+    const res = await ask(t.db, 'the of and', { chat: ai.chat, onToken: (p) => tokens.push(p) });
+    expect(res).toMatchObject({ found: false, skipped: 'no_passages', passages: [], citations: [], usage: { requests: 0 } });
+    expect(tokens.join('')).toBe(res.answer);
+    expect(fake.requests).toEqual([]);
+  });
+
   it('returns the passages without a chat provider', async () => {
     const res = await ask(t.db, 'How long does the soup simmer?', { embeddings: ai.embeddings, videoId: 'cook' });
     expect(res).toMatchObject({ found: false, answer: '', model: null, skipped: 'no_chat_provider', usage: { requests: 0 } });
