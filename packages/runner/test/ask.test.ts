@@ -21,6 +21,8 @@ const targets = () => [
   { name: 'PostgreSQL', env: { DATA_DIR: pgDir, DATABASE_URL: pgDb.url } as Record<string, string> },
 ];
 const aiEnv = () => ({ OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url });
+/** Each CLI run starts a process and opens a database; on a loaded shared machine several take minutes (a bound, not a timing assertion). */
+const CLI_TIMEOUT = 300_000;
 
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
@@ -35,7 +37,7 @@ beforeAll(async () => {
     const res = await runCli(['process', video.path, '--id', 'talk', '--json'], { ...t.env, ...aiEnv() });
     expect(res.code, res.stderr).toBe(0);
   }
-});
+}, CLI_TIMEOUT);
 afterAll(async () => {
   await fake.close();
   await pgDb.drop();
@@ -71,7 +73,7 @@ describe.each(['PGlite', 'PostgreSQL'])('videoqa ask on %s', (name) => {
     expect(out.passages[0]).toMatchObject({ video_id: 'talk', kind: 'segment', id: expect.stringMatching(/^talk:segment:\d+\.\d$/) });
     expect(out.usage).toMatchObject({ requests: 1, embeddingRequests: 1 });
     expect(out.usage.totalTokens).toBeGreaterThan(0);
-  });
+  }, CLI_TIMEOUT);
 
   it('answers from the whole library without --video, and says found: false for what is not there', async () => {
     const all = JSON.parse((await runCli(['ask', 'Which tomatoes are sliced today?', '--json', '--limit', '3'], { ...env(), ...aiEnv() })).stdout);
@@ -82,7 +84,7 @@ describe.each(['PGlite', 'PostgreSQL'])('videoqa ask on %s', (name) => {
     expect(missing.code).toBe(0);
     expect(missing.stdout).toMatch(/do not show/);
     expect(missing.stdout).toContain('nearest passages:');
-  });
+  }, CLI_TIMEOUT);
 
   it('prints the top passages and exits 3 without an API key', async () => {
     const res = await runCli(['ask', 'Which tomatoes are sliced?', '--video', 'talk'], env());
@@ -92,7 +94,7 @@ describe.each(['PGlite', 'PostgreSQL'])('videoqa ask on %s', (name) => {
     const json = await runCli(['ask', 'Which tomatoes are sliced?', '--json'], env());
     expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout)).toMatchObject({ answer: null, found: false, citations: [], skipped: 'no_chat_provider', passages: [expect.objectContaining({ video_id: 'talk' })] });
-  });
+  }, CLI_TIMEOUT);
 
   it('refuses bad input with one line and the usage or input exit code, sending nothing', async () => {
     fake.reset();
@@ -110,7 +112,7 @@ describe.each(['PGlite', 'PostgreSQL'])('videoqa ask on %s', (name) => {
       expect(res.stdout).toBe('');
     }
     expect(fake.requests).toEqual([]);
-  });
+  }, CLI_TIMEOUT);
 });
 
 describe.each(['PGlite', 'PostgreSQL'])('POST /v1/ask on %s', (name) => {
