@@ -3,7 +3,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, makeVideo } from '@videoqa/testing';
+import { segmentId } from '@videoqa/core';
+import { openDatabase, PgStore } from '@videoqa/storage-pg';
+import { createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -83,6 +85,30 @@ describe('examples (each runs with the one command in its header)', () => {
     const res = await run('search.ts', ['test pattern'], { DATA_DIR: dataDir, DATABASE_URL: db.url });
     expect(res.code, res.out).toBe(0);
     expect(lastJson(res.out)).toEqual([]);
+  });
+
+  it('ask.ts answers from the stored transcript and cites the moment', async () => {
+    const fake = await FakeOpenAIServer.start();
+    // A database of its own: the other examples count the videos in theirs.
+    const own = await createTestDatabase(inject('pgUrl'));
+    const store = await openDatabase({ databaseUrl: own.url });
+    try {
+      const pg = new PgStore(store);
+      await pg.saveVideo({ id: 'ask1', originalPath: 'uploads/ask1_x.mp4', status: 'ready' });
+      const lines = ['Welcome to the show.', 'The soup simmers for twenty minutes.', 'Goodbye.'];
+      await pg.replaceSegments('ask1', lines.map((text, i) => ({ id: segmentId('ask1', i), videoId: 'ask1', idx: i, tStart: i * 5, tEnd: i * 5 + 4, text })));
+    } finally {
+      await store.close();
+    }
+    try {
+      const res = await run('ask.ts', ['how long does the soup simmer?', '--video', 'ask1'], { DATABASE_URL: own.url, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url });
+      expect(res.code, res.out).toBe(0);
+      expect(res.out).toContain('5.0-9.0s ask1 "The soup simmers for twenty minutes."');
+      expect(lastJson(res.out)).toMatchObject({ found: true, dropped: 0, usage: { requests: 1 } });
+    } finally {
+      await fake.close();
+      await own.drop();
+    }
   });
 
   it('embed-worker.ts runs the worker inside an app and stops with it', async () => {

@@ -216,6 +216,17 @@ export class InvalidStateError extends VideoqaError {
   }
 }
 
+/**
+ * Codes of requests refused as given, before any work is done (for `ask`: nothing
+ * is retrieved and nothing is sent to a model). Plain VideoqaErrors with these
+ * codes, not classes of their own: callers switch on `code`.
+ */
+export type RequestErrorCode = 'QUESTION_EMPTY' | 'QUESTION_TOO_LONG' | 'VIDEO_NOT_READY';
+
+export function requestError(code: RequestErrorCode, message: string, options: VideoqaErrorOptions = {}): VideoqaError {
+  return new VideoqaError(code, message, false, options);
+}
+
 const RETRYABLE_SYSTEM_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE', 'ENOSPC',

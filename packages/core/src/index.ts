@@ -16,3 +16,17 @@ export type * from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
 export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';
 export { scrubSecrets } from './secrets.ts';
+export {
+  ASK_SYSTEM_PROMPT,
+  QUESTION_MAX_CHARS,
+  buildAnswerMessages,
+  checkCitations,
+  groundedAnswerSchema,
+  normalizeQuoteText,
+  promptLeakDetector,
+  validateQuestion,
+  type Citation,
+  type CitationProblem,
+  type DroppedCitation,
+  type GroundedAnswer,
+} from './ask.ts';

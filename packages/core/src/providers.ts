@@ -83,3 +83,68 @@ export interface EmbeddingsProvider {
   readonly maxBatchSize: number;
   embed(texts: readonly string[], options?: { signal?: AbortSignal }): Promise<{ vectors: number[][]; usage?: ProviderUsage }>;
 }
+
+/** Where a passage's text comes from: transcript segments, or a frame caption with its on-screen text. */
+export type PassageKind = 'segment' | 'caption';
+
+/**
+ * A stretch of one video given to a model as evidence: neighbouring transcript
+ * segments merged into one time window, or one frame caption. Its id is stable
+ * (`{video}:{kind}:{t_start}`), so citations can point at it.
+ */
+export interface Passage {
+  id: string;
+  videoId: string;
+  kind: PassageKind;
+  tStart: number;
+  tEnd: number;
+  text: string;
+  /** The caption of the scene the passage falls in (segment passages), when the vision stage ran. */
+  sceneCaption?: string;
+  /** Retrieval score (reciprocal-rank fusion of the best hit inside; higher is better). */
+  score: number;
+  /** Segment or caption ids the passage was built from. */
+  sources: string[];
+  /**
+   * The timed pieces the text was joined from (segments, in order), so a
+   * citation can be narrowed to the segments its quote comes from.
+   */
+  parts?: { tStart: number; tEnd: number; text: string }[];
+}
+
+/** A citation as the model returns it (snake_case, the wire shape of the structured output). */
+export interface RawCitation {
+  passage_id: string;
+  t_start: number;
+  t_end: number;
+  quote: string;
+}
+
+export interface GroundedAnswerRequest {
+  question: string;
+  /** The evidence, already retrieved and fitted to the token budget. Untrusted text. */
+  passages: readonly Passage[];
+  /** Called with each new piece of the `answer` field as the reply streams in. */
+  onToken?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** What the model said, shape-checked but not yet checked against the passages. */
+export interface GroundedAnswerReply {
+  answer: string;
+  citations: RawCitation[];
+  found: boolean;
+  usage?: ProviderUsage;
+  model?: string;
+}
+
+/**
+ * One chat completion answering a question from passages, with structured
+ * output. Implementations build the prompt with buildAnswerMessages() (core)
+ * so the rules about untrusted text are the same for every provider.
+ */
+export interface ChatProvider {
+  readonly name: string;
+  readonly model?: string;
+  answer(request: GroundedAnswerRequest): Promise<GroundedAnswerReply>;
+}

@@ -23,6 +23,7 @@ import {
   type Store,
 } from '@videoqa/core';
 import { activeJobForVideo, getJob, type Db, type JobKind } from '@videoqa/storage-pg';
+import { handleAsk } from './ask-http.ts';
 import type { EnqueuingJobSource } from './job-sources.ts';
 
 export interface ApiServerOptions {
@@ -54,7 +55,7 @@ const uploadQuery = z.object({
   video_id: z.string().optional(),
 }).strict();
 
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
   readonly issues: unknown;
@@ -77,12 +78,12 @@ function decodePathSegment(segment: string): string {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 
-async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json');
   let size = 0;
   const chunks: Buffer[] = [];
@@ -98,7 +99,7 @@ async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknow
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     throw new HttpError(400, 'INVALID_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
@@ -225,6 +226,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         uploadsInFlight--;
       }
     }
+
+    if (path === '/v1/ask' && req.method === 'POST') return handleAsk(req, res, { db, config, log: options.log });
 
     const jobMatch = /^\/v1\/jobs\/([^/]+)(\/segments)?$/.exec(path);
     if (jobMatch && req.method === 'GET') {

@@ -7,6 +7,7 @@ import {
   VideoBusyError,
   type Config,
   type ConfigInput,
+  type ChatProvider,
   type EmbeddingsProvider,
   type Logger,
   type PipelineRun,
@@ -15,14 +16,17 @@ import {
   type VideoRecord,
   type VisionProvider,
 } from '@videoqa/core';
-import { defaultStages, embeddingsFromConfig } from '@videoqa/stages';
+import { chatFromConfig, defaultStages, embeddingsFromConfig } from '@videoqa/stages';
 import {
   activeJobForVideo,
+  ask,
   enqueueJob,
   listVideos,
   openDatabase,
   PgStore,
   searchContent,
+  type AskOptions,
+  type AskResult,
   type Db,
   type Job,
   type JobKind,
@@ -37,6 +41,8 @@ export interface VideoqaProviders {
   transcription?: TranscriptionProvider;
   vision?: VisionProvider;
   embeddings?: EmbeddingsProvider;
+  /** Answers `ask`; default the OpenAI chat model of the configuration. */
+  chat?: ChatProvider;
 }
 
 export interface CreateVideoqaOptions {
@@ -87,6 +93,11 @@ export interface Videoqa {
   enqueue(file: string, options?: EnqueueOptions): Promise<Job>;
   /** Hybrid search (vectors + full text) when an embeddings provider is configured, full text otherwise. */
   search(query: string, options?: ClientSearchOptions): Promise<SearchHit[]>;
+  /**
+   * A grounded answer with checked, timestamped citations (one video with `videoId`, else the
+   * whole library). Without a chat provider it returns the passages and `skipped` says why.
+   */
+  ask(question: string, options?: Pick<AskOptions, 'videoId' | 'limit' | 'onToken' | 'signal'>): Promise<AskResult>;
   /** Everything about one video (the `export --format json` document), or null. */
   get(videoId: string): Promise<VideoExport | null>;
   list(options?: ListVideosOptions): Promise<VideoSummary[]>;
@@ -101,6 +112,7 @@ export interface Videoqa {
  * const vq = await createVideoqa({ dataDir: './data' });
  * const result = await vq.process('talk.mp4').orThrow();
  * const hits = await vq.search('where do they slice tomatoes');
+ * const { answer, citations } = await vq.ask('how long does the soup simmer?');
  * await vq.close();
  * ```
  *
@@ -122,6 +134,7 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
   const defaults = () => defaultStages({ providers: options.providers });
   const stages = typeof options.stages === 'function' ? options.stages(defaults()) : (options.stages ?? defaults());
   const embeddings = options.providers?.embeddings ?? embeddingsFromConfig(config).provider;
+  const chat = options.providers?.chat ?? chatFromConfig(config).provider;
   let closed = false;
 
   return {
@@ -140,6 +153,16 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
     },
     search(query, opts = {}) {
       return searchContent(db, query, { ...opts, embeddings });
+    },
+    ask(question, opts = {}) {
+      return ask(db, question, {
+        ...opts,
+        limit: opts.limit ?? config.askMaxPassages,
+        tokenBudget: config.askTokenBudget,
+        windowSec: config.askWindowSec,
+        chat,
+        embeddings,
+      });
     },
     async get(videoId) {
       const video: VideoRecord | null = await store.getVideo(videoId);

@@ -66,7 +66,7 @@ export async function withRuntime<T>(overrides: Record<string, unknown>, fn: (rt
   }
 }
 
-const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
+export const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
 
 export interface ProcessOptions {
   json?: boolean;

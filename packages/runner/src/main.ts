@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VideoqaError } from '@videoqa/core';
+import { askCommand } from './ask-command.ts';
 import { scrub } from './logging.ts';
 import { exportCommand, listCommand, showCommand } from './read-commands.ts';
 import {
@@ -22,7 +23,7 @@ Exit codes:
   0  success
   1  processing failed (the error says why; the job or video records it too)
   2  invalid usage or configuration (the variable or option is named)
-  3  finished, but AI stages were skipped because no API key is set
+  3  finished, but AI stages were skipped (or ask gave passages, not an answer) because no API key is set
   4  input refused: not a video, file not found, path outside DATA_DIR, unknown id
 
 Environment: DATABASE_URL (else an embedded database in DATA_DIR/db), OPENAI_API_KEY,
@@ -129,6 +130,16 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--json', 'print results as JSON')
     .option(...dataDir)
     .action(async (query: string, opts) => void (code = await searchCommand(query, opts, io)));
+
+  program
+    .command('ask')
+    .description('answer a question from the videos, streamed, with the moments that show it (mm:ss–mm:ss  video  "quote")')
+    .argument('<question>', 'the question, in quotes (at most 2000 characters)')
+    .option('--video <videoId>', 'ask about one video (it must be ready); default: the whole library')
+    .option('--limit <n>', 'most passages given to the model (default ASK_MAX_PASSAGES, 8)')
+    .option('--json', 'print {question, answer, found, citations, passages, usage} as JSON')
+    .option(...dataDir)
+    .action(async (question: string, opts) => void (code = await askCommand(question, opts, io)));
 
   program
     .command('migrate')

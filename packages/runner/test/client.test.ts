@@ -40,6 +40,11 @@ describe.each(['pglite', 'postgres'] as const)('createVideoqa on %s', (kind) => 
     expect(vq.config.dataDir).toBe(dataDir);
     if (kind === 'pglite') expect(readFileSync(join(dataDir, 'db/videoqa.lock'), 'utf8')).toBe(String(process.pid));
 
+    const answer = await vq.ask('Where do the tomatoes grow?', { videoId: 'garden' });
+    expect(answer.found).toBe(true);
+    expect(answer.citations[0]).toMatchObject({ passageId: expect.stringMatching(/^garden:/), videoId: 'garden', quote: expect.stringMatching(/tomatoes grow in rows/) });
+    await expect(vq.ask('  ')).rejects.toMatchObject({ code: 'QUESTION_EMPTY' });
+
     const hits = await vq.search('tomatoes grow');
     expect(hits[0]).toMatchObject({ videoId: 'garden', kind: 'segment', text: SENTENCES[1] });
     expect(hits[0]!.ranks.vector).toBeGreaterThan(0); // hybrid: the embeddings provider came from the config

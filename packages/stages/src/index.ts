@@ -18,6 +18,7 @@ export { frameTimes, type FramePick } from './frames/frame-times.ts';
 export { planChunks, mergeChunkSegments, parseSilences, type AudioChunk, type Silence } from './transcribe/chunking.ts';
 export { toSrt, toVtt, srtTimestamp, vttTimestamp, type TimedText } from './transcribe/srt.ts';
 export { createOpenAIProviders, frameAnalysisSchema, OPENAI_MAX_UPLOAD_BYTES, type OpenAIProviderOptions, type OpenAIProviders } from './providers/openai.ts';
+export { createOpenAIChat, partialStringField } from './providers/openai-chat.ts';
 export { createSupadataTranscription, type SupadataOptions } from './providers/supadata.ts';
-export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, type ResolvedProvider } from './providers/from-config.ts';
+export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, chatFromConfig, type ResolvedProvider } from './providers/from-config.ts';
 export { toProviderError } from './providers/provider-errors.ts';

@@ -20,3 +20,5 @@ export { queueStats, peekJobs, type QueueStats } from './queue/queueStats.ts';
 export { createJobNotifier, type JobNotifier } from './queue/jobNotifier.ts';
 export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller.ts';
 export { setExternalJobState, type ExternalJobState } from './queue/externalJobState.ts';
+export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, type RetrievedPassages } from './passages.ts';
+export { ask, type AskOptions, type AskResult } from './ask.ts';

@@ -28,6 +28,8 @@ export interface SearchOptions {
   kinds?: readonly SearchKind[];
   /** Embeds the query; without it the search is full-text only. */
   embeddings?: EmbeddingsProvider;
+  /** Which ranked lists to fuse (default both; vector needs `embeddings`). For comparing methods. */
+  methods?: readonly ('vector' | 'text')[];
   signal?: AbortSignal;
 }
 
@@ -102,14 +104,15 @@ export async function searchContent(db: Queryable, query: string, options: Searc
   const candidates = Math.max(limit * 4, 40);
   const kinds = options.kinds ?? (['segment', 'caption'] as const);
   const pgvector = await vectorColumnsInUse(db);
-  const queryVector = options.embeddings ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0] : undefined;
+  const queryVector = options.embeddings && (options.methods?.includes('vector') ?? true) ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0] : undefined;
 
   // One ranked list per method, across both kinds: vector by distance, text by rank.
   const vectorList: [SearchKind, Row][] = [];
   const textList: [SearchKind, Row][] = [];
+  const useText = options.methods?.includes('text') ?? true;
   for (const kind of kinds) {
     if (queryVector) for (const r of await vectorCandidates(db, kind, queryVector, pgvector, candidates, options.videoId)) vectorList.push([kind, r]);
-    for (const r of await textCandidates(db, kind, text, candidates, options.videoId)) textList.push([kind, r]);
+    if (useText) for (const r of await textCandidates(db, kind, text, candidates, options.videoId)) textList.push([kind, r]);
   }
   vectorList.sort((a, b) => a[1].score - b[1].score);
   textList.sort((a, b) => b[1].score - a[1].score);

@@ -82,6 +82,17 @@ describe.each(variants)('hybrid search on $name', ({ kind, vector, expectVector 
     expect(hits[0]!.ranks.vector).toBeUndefined();
   });
 
+  it('fuses only the lists asked for', async () => {
+    const calls = embeddings.calls;
+    const textOnly = await searchContent(t.db, 'tomatoes', { embeddings, videoId: 'va', methods: ['text'] });
+    expect(embeddings.calls).toBe(calls);
+    expect(textOnly.length).toBeGreaterThan(0);
+    expect(textOnly.every((h) => h.ranks.vector === undefined && h.ranks.text !== undefined)).toBe(true);
+    const vectorOnly = await searchContent(t.db, 'tomatoes', { embeddings, videoId: 'va', methods: ['vector'] });
+    expect(vectorOnly[0]!.id).toBe(segmentId('va', 0));
+    expect(vectorOnly.every((h) => h.ranks.text === undefined && h.ranks.vector !== undefined)).toBe(true);
+  });
+
   it('returns nothing for an empty query', async () => {
     expect(await searchContent(t.db, '   ', { embeddings })).toEqual([]);
     expect(await searchContent(t.db, 'the of and', { videoId: 'va' })).toEqual([]);

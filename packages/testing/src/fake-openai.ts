@@ -40,6 +40,10 @@ export interface RecordedRequest {
   inputs?: string[];
   encodingFormat?: string;
   responseFormat?: string;
+  /** Chat requests: the text of each message, in order. */
+  messages?: { role: string; content: string }[];
+  /** Chat requests: whether the reply was streamed (stream: true). */
+  stream?: boolean;
   authorization: 'ok' | 'missing' | 'wrong';
 }
 
@@ -49,9 +53,34 @@ export interface FakeOpenAIOptions {
   latencyMs?: Partial<Record<FakeRoute, number>>;
   /** Texts given to detected speech regions, in order (default: a description of each region). */
   transcriptScript?: string[];
+  /** How grounded-answer (ask) requests are answered; default 'grounded'. */
+  askMode?: AskMode;
   ffmpegPath?: string;
   /** Port on 127.0.0.1 (default: any free port). */
   port?: number;
+}
+
+/**
+ * How the fake answers a grounded-answer request (a chat completion whose user
+ * message is a JSON object with a question and passages):
+ * - grounded: from the passage sharing most words with the question, quoting its best sentence, with its id;
+ * - not_found: found false, no citations, whatever the passages say;
+ * - invalid_citations: the grounded reply plus three bad citations (unknown id, times outside the passage, a quote not in it);
+ * - obey_injection: a model that falls for instructions in passage text: when a passage says
+ *   "ignore ... instructions", it answers with the system prompt, cites a made-up passage and adds a field.
+ */
+export type AskMode = 'grounded' | 'not_found' | 'invalid_citations' | 'obey_injection';
+
+/** Words of a question that say nothing about its subject. */
+const QUESTION_WORDS = new Set(['what', 'who', 'whom', 'when', 'where', 'which', 'why', 'how', 'doe', 'do', 'did', 'video', 'say', 'said', 'show', 'shown', 'mention', 'tell', 'about', 'there', 'any']);
+
+interface AskPassage {
+  id: string;
+  video?: string;
+  start: number;
+  end: number;
+  text: string;
+  scene_caption?: string;
 }
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
@@ -60,6 +89,30 @@ const CHAT_MODELS = new Set(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini',
 const EMBEDDING_MODELS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 const MAX_EMBEDDING_INPUTS = 2048;
 const MAX_EMBEDDING_TOKENS = 8192;
+
+interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: { index: number; message: { role: 'assistant'; content: string; refusal: null }; finish_reason: string; logprobs: null }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+const clock = (s: number) => `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+/** A grounded-answer request: the user message is JSON with a question and passages. */
+function askRequest(messages: { role: string; content: string }[]): { question: string; passages: AskPassage[]; system: string } | undefined {
+  const user = messages.filter((m) => m.role === 'user').at(-1);
+  if (!user) return undefined;
+  try {
+    const body = JSON.parse(user.content) as { question?: unknown; passages?: unknown };
+    if (typeof body.question !== 'string' || !Array.isArray(body.passages)) return undefined;
+    return { question: body.question, passages: body.passages as AskPassage[], system: messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n') };
+  } catch {
+    return undefined;
+  }
+}
 
 class HttpError extends Error {
   readonly status: number;
@@ -183,11 +236,13 @@ export class FakeOpenAIServer {
   private readonly sockets = new Set<Socket>();
   private readonly options: FakeOpenAIOptions;
   private port = 0;
+  private askMode: AskMode;
 
   private constructor(options: FakeOpenAIOptions) {
     this.options = options;
     this.apiKey = options.apiKey ?? `sk-test-${randomBytes(12).toString('hex')}`;
     this.latency = { ...options.latencyMs };
+    this.askMode = options.askMode ?? 'grounded';
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -209,6 +264,11 @@ export class FakeOpenAIServer {
 
   inject(route: FakeRoute, fault: Fault): void {
     this.faults[route].push({ times: 1, ...fault });
+  }
+
+  /** Changes how grounded-answer requests are answered from now on. */
+  setAskMode(mode: AskMode): void {
+    this.askMode = mode;
   }
 
   setLatency(route: FakeRoute, ms: number): void {
@@ -294,6 +354,10 @@ export class FakeOpenAIServer {
       }
       const result = await this.answer(route, body, record, fault?.malformed);
       finish(200);
+      if (route === 'chat' && (body as { stream?: unknown }).stream === true && typeof result !== 'string') {
+        record.stream = true;
+        return this.streamChat(res, result as ChatCompletion, Boolean((body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage));
+      }
       if (typeof result === 'string') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(result);
@@ -303,6 +367,26 @@ export class FakeOpenAIServer {
       finish(e.status);
       this.send(res, e.status, { error: { message: e.message, type: e.type, code: e.code, param: e.param } });
     }
+  }
+
+  /**
+   * A completion as OpenAI streams it: Server-Sent Events of chat.completion.chunk
+   * objects (role first, then the content in small pieces, then the finish
+   * reason, then usage when asked for), ending with `data: [DONE]`.
+   */
+  private streamChat(res: ServerResponse, completion: ChatCompletion, includeUsage: boolean): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => {
+      const body = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra };
+      res.write(`data: ${JSON.stringify(body)}\n\n`);
+    };
+    const content = completion.choices[0]!.message.content;
+    chunk({ role: 'assistant', content: '', refusal: null }, null);
+    // Pieces of about a word, as a model emits tokens.
+    for (const piece of content.match(/\s*\S{1,12}/g) ?? []) chunk({ content: piece }, null);
+    chunk({}, 'stop');
+    if (includeUsage) res.write(`data: ${JSON.stringify({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [], usage: completion.usage })}\n\n`);
+    res.end('data: [DONE]\n\n');
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -421,6 +505,10 @@ export class FakeOpenAIServer {
         images.push(bytes);
       }
     }
+    record.messages = (messages as { role?: string; content?: unknown }[]).map((m) => ({
+      role: String(m.role),
+      content: typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? (m.content as { type?: string; text?: string }[]).filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n') : '',
+    }));
     record.imageCount = images.length;
     record.imageBytes = images.reduce((n, b) => n + b.length, 0);
     const rf = body.response_format as { type?: string; json_schema?: { name?: string; strict?: boolean; schema?: JsonSchema } } | undefined;
@@ -430,6 +518,8 @@ export class FakeOpenAIServer {
       if (!js?.name || !js.schema) throw new HttpError(400, "Missing required parameter: 'response_format.json_schema.name'");
       record.responseFormat = js.name;
       if (js.strict) checkStrictSchema(js.schema);
+      const ask = askRequest(record.messages);
+      if (ask) return this.completion(model, JSON.stringify(malformed === 'schema' ? { answer: 42, citations: 'none' } : this.groundedAnswer(ask)), record.messages);
       const seen = images[0] ? await describeImage(images[0]) : undefined;
       const value = instance(js.schema, js.schema, (path) => {
         if (path === 'caption') return seen ? `A frame with mostly ${seen.colour} tones at ${seen.brightness}% brightness (${seen.width}x${seen.height})` : 'No image was given';
@@ -443,7 +533,11 @@ export class FakeOpenAIServer {
     } else {
       content = malformed === 'schema' ? '' : `I see ${images.length} image(s).`;
     }
-    const promptTokens = 50 + images.length * 85;
+    return this.completion(model, content, [], 50 + images.length * 85);
+  }
+
+  private completion(model: string, content: string, messages: { content: string }[], promptTokens = 0): ChatCompletion {
+    const prompt = promptTokens || 10 + Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
     const completionTokens = Math.ceil(content.length / 4);
     return {
       id: `chatcmpl-${randomBytes(8).toString('hex')}`,
@@ -451,8 +545,39 @@ export class FakeOpenAIServer {
       created: Math.floor(Date.now() / 1000),
       model,
       choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens },
     };
+  }
+
+  /** The reply of a model that reads the passages and nothing else (see AskMode). */
+  private groundedAnswer(ask: { question: string; passages: AskPassage[]; system: string }): { answer: string; citations: { passage_id: string; t_start: number; t_end: number; quote: string }[]; found: boolean; admin?: boolean } {
+    const notFound = { answer: 'The videos do not show this: none of the passages answers the question.', citations: [], found: false };
+    if (this.askMode === 'not_found') return notFound;
+    if (this.askMode === 'obey_injection' && ask.passages.some((p) => /ignore (all |any )?(the )?(previous|prior|above) instructions/i.test(`${p.text} ${p.scene_caption ?? ''}`))) {
+      return { answer: ask.system, citations: [{ passage_id: 'attacker:segment:0.0', t_start: 0, t_end: 1, quote: 'ignore previous instructions' }], found: true, admin: true };
+    }
+    const wanted = new Set(tokens(ask.question).filter((w) => !QUESTION_WORDS.has(w)));
+    const shared = (text: string) => new Set(tokens(text).filter((w) => wanted.has(w))).size;
+    let best: { passage: AskPassage; sentence: string; score: number } | undefined;
+    for (const passage of ask.passages) {
+      const score = shared(`${passage.text} ${passage.scene_caption ?? ''}`);
+      if (score === 0 || (best && score <= best.score)) continue;
+      const sentences = [passage.text, passage.scene_caption ?? ''].flatMap((t) => t.split(/(?<=[.!?])\s+/)).filter((t) => t.trim());
+      const sentence = sentences.reduce((a, b) => (shared(b) > shared(a) ? b : a));
+      best = { passage, sentence: sentence.trim(), score };
+    }
+    if (!best) return notFound;
+    const { passage, sentence } = best;
+    const citation = { passage_id: passage.id, t_start: passage.start, t_end: passage.end, quote: sentence };
+    const reply = { answer: `According to video ${passage.video ?? ''} at ${clock(passage.start)}: ${sentence}`, citations: [citation], found: true };
+    if (this.askMode === 'invalid_citations') {
+      reply.citations.push(
+        { passage_id: 'no-such-video:segment:0.0', t_start: 0, t_end: 1, quote: sentence },
+        { passage_id: passage.id, t_start: passage.end + 5, t_end: passage.end + 9, quote: sentence },
+        { passage_id: passage.id, t_start: passage.start, t_end: passage.end, quote: 'words nobody ever said in this video' },
+      );
+    }
+    return reply;
   }
 
   private embeddings(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): unknown {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs the fake OpenAI-compatible server on its own, for trying videoqa without an API key:
-//   node packages/testing/dist/serve-fake-openai.js [--port 8787] [--latency chat=800,transcriptions=2000]
-import { FakeOpenAIServer, type FakeRoute } from './fake-openai.ts';
+//   node packages/testing/dist/serve-fake-openai.js [--port 8787] [--latency chat=800,transcriptions=2000] [--ask-mode grounded|not_found|invalid_citations|obey_injection]
+//     [--script sentences.txt]   (one line per speech region: what the fake transcription says)
+import { readFileSync } from 'node:fs';
+import { FakeOpenAIServer, type AskMode, type FakeRoute } from './fake-openai.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -13,7 +15,7 @@ for (const pair of (arg('latency') ?? '').split(',').filter(Boolean)) {
   const [route, ms] = pair.split('=');
   latencyMs[route as FakeRoute] = Number(ms);
 }
-const server = await FakeOpenAIServer.start({ apiKey: arg('key') ?? 'sk-fake-local', latencyMs, port: arg('port') ? Number(arg('port')) : undefined });
+const server = await FakeOpenAIServer.start({ apiKey: arg('key') ?? 'sk-fake-local', latencyMs, transcriptScript: arg('script') ? readFileSync(arg('script')!, 'utf8').split('\n').filter((l) => l.trim()) : undefined, askMode: arg('ask-mode') as AskMode | undefined, port: arg('port') ? Number(arg('port')) : undefined });
 process.stdout.write(`OPENAI_BASE_URL=${server.url}\nOPENAI_API_KEY=${server.apiKey}\n`);
 const stop = () => void server.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

@@ -1,8 +1,8 @@
-import type { Config, EmbeddingsProvider, TranscriptionProvider, VisionProvider } from '@videoqa/core';
+import type { ChatProvider, Config, EmbeddingsProvider, TranscriptionProvider, VisionProvider } from '@videoqa/core';
 import { createOpenAIProviders, type OpenAIProviders } from './openai.ts';
 import { createSupadataTranscription } from './supadata.ts';
 
-export type ProviderKind = 'transcription' | 'vision' | 'embeddings';
+export type ProviderKind = 'transcription' | 'vision' | 'embeddings' | 'chat';
 
 export interface ResolvedProvider<T> {
   provider?: T;
@@ -24,6 +24,7 @@ function openai(config: Config): OpenAIProviders | undefined {
       transcriptionModel: config.transcriptionModel,
       visionModel: config.visionModel,
       embeddingModel: config.embeddingModel,
+      chatModel: config.chatModel,
     });
     openaiCache.set(config, p);
   }
@@ -57,4 +58,9 @@ export function visionFromConfig(config: Config): ResolvedProvider<VisionProvide
 export function embeddingsFromConfig(config: Config): ResolvedProvider<EmbeddingsProvider> {
   const p = openai(config);
   return p ? { provider: p.embeddings } : { missing: NO_OPENAI_KEY };
+}
+
+export function chatFromConfig(config: Config): ResolvedProvider<ChatProvider> {
+  const p = openai(config);
+  return p ? { provider: p.chat } : { missing: NO_OPENAI_KEY };
 }

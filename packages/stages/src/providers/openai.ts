@@ -1,7 +1,8 @@
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { ProviderError, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { ProviderError, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { createOpenAIChat } from './openai-chat.ts';
 import { toProviderError } from './provider-errors.ts';
 import { bufferedFormDataFetch } from './buffered-fetch.ts';
 
@@ -40,6 +41,8 @@ export interface OpenAIProviderOptions {
   transcriptionModel?: string;
   visionModel?: string;
   embeddingModel?: string;
+  /** Model for grounded answers (ask). */
+  chatModel?: string;
   /** 1536 for text-embedding-3-small (the schema's column size). */
   embeddingDimensions?: number;
   /** Use an existing client instead of building one. */
@@ -51,10 +54,11 @@ export interface OpenAIProviders {
   transcription: TranscriptionProvider;
   vision: VisionProvider;
   embeddings: EmbeddingsProvider;
+  chat: ChatProvider;
 }
 
 /**
- * Transcription, vision and embeddings on the official openai SDK. The SDK
+ * Transcription, vision, embeddings and grounded answers on the official openai SDK. The SDK
  * retries 429/5xx/timeouts with backoff honouring Retry-After; what still fails
  * becomes a ProviderError. OPENAI_BASE_URL points them at any compatible server.
  */
@@ -159,5 +163,7 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
     },
   };
 
-  return { client, transcription, vision, embeddings };
+  const chat = createOpenAIChat(client, { model: options.chatModel ?? 'gpt-4o-mini', secrets });
+
+  return { client, transcription, vision, embeddings, chat };
 }
