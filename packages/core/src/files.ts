@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { FileNotFoundError } from './errors.ts';
@@ -112,4 +112,11 @@ export async function importVideoFile(source: string, options: { dataDir: string
     }
   });
   return { id, originalPath: toDataDirRelative(options.dataDir, target), absolutePath: target };
+}
+
+/** SHA-256 of a file, hex, read as a stream (one pass; nothing held in memory). */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

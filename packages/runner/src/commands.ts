@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
 import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import {
@@ -8,6 +6,7 @@ import {
   FileNotFoundError,
   importVideoFile,
   resolveInDataDir,
+  sha256File,
   VideoBusyError,
   InvalidIdError,
   InvalidMediaError,
@@ -22,7 +21,7 @@ import {
   type PipelineResult,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
@@ -74,6 +73,8 @@ export interface ProcessOptions {
   id?: string;
   dataDir?: string;
   resume?: boolean;
+  /** Process the file even when a video already holds the same bytes. */
+  force?: boolean;
 }
 
 /** Summary of a processed video, as `process --json` prints it. */
@@ -124,19 +125,13 @@ async function assertInputFile(file: string): Promise<void> {
   if (!info.isFile()) throw new FileNotFoundError(file, 'Input is not a regular file');
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** True when `a` and `b` hold the same bytes (the same inode, as hard-linked imports are, or equal content). */
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a), stat(b).catch(() => null)]);
   if (!sb) return false;
   if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
   if (sa.size !== sb.size) return false;
-  const [ha, hb] = await Promise.all([sha256Of(a), sha256Of(b)]);
+  const [ha, hb] = await Promise.all([sha256File(a), sha256File(b)]);
   return ha === hb;
 }
 
@@ -163,8 +158,17 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
     if (opts.id) await checkReusedId(rt, videoId, file, opts.resume !== false);
+    // The same bytes processed twice would make a second video with the same results.
+    const sha256 = await sha256File(await realpath(file));
+    const same = opts.id || opts.force ? null : await findVideoByContent(rt.db, sha256);
+    if (same) {
+      if (opts.json) io.stdout.write(`${JSON.stringify({ video_id: same.id, status: same.status, already_processed: true }, null, 2)}\n`);
+      else io.stdout.write(`✔ this file is already video ${same.id} (${same.status}): videoqa show ${same.id}\n  to process it again as a new video, add --force\n`);
+      return EXIT.ok;
+    }
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     await rt.store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
+    await setVideoContentHash(rt.db, videoId, sha256);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);

@@ -66,6 +66,7 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--stages <list>', 'run only these stages, comma separated (the stages they need must have run)')
     .option('--id <videoId>', 'video id to use (reuse one to resume an earlier run)')
     .option('--no-resume', 'rerun stages even if an earlier run finished them')
+    .option('--force', 'process the file even when a video already holds the same bytes')
     .option(...dataDir)
     .action(async (file: string, opts) => void (code = await processCommand(file, opts, io)));
 

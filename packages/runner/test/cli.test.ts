@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { LATEST_SCHEMA_VERSION } from '@videoqa/storage-pg';
 import { badInputs, createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { runCli, tempDir } from './helpers.ts';
@@ -77,7 +78,7 @@ describe('videoqa process', () => {
 
   it('runs the local stages without an API key, reports the AI stages as skipped, and exits 3', async () => {
     const dataDir = tempDir();
-    const res = await runCli(['process', video.path, '--json'], { DATABASE_URL: db.url, DATA_DIR: dataDir });
+    const res = await runCli(['process', video.path, '--json', '--force'], { DATABASE_URL: db.url, DATA_DIR: dataDir });
     expect(res.code).toBe(3);
     const summary = JSON.parse(res.stdout);
     expect(summary.status).toBe('ready');
@@ -178,7 +179,7 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
     const short = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }], width: 320, height: 240, audio: { kind: 'tone' } });
     const env = { DATABASE_URL: db.url, OPENAI_API_KEY: 'sk-unreachable-0123456789', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_MAX_RETRIES: '1' };
     // three at once: the crash it replaces came in about half the runs
-    const runs = await Promise.all([1, 2, 3].map(() => runCli(['process', short.path], { ...env, DATA_DIR: tempDir() })));
+    const runs = await Promise.all([1, 2, 3].map(() => runCli(['process', short.path, '--force'], { ...env, DATA_DIR: tempDir() })));
     for (const res of runs) {
       expect(res.code).toBe(1);
       expect(res.stderr).not.toMatch(/ERR_INVALID_STATE|Uncaught|\n\s+at /);
@@ -186,6 +187,25 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
       expect(res.stdout + res.stderr).not.toContain('sk-unreachable-0123456789');
     }
   }, 300_000);
+
+  it('the same file processed twice is reported as the video it already is; --force makes a new one', async () => {
+    const dataDir = tempDir();
+    const own = await createTestDatabase(inject('pgUrl'));
+    onTestFinished(() => own.drop());
+    const env = { DATABASE_URL: own.url, DATA_DIR: dataDir };
+    const first = await runCli(['process', video.path, '--stages', 'normalize', '--json'], env);
+    expect(first.code).toBe(0);
+    const id = JSON.parse(first.stdout).video_id;
+    const again = await runCli(['process', video.path, '--stages', 'normalize'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`✔ this file is already video ${id} (ready): videoqa show ${id}\n  to process it again as a new video, add --force\n`);
+    expect(JSON.parse((await runCli(['process', video.path, '--json'], env)).stdout)).toEqual({ video_id: id, status: 'ready', already_processed: true });
+    expect(readdirSync(join(dataDir, 'uploads'))).toHaveLength(1); // nothing imported twice
+    const forced = await runCli(['process', video.path, '--stages', 'normalize', '--force', '--json'], env);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout).video_id).not.toBe(id);
+    expect(JSON.parse((await runCli(['list', '--json'], env)).stdout).videos).toHaveLength(2);
+  });
 
   it('search refuses a bad --limit and an empty query with exit 2 naming them', async () => {
     const env = { DATA_DIR: tempDir() };
@@ -246,7 +266,7 @@ describe('videoqa enqueue, status, retry, migrate, doctor', () => {
   it('enqueues a job and reports its status; retry refuses a job that has not failed', async () => {
     const dataDir = tempDir();
     const env = { DATABASE_URL: db.url, DATA_DIR: dataDir };
-    expect((await runCli(['migrate'], env)).stdout).toMatch(/schema already up to date; version 1/);
+    expect((await runCli(['migrate'], env)).stdout).toMatch(new RegExp(`schema already up to date; version ${LATEST_SCHEMA_VERSION}`));
     const enq = await runCli(['enqueue', video.path, '--id', 'queued-1', '--kind', 'transcribe', '--json'], env);
     expect(enq.code).toBe(0);
     const job = JSON.parse(enq.stdout);

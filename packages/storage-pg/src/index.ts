@@ -6,7 +6,7 @@ export { migrate, schemaVersion, vectorColumnsInUse, EMBEDDING_DIMENSIONS, LATES
 export { migrations, type Migration, type MigrationContext } from './migrations/index.ts';
 export { PgStore, embeddingLiteral } from './pg-store.ts';
 export { searchContent, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
-export { listVideos, type ListVideosOptions, type VideoSummary } from './videos.ts';
+export { findVideoByContent, listVideos, setVideoContentHash, type ListVideosOptions, type VideoSummary } from './videos.ts';
 export * from './queue/job.ts';
 export { claimJob, type ClaimOptions } from './queue/claimJob.ts';
 export { completeJob } from './queue/completeJob.ts';

@@ -60,3 +60,17 @@ export async function listVideos(db: Queryable, options: ListVideosOptions = {})
     counts: { segments: r.segments, scenes: r.scenes, frames: r.frames, captions: r.captions },
   }));
 }
+
+/** The newest video made from a file with this SHA-256 that did not fail, if any. */
+export async function findVideoByContent(db: Queryable, sha256: string): Promise<{ id: string; status: VideoStatus } | null> {
+  const res = await db.query<{ id: string; status: VideoStatus }>(
+    `SELECT id, status FROM videos WHERE content_sha256 = $1 AND status <> 'failed' ORDER BY created_at DESC LIMIT 1`,
+    [sha256],
+  );
+  return res.rows[0] ?? null;
+}
+
+/** Records the SHA-256 of the file a video was made from. */
+export async function setVideoContentHash(db: Queryable, videoId: string, sha256: string): Promise<void> {
+  await db.query(`UPDATE videos SET content_sha256 = $2, updated_at = now() WHERE id = $1`, [videoId, sha256]);
+}

@@ -1,6 +1,7 @@
 import { initial } from './001_initial.ts';
+import { contentHash } from './003_content_hash.ts';
 import type { Migration } from './types.ts';
 
 /** Forward-only, in version order. Never edit a released migration: add a new one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, contentHash];
 export type { Migration, MigrationContext } from './types.ts';
