@@ -11,6 +11,8 @@ export { normalizedSize, analysisSize, type Size } from './ffmpeg/geometry.ts';
 export { FrameScorer, rgbToHsv, hsvDistance, SCORE_LAGS } from './scenes/frame-scores.ts';
 export { detectCuts, cutsToScenes, DEFAULT_ADAPTIVE_OPTIONS, type AdaptiveDetectorOptions, type SceneSpan } from './scenes/adaptive-detector.ts';
 export { scoreVideoFile } from './scenes/score-video.ts';
+export { ContentChangeTracker, DEFAULT_CONTENT_OPTIONS, rgbToGray, type ContentTrackerOptions } from './scenes/content-tracker.ts';
+export { detectSceneCuts, type DetectedCuts, type SceneDetectionOptions } from './scenes/detect-scenes.ts';
 export { readSceneScores, writeSceneScores, type SceneScores } from './scenes/scores-file.ts';
 export { phash64, phashFromPixels, hammingDistance, findDuplicates } from './frames/phash.ts';
 export { frameTimes, type FramePick } from './frames/frame-times.ts';
