@@ -58,11 +58,7 @@ export function rgbToGray(rgb: Uint8Array, out: Uint8Array): void {
 
 export class ContentChangeTracker {
   private readonly o: ContentTrackerOptions;
-  private readonly gridW: number;
-  private readonly gridH: number;
-  private readonly cellCounts: Uint16Array;
-  private readonly changed: Uint8Array;
-  private readonly stack: Int32Array;
+  private readonly measure: RegionChange;
   /** Recent grey frames (ring), enough to look `stillFrames` back from a candidate confirmed `stillFrames` later. */
   private readonly ring: Uint8Array[];
   private count = 0;
@@ -77,18 +73,12 @@ export class ContentChangeTracker {
   private scores: Float32Array;
   private readonly width: number;
   private readonly height: number;
-  private readonly minRegionPixels: number;
 
   constructor(width: number, height: number, options: Partial<ContentTrackerOptions> = {}) {
     this.width = width;
     this.height = height;
     this.o = { ...DEFAULT_CONTENT_OPTIONS, ...options };
-    this.minRegionPixels = Math.max(2, Math.round(this.o.minRegionFraction * width * height));
-    this.gridW = Math.ceil(width / this.o.cellSize);
-    this.gridH = Math.ceil(height / this.o.cellSize);
-    this.cellCounts = new Uint16Array(this.gridW * this.gridH);
-    this.changed = new Uint8Array(this.gridW * this.gridH);
-    this.stack = new Int32Array(this.gridW * this.gridH);
+    this.measure = new RegionChange(width, height, this.o);
     this.ring = Array.from({ length: 2 * this.o.stillFrames + 1 }, () => new Uint8Array(width * height));
     this.candidateGray = new Uint8Array(width * height);
     this.scores = new Float32Array(1024);
@@ -144,6 +134,10 @@ export class ContentChangeTracker {
     return Math.max(this.o.minPixelDelta, this.o.noiseFactor * median);
   }
 
+  private significantChange(a: Uint8Array, b: Uint8Array): number {
+    return this.measure.changedPixels(a, b, this.pixelThreshold());
+  }
+
   private recordNoise(prev: Uint8Array, cur: Uint8Array): void {
     const hist = this.diffHist;
     hist.fill(0);
@@ -160,11 +154,43 @@ export class ContentChangeTracker {
     this.noiseHist[median]!++;
     this.noiseFrames++;
   }
+}
+
+/**
+ * How much two grey pictures of one size differ, ignoring small objects: the
+ * changed pixels (difference above a threshold) in 8-connected regions of
+ * changed cells with at least `minRegionFraction` of the frame's pixels. 0 means
+ * "the same picture" up to a pointer, a caret, a clock digit or noise. Shared by
+ * the scene detector and keyframe de-duplication so both agree on what is the
+ * same slide. Buffers are reused: one instance per size, not re-entrant.
+ */
+export class RegionChange {
+  private readonly gridW: number;
+  private readonly gridH: number;
+  private readonly cellCounts: Uint16Array;
+  private readonly changed: Uint8Array;
+  private readonly stack: Int32Array;
+  private readonly minRegionPixels: number;
+  private readonly o: Pick<ContentTrackerOptions, 'cellSize' | 'minPixelsPerCell' | 'minRegionFraction'>;
+
+  readonly width: number;
+  readonly height: number;
+
+  constructor(width: number, height: number, options: Partial<Pick<ContentTrackerOptions, 'cellSize' | 'minPixelsPerCell' | 'minRegionFraction'>> = {}) {
+    this.width = width;
+    this.height = height;
+    this.o = { ...DEFAULT_CONTENT_OPTIONS, ...options };
+    this.gridW = Math.ceil(width / this.o.cellSize);
+    this.gridH = Math.ceil(height / this.o.cellSize);
+    this.cellCounts = new Uint16Array(this.gridW * this.gridH);
+    this.changed = new Uint8Array(this.gridW * this.gridH);
+    this.stack = new Int32Array(this.gridW * this.gridH);
+    this.minRegionPixels = Math.max(2, Math.round(this.o.minRegionFraction * width * height));
+  }
 
   /** Changed pixels in regions larger than a small object (pointer, caret, clock digit); 0 = the same picture. */
-  private significantChange(a: Uint8Array, b: Uint8Array): number {
+  changedPixels(a: Uint8Array, b: Uint8Array, threshold: number): number {
     const { width, height, gridW, gridH, cellCounts, changed, stack } = this;
-    const threshold = this.pixelThreshold();
     const cell = this.o.cellSize;
     cellCounts.fill(0);
     for (let y = 0; y < height; y++) {
@@ -181,7 +207,7 @@ export class ContentChangeTracker {
       if (changed[k]) any = true;
     }
     if (!any) return 0;
-    // Flood-fill 8-connected regions; keep those whose bounding box exceeds a small object's.
+    // Flood-fill 8-connected regions of changed cells; keep those with enough changed pixels.
     let total = 0;
     for (let start = 0; start < changed.length; start++) {
       if (changed[start] !== 1) continue;
