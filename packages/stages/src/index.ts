@@ -22,3 +22,4 @@ export { createOpenAIProviders, frameAnalysisSchema, OPENAI_MAX_UPLOAD_BYTES, ty
 export { createSupadataTranscription, type SupadataOptions } from './providers/supadata.ts';
 export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, type ResolvedProvider } from './providers/from-config.ts';
 export { toProviderError, scrubSecrets } from './providers/provider-errors.ts';
+export { closeOcr, keptText, ocrId, ocrLanguageDir, ocrStage, type OcrData, type OcrOptions } from './stages/ocr.ts';

@@ -1,6 +1,7 @@
 import { initial } from './001_initial.ts';
+import { ocr } from './002_ocr.ts';
 import type { Migration } from './types.ts';
 
 /** Forward-only, in version order. Never edit a released migration: add a new one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, ocr];
 export type { Migration, MigrationContext } from './types.ts';
