@@ -16,7 +16,7 @@ import {
   VideoqaError,
   type PipelineResult,
 } from '@videoqa/core';
-import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
+import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
 import { enqueueJob, getJob, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
@@ -327,6 +327,12 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
     } catch (err) {
       checks.push({ name: 'database', ok: false, detail: (err as Error).message, fix: 'Database connection failed: check DATABASE_URL, that PostgreSQL is running and reachable' });
     }
+    if (config.ocrEnabled) {
+      for (const lang of config.ocrLanguages) {
+        const dir = await ocrLanguageDir(lang).catch((err: Error) => err);
+        checks.push(typeof dir === 'string' ? { name: `OCR language ${lang}`, ok: true, detail: dir } : { name: `OCR language ${lang}`, ok: false, detail: dir.message, fix: (dir as { fix?: string }).fix });
+      }
+    } else checks.push({ name: 'OCR', ok: true, detail: 'OCR_ENABLED is false: keyframe text is not read' });
     if (!config.openaiApiKey) {
       checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: 'OPENAI_API_KEY is not set: transcription, vision and embeddings will be skipped', fix: 'set OPENAI_API_KEY' });
     } else {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { LATEST_SCHEMA_VERSION } from '@videoqa/storage-pg';
 import { badInputs, createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, tempDir } from './helpers.ts';
@@ -48,7 +49,7 @@ describe('videoqa process', () => {
     expect(summary.duration_sec).toBeCloseTo(video.durationSec, 0);
     expect(summary.scenes.map((s: { t_start: number }) => s.t_start)).toEqual([0, 3, 6, 9]);
     expect(summary.segments.map((s: { text: string }) => s.text)).toEqual(SENTENCES);
-    expect(Object.keys(summary.timings_ms).sort()).toEqual(['embeddings', 'frames', 'normalize', 'scenes', 'transcribe', 'vision']);
+    expect(Object.keys(summary.timings_ms).sort()).toEqual(['embeddings', 'frames', 'normalize', 'ocr', 'scenes', 'transcribe', 'vision']);
     expect(summary.usage.vision.requests).toBe(3);
     expect(summary.usage.transcribe.audioSeconds).toBeGreaterThan(0);
 
@@ -137,7 +138,7 @@ describe('videoqa enqueue, status, retry, migrate, doctor', () => {
   it('enqueues a job and reports its status; retry refuses a job that has not failed', async () => {
     const dataDir = tempDir();
     const env = { DATABASE_URL: db.url, DATA_DIR: dataDir };
-    expect((await runCli(['migrate'], env)).stdout).toMatch(/schema already up to date; version 1/);
+    expect((await runCli(['migrate'], env)).stdout).toMatch(new RegExp(`schema already up to date; version ${LATEST_SCHEMA_VERSION}`));
     const enq = await runCli(['enqueue', video.path, '--id', 'queued-1', '--kind', 'transcribe', '--json'], env);
     expect(enq.code).toBe(0);
     const job = JSON.parse(enq.stdout);
@@ -161,7 +162,7 @@ describe('videoqa enqueue, status, retry, migrate, doctor', () => {
     const ok = await runCli(['doctor', '--json'], env);
     expect(ok.code).toBe(0);
     const checks = JSON.parse(ok.stdout).checks as { name: string; ok: boolean }[];
-    expect(checks.map((c) => c.name)).toEqual(['configuration', 'ffmpeg', 'ffprobe', 'DATA_DIR', 'database', 'schema', 'pgvector', 'OpenAI API key']);
+    expect(checks.map((c) => c.name)).toEqual(['configuration', 'ffmpeg', 'ffprobe', 'DATA_DIR', 'database', 'schema', 'pgvector', 'OCR language eng', 'OpenAI API key']);
     expect(checks.every((c) => c.ok)).toBe(true);
 
     const wrongKey = 'sk-doctor-wrong-key-1234567890';
