@@ -61,13 +61,13 @@ export class FrameScorer {
   private count = 0;
   private readonly history: Uint8Array[] = [];
   private pending: Buffer = Buffer.alloc(0);
-  /** Settled-picture changes (slides, screens) from the same frames. */
-  private readonly content: ContentChangeTracker;
+  /** Settled-picture changes (slides, screens) from the same frames; null when turned off (to measure its cost). */
+  private readonly content: ContentChangeTracker | null;
 
-  constructor(width: number, height: number, contentOptions: Partial<ContentTrackerOptions> = {}) {
+  constructor(width: number, height: number, contentOptions: Partial<ContentTrackerOptions> | false = {}) {
     this.frameBytes = width * height * 3;
     this.scores = new Float32Array(1024 * SCORE_LAGS);
-    this.content = new ContentChangeTracker(width, height, contentOptions);
+    this.content = contentOptions === false ? null : new ContentChangeTracker(width, height, contentOptions);
   }
 
   get frameCount(): number {
@@ -86,7 +86,7 @@ export class FrameScorer {
   }
 
   private addFrame(rgb: Uint8Array): void {
-    this.content.addFrame(rgb);
+    this.content?.addFrame(rgb);
     // Reuse the oldest HSV buffer: memory stays flat however long the video is.
     const hsv = this.history.length > SCORE_LAGS ? this.history.pop()! : new Uint8Array(this.frameBytes);
     rgbToHsv(rgb, hsv);
@@ -110,6 +110,6 @@ export class FrameScorer {
 
   /** Per frame: where a new settled picture starts, the fraction of pixels in its changed regions (else 0). */
   contentResult(): Float32Array {
-    return this.content.result();
+    return this.content?.result() ?? new Float32Array(this.count);
   }
 }
