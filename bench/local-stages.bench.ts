@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, runPipeline } from '@videoqa/core';
 import { closeOcr, framesStage, normalizeStage, ocrStage, scenesStage, type ScenesData } from '@videoqa/stages';
-import { makeVideo, scoreBoundaries, slideFixtures, type Shot, type ShotSource } from '@videoqa/testing';
+import { cutFixtures, makeVideo, scoreBoundaries, slideFixtures, type Shot, type ShotSource } from '@videoqa/testing';
 import { measure, round, writeResult, type Measured } from './lib.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -80,25 +80,8 @@ for (const minutes of [1, 5]) {
   console.log(JSON.stringify(results[`${minutes}min_1080p30`]));
 }
 // Scene boundaries per generated file (±2 frames), the merged detectors against the adaptive HSV detector alone.
-const CUT_MEDIA: Record<string, Shot[]> = {
-  'cuts-7-shots': [
-    { source: 'testsrc2', seconds: 2 },
-    { source: 'smptebars', seconds: 1.5 },
-    { source: 'mandelbrot', seconds: 2 },
-    { source: 'rgbtestsrc', seconds: 1 },
-    { source: 'gradients', seconds: 2 },
-    { source: 'red', seconds: 1 },
-    { source: 'testsrc2', seconds: 1.5 },
-  ],
-  'pan-and-spin': [{ source: 'smptebars', seconds: 1.5 }, { source: 'pan', seconds: 4 }, { source: 'red', seconds: 1 }, { source: 'spin', seconds: 4 }, { source: 'blue', seconds: 1 }],
-  'same-colours-structure': [{ source: 'checker', seconds: 1.5 }, { source: 'stripes', seconds: 1.5 }, { source: 'checker', seconds: 1.5 }],
-};
 const media: { name: string; path: string; cuts: number[] }[] = [];
-for (const [name, shots] of Object.entries(CUT_MEDIA)) media.push({ name, ...(await makeVideo({ shots, width: 640, height: 360, fps: 30, audio: { kind: 'none' } })) });
-media.push({
-  name: 'flashes',
-  ...(await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'mandelbrot', seconds: 3 }], width: 640, height: 360, fps: 30, audio: { kind: 'none' }, flashes: [{ at: 30, frames: 1 }, { at: 55, frames: 2 }, { at: 130, frames: 1 }, { at: 150, frames: 2 }] })),
-});
+for (const [name, make] of Object.entries(cutFixtures)) media.push({ name, ...(await make()) });
 for (const [name, make] of Object.entries(slideFixtures)) media.push({ name, ...(await make()) });
 const sceneF1: Record<string, unknown> = {};
 for (const m of media) {

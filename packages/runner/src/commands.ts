@@ -73,12 +73,13 @@ export interface ProcessOptions {
 /** Summary of a processed video, as `process --json` prints it. */
 async function summarize(rt: Runtime, result: PipelineResult) {
   const id = result.videoId;
-  const [video, scenes, frames, segments, captions] = await Promise.all([
+  const [video, scenes, frames, segments, captions, ocr] = await Promise.all([
     rt.store.getVideo(id),
     rt.store.listScenes(id),
     rt.store.listFrames(id),
     rt.store.listSegments(id),
     rt.store.listCaptions(id),
+    rt.store.listOcr(id),
   ]);
   const stages = Object.fromEntries(
     Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}) }]),
@@ -98,11 +99,13 @@ async function summarize(rt: Runtime, result: PipelineResult) {
       duplicate_frames: frames.filter((f) => f.duplicateOf).length,
       segments: segments.length,
       captions: captions.length,
+      ocr_frames: ocr.length,
     },
     scenes: scenes.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd })),
     frames: frames.map((f) => ({ id: f.id, scene_id: f.sceneId, t: f.t, path: f.path, phash: f.phash, duplicate_of: f.duplicateOf })),
     segments: segments.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd, text: s.text })),
     captions: captions.map((c) => ({ id: c.id, frame_id: c.frameId, caption: c.caption, entities: c.entities })),
+    ocr: ocr.map((o) => ({ id: o.id, frame_id: o.frameId, text: o.text, confidence: o.confidence, language: o.language })),
     usage: Object.fromEntries(Object.entries(result.stages).filter(([, s]) => Object.keys(s.usage).length > 0).map(([k, s]) => [k, s.usage])),
     timings_ms: Object.fromEntries(Object.entries(result.stages).map(([k, s]) => [k, s.durationMs])),
     total_ms: result.durationMs,
@@ -136,7 +139,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     else {
       const c = summary.counts;
       const head = result.status === 'done' ? `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s` : `✖ video ${videoId} ${result.status}${result.failedStage ? ` in ${result.failedStage}` : ''}: ${(result.error as VideoqaError | undefined)?.code ?? 'ERROR'}: ${result.error?.message}`;
-      io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions\n`);
+      io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions, text read on ${c.ocr_frames} frames\n`);
       if (summary.duration_sec) io.stdout.write(`  duration ${summary.duration_sec.toFixed(1)} s; files under ${join(rt.config.dataDir)}: ${summary.normalized_path ?? '-'}${summary.srt_path ? `, ${summary.srt_path}` : ''}, frames/${videoId}/\n`);
       if (aiSkipped) io.stdout.write(`  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`);
     }

@@ -8,6 +8,7 @@ export { decodeToPcm, detectSpeech, PCM_RATE, type SpeechRegion } from './speech
 export {
   badInputs,
   copyAs,
+  cutFixtures,
   fixtureDir,
   head,
   makeRotated,

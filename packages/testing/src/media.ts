@@ -421,25 +421,25 @@ export async function makeSlideDeck(spec: SlideDeckSpec): Promise<GeneratedSlide
   const path = await cached({ slideDeck: spec, w, h, fps }, 'mp4', async (out) => {
     const scale = h / 720;
     await renderWithTexts(out, durationSec, (file, font) => {
-        const draws: string[] = [`drawbox=x=${Math.round(60 * scale)}:y=${Math.round(150 * scale)}:w=${Math.round(w - 120 * scale)}:h=${Math.max(2, Math.round(6 * scale))}:color=${theme.accent}:t=fill`];
-        spec.slides.forEach((s, si) => {
-          const first = steps.findIndex((st) => st.slide === si);
-          const last = steps.length - 1 - [...steps].reverse().findIndex((st) => st.slide === si);
-          const endFrame = (last + 1) * stepFrames - 1;
-          draws.push(`drawtext=fontfile=${font}:textfile=${file(s.title)}:expansion=none:fontsize=${Math.round(56 * scale)}:fontcolor=${theme.title}:x=${Math.round(60 * scale)}:y=${Math.round(60 * scale)}:enable='between(n,${first * stepFrames},${endFrame})'`);
-          s.bullets.forEach((b, bi) => {
-            const from = s.reveal ? (first + bi + 1) * stepFrames : first * stepFrames;
-            draws.push(`drawtext=fontfile=${font}:textfile=${file(`•  ${b}`)}:expansion=none:fontsize=${Math.round(40 * scale)}:fontcolor=${theme.text}:x=${Math.round(90 * scale)}:y=${Math.round((220 + bi * 80) * scale)}:enable='between(n,${from},${endFrame})'`);
-          });
+      const draws: string[] = [`drawbox=x=${Math.round(60 * scale)}:y=${Math.round(150 * scale)}:w=${Math.round(w - 120 * scale)}:h=${Math.max(2, Math.round(6 * scale))}:color=${theme.accent}:t=fill`];
+      spec.slides.forEach((s, si) => {
+        const first = steps.findIndex((st) => st.slide === si);
+        const last = steps.length - 1 - [...steps].reverse().findIndex((st) => st.slide === si);
+        const endFrame = (last + 1) * stepFrames - 1;
+        draws.push(`drawtext=fontfile=${font}:textfile=${file(s.title)}:expansion=none:fontsize=${Math.round(56 * scale)}:fontcolor=${theme.title}:x=${Math.round(60 * scale)}:y=${Math.round(60 * scale)}:enable='between(n,${first * stepFrames},${endFrame})'`);
+        s.bullets.forEach((b, bi) => {
+          const from = s.reveal ? (first + bi + 1) * stepFrames : first * stepFrames;
+          draws.push(`drawtext=fontfile=${font}:textfile=${file(`•  ${b}`)}:expansion=none:fontsize=${Math.round(40 * scale)}:fontcolor=${theme.text}:x=${Math.round(90 * scale)}:y=${Math.round((220 + bi * 80) * scale)}:enable='between(n,${from},${endFrame})'`);
         });
-        const inputs = ['-f', 'lavfi', '-i', `color=c=${theme.bg}:size=${w}x${h}:rate=${fps}:duration=${durationSec.toFixed(3)}`];
-        let graph = `[0:v]format=yuv420p,${draws.join(',')}`;
-        if (spec.noise) graph += `,noise=alls=${spec.noise}:allf=t`;
-        if (spec.cursor) {
-          inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=${Math.round(14 * scale)}x${Math.round(22 * scale)}:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
-          graph += `[bg];[bg][1:v]${cursorOverlay(w, h)}:shortest=1,format=yuv420p`;
-        }
-        return { inputs, graph: `${graph}[vout]` };
+      });
+      const inputs = ['-f', 'lavfi', '-i', `color=c=${theme.bg}:size=${w}x${h}:rate=${fps}:duration=${durationSec.toFixed(3)}`];
+      let graph = `[0:v]format=yuv420p,${draws.join(',')}`;
+      if (spec.noise) graph += `,noise=alls=${spec.noise}:allf=t`;
+      if (spec.cursor) {
+        inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=${Math.round(14 * scale)}x${Math.round(22 * scale)}:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
+        graph += `[bg];[bg][1:v]${cursorOverlay(w, h)}:shortest=1,format=yuv420p`;
+      }
+      return { inputs, graph: `${graph}[vout]` };
     });
   });
   return { path, cuts: steps.slice(1).map((s) => s.startFrame), durationSec, fps, steps };
@@ -468,28 +468,28 @@ export async function makeScreenRecording(spec: ScreenRecordingSpec): Promise<Ge
   const path = await cached({ screenRecording: spec, w, h, fps }, 'mp4', async (out) => {
     const docs = spec.after ? [spec.before, spec.after] : [spec.before];
     await renderWithTexts(out, seconds, (file, font) => {
-        const draws = [
-          'drawbox=x=0:y=0:w=iw:h=40:color=0x3C3F41:t=fill', // title bar
-          'drawbox=x=0:y=40:w=220:h=ih-40:color=0xE8E8E8:t=fill', // side bar
-          // The clock (seconds since start) ticks once a second in the title bar.
-          `drawtext=fontfile=${font}:text='%{eif\\:t+600\\:d}':fontsize=22:fontcolor=0xFFFFFF:x=w-110:y=9`,
-        ];
-        docs.forEach((lines, di) => {
-          const enable = switchFrame === null ? '' : di === 0 ? `:enable='lt(n,${switchFrame})'` : `:enable='gte(n,${switchFrame})'`;
-          lines.forEach((line, li) => {
-            draws.push(`drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=26:fontcolor=0x202020:x=260:y=${80 + li * 44}${enable}`);
-          });
+      const draws = [
+        'drawbox=x=0:y=0:w=iw:h=40:color=0x3C3F41:t=fill', // title bar
+        'drawbox=x=0:y=40:w=220:h=ih-40:color=0xE8E8E8:t=fill', // side bar
+        // The clock (seconds since start) ticks once a second in the title bar.
+        `drawtext=fontfile=${font}:text='%{eif\\:t+600\\:d}':fontsize=22:fontcolor=0xFFFFFF:x=w-110:y=9`,
+      ];
+      docs.forEach((lines, di) => {
+        const enable = switchFrame === null ? '' : di === 0 ? `:enable='lt(n,${switchFrame})'` : `:enable='gte(n,${switchFrame})'`;
+        lines.forEach((line, li) => {
+          draws.push(`drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=26:fontcolor=0x202020:x=260:y=${80 + li * 44}${enable}`);
         });
-        // A caret after the last line of the current document, blinking twice a second.
-        const caretY = 80 + (spec.before.length - 1) * 44;
-        const inputs = ['-f', 'lavfi', '-i', `color=c=0xFFFFFF:size=${w}x${h}:rate=${fps}:duration=${seconds}`];
-        inputs.push('-f', 'lavfi', '-i', `color=c=0x000000:size=2x30:rate=${fps}`);
-        inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=14x22:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
-        const graph =
-          `[0:v]format=yuv420p,${draws.join(',')}[doc];` +
-          `[doc][1:v]overlay=x=700:y=${caretY}:enable='lt(mod(t\\,1)\\,0.5)':shortest=1[caret];` +
-          `[caret][2:v]${cursorOverlay(w, h)}:shortest=1,noise=alls=4:allf=t,format=yuv420p[vout]`;
-        return { inputs, graph };
+      });
+      // A caret after the last line of the current document, blinking twice a second.
+      const caretY = 80 + (spec.before.length - 1) * 44;
+      const inputs = ['-f', 'lavfi', '-i', `color=c=0xFFFFFF:size=${w}x${h}:rate=${fps}:duration=${seconds}`];
+      inputs.push('-f', 'lavfi', '-i', `color=c=0x000000:size=2x30:rate=${fps}`);
+      inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=14x22:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
+      const graph =
+        `[0:v]format=yuv420p,${draws.join(',')}[doc];` +
+        `[doc][1:v]overlay=x=700:y=${caretY}:enable='lt(mod(t\\,1)\\,0.5)':shortest=1[caret];` +
+        `[caret][2:v]${cursorOverlay(w, h)}:shortest=1,noise=alls=4:allf=t,format=yuv420p[vout]`;
+      return { inputs, graph };
     });
   });
   const steps: GeneratedSlides['steps'] = [{ startFrame: 0, slide: 0, title: spec.before[0] ?? '', bullets: spec.before.slice(1) }];
@@ -520,9 +520,9 @@ export async function makeScroll(spec: ScrollSpec): Promise<GeneratedSlides> {
   const seconds = hold * 2 + scrollSec;
   const path = await cached({ scroll: spec, w, h, fps }, 'mp4', async (out) => {
     await renderWithTexts(out, seconds, (file, font) => {
-        const offset = `clip((t-${hold})*${speed}\\,0\\,${Math.round(scrollSec * speed)})`;
-        const draws = spec.lines.map((line, i) => `drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=34:fontcolor=0x1A1A1A:x=120:y='${60 + i * 56}-${offset}'`);
-        return { inputs: ['-f', 'lavfi', '-i', `color=c=0xFAFAFA:size=${w}x${h}:rate=${fps}:duration=${seconds}`], graph: `[0:v]format=yuv420p,${draws.join(',')}[vout]` };
+      const offset = `clip((t-${hold})*${speed}\\,0\\,${Math.round(scrollSec * speed)})`;
+      const draws = spec.lines.map((line, i) => `drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=34:fontcolor=0x1A1A1A:x=120:y='${60 + i * 56}-${offset}'`);
+      return { inputs: ['-f', 'lavfi', '-i', `color=c=0xFAFAFA:size=${w}x${h}:rate=${fps}:duration=${seconds}`], graph: `[0:v]format=yuv420p,${draws.join(',')}[vout]` };
     });
   });
   const stop = Math.round((hold + scrollSec) * fps);
@@ -568,6 +568,35 @@ export const slideFixtures: Record<string, () => Promise<GeneratedSlides>> = {
   'slow-scroll': () =>
     makeScroll({ lines: Array.from({ length: 30 }, (_, i) => `Line ${i + 1}: the quick brown fox ${['jumps', 'runs', 'sleeps'][i % 3]} over item ${i * 7}`) }),
 };
+
+const CUT_SPECS: Record<string, Pick<VideoSpec, 'shots' | 'flashes'>> = {
+  'cuts-7-shots': {
+    shots: [
+      { source: 'testsrc2', seconds: 2 },
+      { source: 'smptebars', seconds: 1.5 },
+      { source: 'mandelbrot', seconds: 2 },
+      { source: 'rgbtestsrc', seconds: 1 },
+      { source: 'gradients', seconds: 2 },
+      { source: 'red', seconds: 1 },
+      { source: 'testsrc2', seconds: 1.5 },
+    ],
+  },
+  'pan-and-spin': { shots: [{ source: 'smptebars', seconds: 1.5 }, { source: 'pan', seconds: 4 }, { source: 'red', seconds: 1 }, { source: 'spin', seconds: 4 }, { source: 'blue', seconds: 1 }] },
+  flashes: {
+    shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'mandelbrot', seconds: 3 }],
+    flashes: [{ at: 30, frames: 1 }, { at: 55, frames: 2 }, { at: 130, frames: 1 }, { at: 150, frames: 2 }],
+  },
+  'same-colours-structure': { shots: [{ source: 'checker', seconds: 1.5 }, { source: 'stripes', seconds: 1.5 }, { source: 'checker', seconds: 1.5 }] },
+};
+
+/**
+ * The camera-style media the scene detector is held to (tests and bench), 640×360 30 fps
+ * without audio: hard cuts, a fast pan and a spin, one- and two-frame flashes, and shots of
+ * the same colours with different structure.
+ */
+export const cutFixtures: Record<string, () => Promise<GeneratedVideo>> = Object.fromEntries(
+  Object.entries(CUT_SPECS).map(([name, spec]) => [name, () => makeVideo({ ...spec, width: 640, height: 360, fps: 30, audio: { kind: 'none' } })]),
+);
 
 /** Precision and recall of found boundaries against expected ones, each matched at most once within ±tolerance frames. */
 export function scoreBoundaries(expected: readonly number[], found: readonly number[], tolerance = 2): { precision: number; recall: number; f1: number; matched: number } {
