@@ -11,7 +11,7 @@ const { cuts } = detectSceneCuts(scores);
 const t2 = performance.now();
 
 const small = analysisSize({ width: 1280, height: 720 });
-const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `fps=30,scale=${small.width}:${small.height}:flags=area,format=rgb24`, '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 31 }).stdout;
+const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `fps=30,scale=${small.width}:${small.height}:flags=area,format=rgb24`, '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1024 ** 3 }).stdout;
 const timeScoring = (content: boolean) => {
   let best = Infinity;
   for (let r = 0; r < 3; r++) {
