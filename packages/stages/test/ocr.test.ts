@@ -123,5 +123,5 @@ describe.each(['pglite', 'postgres'] as const)('a deck processed end to end into
     } finally {
       await t.close();
     }
-  });
+  }, 180_000); // the whole default pipeline, database included: like the other end-to-end tests, more than the 60 s default
 });
