@@ -62,7 +62,7 @@ describe('videoqa process', () => {
        UNION ALL SELECT 'captions', count(*)::int FROM frame_captions WHERE video_id = 'e2e' AND embedding IS NOT NULL
        UNION ALL SELECT 'runs', count(*)::int FROM stage_runs WHERE video_id = 'e2e' AND status = 'done'`,
     )).reduce<Record<string, number>>((o, r) => ({ ...o, [r.t]: r.n }), {});
-    expect(counts).toEqual({ segments: 3, scenes: 4, frames: 4, captions: 3, runs: 6 });
+    expect(counts).toEqual({ segments: 3, scenes: 4, frames: 4, captions: 3, runs: 7 });
     const [frame] = await query<{ id: string; duplicate_of: string }>(`SELECT id, duplicate_of FROM frames WHERE video_id = 'e2e' AND duplicate_of IS NOT NULL`);
     expect(frame).toEqual({ id: 'e2e_frame_003', duplicate_of: 'e2e_frame_001' });
     expect(readFileSync(join(dataDir, 'subs/e2e.srt'), 'utf8')).toMatch(/^1\n00:00:0\d,\d{3} --> 00:00:0\d,\d{3}\nWelcome to the cooking show\.\n/);
