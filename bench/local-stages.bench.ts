@@ -1,10 +1,14 @@
 // normalize + scenes + frames against ffmpeg normalizing the same file alone (same settings),
-// on generated 1080p30 videos with audio, 1 and 5 minutes long; plus scene detection alone.
+// on generated 1080p30 videos with audio, 1 and 5 minutes long; plus scene detection alone and
+// the settled-content detector's own cost; scene precision/recall/F1 per generated file (slides,
+// screen recordings, scroll, cuts, flashes, pans); OCR time per keyframe.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeVideo, type Shot, type ShotSource } from '@videoqa/testing';
+import { MemoryStore, runPipeline } from '@videoqa/core';
+import { closeOcr, framesStage, normalizeStage, ocrStage, scenesStage, type ScenesData } from '@videoqa/stages';
+import { cutFixtures, makeVideo, scoreBoundaries, slideFixtures, type Shot, type ShotSource } from '@videoqa/testing';
 import { measure, round, writeResult, type Measured } from './lib.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -28,7 +32,9 @@ const ffmpegAlone = (input: string, dir: string) => [
 const best = (runs: Measured[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 const results: Record<string, unknown> = {};
-for (const minutes of [1, 5]) {
+// LOCAL_STAGES_MINUTES=1 runs the 1-minute video only (the 5-minute one takes ~5 minutes more).
+const MINUTES = (process.env.LOCAL_STAGES_MINUTES ?? '1,5').split(',').map(Number);
+for (const minutes of MINUTES) {
   console.log(`generating a ${minutes}-minute 1080p30 video...`);
   const video = await makeVideo({ shots: shots(minutes), width: 1920, height: 1080, fps: 30, audio: { kind: 'tone' } });
   const alone: Measured[] = [];
@@ -65,7 +71,69 @@ for (const minutes of [1, 5]) {
       cutsFound: sceneStats.cuts,
       peakRssMiB: scenes.peakRssMiB,
     },
+    // Scoring the decoded frames in memory (best of 3), HSV alone and with the settled-content detector.
+    sceneScoringPerFrameUs: {
+      hsvOnly: round((sceneStats.hsvOnlyMs * 1000) / sceneStats.frames, 1),
+      withContentDetector: round((sceneStats.withContentMs * 1000) / sceneStats.frames, 1),
+      // The detector's CPU time as a fraction of ffmpeg normalizing alone (it runs beside ffmpeg, on the same decode).
+      contentDetectorVsFfmpegAlone: round((sceneStats.withContentMs - sceneStats.hsvOnlyMs) / 1000 / a.seconds, 4),
+    },
   };
   console.log(JSON.stringify(results[`${minutes}min_1080p30`]));
 }
+// Scene boundaries per generated file (±2 frames), the merged detectors against the adaptive HSV detector alone.
+const media: { name: string; path: string; cuts: number[] }[] = [];
+for (const [name, make] of Object.entries(cutFixtures)) media.push({ name, ...(await make()) });
+for (const [name, make] of Object.entries(slideFixtures)) media.push({ name, ...(await make()) });
+const sceneF1: Record<string, unknown> = {};
+for (const m of media) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-'));
+  const run = await runPipeline({ video: m.path, stages: [normalizeStage(), scenesStage()], store: new MemoryStore(), config: { dataDir } });
+  rmSync(dataDir, { recursive: true, force: true });
+  const data = run.stages.scenes!.data as ScenesData;
+  const merged = scoreBoundaries(m.cuts, data.cuts);
+  const hsv = scoreBoundaries(m.cuts, data.hsvCuts);
+  sceneF1[m.name] = {
+    expected: m.cuts.length,
+    found: data.cuts.length,
+    precision: round(merged.precision, 3),
+    recall: round(merged.recall, 3),
+    f1: round(merged.f1, 3),
+    adaptiveHsvAlone: { found: data.hsvCuts.length, precision: round(hsv.precision, 3), recall: round(hsv.recall, 3), f1: round(hsv.f1, 3) },
+  };
+  console.log(m.name, JSON.stringify(sceneF1[m.name]));
+}
+results.sceneF1 = sceneF1;
+
+// OCR: a 4-slide 720p deck; the first run starts the worker pool, the second reuses it.
+{
+  const deck = await slideFixtures['deck-light']!();
+  const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-'));
+  const store = new MemoryStore();
+  const stages = [normalizeStage(), scenesStage(), framesStage(), ocrStage()];
+  await closeOcr();
+  const cold = await runPipeline({ video: deck.path, videoId: 'deck', stages, store, config: { dataDir } });
+  const warmRuns: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const warm = await runPipeline({ video: { id: 'deck', originalPath: '' }, stages, store, config: { dataDir }, only: ['ocr'], resume: false });
+    warmRuns.push(warm.stages.ocr!.durationMs);
+  }
+  await closeOcr();
+  rmSync(dataDir, { recursive: true, force: true });
+  const frames = cold.stages.ocr!.counts.frames!;
+  const warmMs = Math.min(...warmRuns);
+  results.ocr = {
+    media: '4-slide deck, 1280x720 JPEG keyframes',
+    workers: Math.min(4, (await import('node:os')).availableParallelism()),
+    frames,
+    words: cold.stages.ocr!.counts.words,
+    firstRunMs: cold.stages.ocr!.durationMs,
+    poolStartMs: Math.max(0, cold.stages.ocr!.durationMs - warmMs),
+    warmRunMs: warmMs,
+    msPerFrame: round(warmMs / frames, 0),
+    msPerFramePerWorker: round((warmMs * Math.min(4, (await import('node:os')).availableParallelism())) / frames, 0),
+  };
+  console.log('ocr', JSON.stringify(results.ocr));
+}
+
 writeResult('local-stages', results);

@@ -2,7 +2,7 @@
 //   node examples/process-file.ts path/to/video.mp4 [--data-dir ./data]
 // With OPENAI_API_KEY set the AI stages run too; without it they are skipped.
 import { MemoryStore, runPipeline } from '@videoqa/core';
-import { defaultStages } from '@videoqa/stages';
+import { closeOcr, defaultStages } from '@videoqa/stages';
 
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
@@ -16,6 +16,7 @@ run.events.on('stage:done', (e) => console.log(`${e.stage}: done in ${e.duration
 run.events.on('stage:skipped', (e) => console.log(`${e.stage}: skipped (${e.reason})`));
 
 const result = await run;
+await closeOcr(); // the OCR worker threads would keep the process alive until their idle timeout
 if (result.status !== 'done') {
   console.error(`failed in ${result.failedStage}: ${result.error?.message}`);
   process.exit(1);

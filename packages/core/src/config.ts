@@ -90,6 +90,18 @@ export const configSchema = z.object({
   framesSceneSpanSec: num(1).default(15),
   framesDuplicateDistance: int(0, 64).default(10),
 
+  ocrEnabled: bool.default(true),
+  /** Tesseract language codes, "+" or "," separated; each needs its @tesseract.js-data/<code> package. */
+  ocrLanguages: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(/[+,\s]+/).filter(Boolean) : v),
+      z.array(z.string().regex(/^[a-z][a-z0-9_]{1,15}$/, 'must be tesseract language codes such as eng or eng+deu')).min(1, 'must name at least one language'),
+    )
+    .default(['eng']),
+  ocrMinConfidence: num(0, 100).default(60),
+  /** 0 = the CPU count, at most 4. */
+  ocrWorkers: int(0, 64).default(0),
+
   redisUrl: url(['redis:', 'rediss:']).optional(),
   queueName: str.default('video_processing_queue'),
   redisPoolSize: int(1).default(20),
@@ -155,6 +167,10 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   sceneMinLenFrames: 'SCENE_MIN_LEN_FRAMES',
   framesSceneSpanSec: 'FRAMES_SCENE_SPAN_SEC',
   framesDuplicateDistance: 'FRAMES_DUPLICATE_DISTANCE',
+  ocrEnabled: 'OCR_ENABLED',
+  ocrLanguages: 'OCR_LANGUAGES',
+  ocrMinConfidence: 'OCR_MIN_CONFIDENCE',
+  ocrWorkers: 'OCR_WORKERS',
   redisUrl: 'REDIS_URL',
   queueName: 'QUEUE_NAME',
   redisPoolSize: 'REDIS_POOL_SIZE',

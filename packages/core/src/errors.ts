@@ -117,6 +117,17 @@ export class DependencyMissingError extends VideoqaError {
   }
 }
 
+/**
+ * OCR could not run: OCR_LANGUAGE_MISSING (the traineddata package for a
+ * language in OCR_LANGUAGES is not installed; not retryable) or OCR_FAILED
+ * (the engine failed on a frame; retryable).
+ */
+export class OcrError extends VideoqaError {
+  constructor(code: 'OCR_LANGUAGE_MISSING' | 'OCR_FAILED', message: string, options: VideoqaErrorOptions = {}) {
+    super(code, message, code === 'OCR_FAILED', options);
+  }
+}
+
 /** An external tool ran but failed (ffmpeg exit code != 0 on a file that probed fine). */
 export class ToolFailedError extends VideoqaError {
   constructor(program: string, message: string, options: VideoqaErrorOptions = {}) {

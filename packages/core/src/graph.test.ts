@@ -21,6 +21,15 @@ describe('buildStageGraph', () => {
     expect(() => buildStageGraph([s('a', ['ghost'])])).toThrow(/Stage "a" runs after "ghost", which is not in the pipeline/);
   });
 
+  it('waits for afterIfPresent stages only when they are in the pipeline', () => {
+    const vision: Stage = { name: 'vision', after: ['frames'], afterIfPresent: ['ocr'], run: async () => {} };
+    const withOcr = buildStageGraph([vision, s('ocr', ['frames']), s('frames')]);
+    expect(withOcr.deps.get('vision')).toEqual(['frames', 'ocr']);
+    expect(withOcr.order.indexOf('ocr')).toBeLessThan(withOcr.order.indexOf('vision'));
+    expect(transitiveDependents(withOcr, 'ocr')).toEqual(['vision']);
+    expect(buildStageGraph([vision, s('frames')]).deps.get('vision')).toEqual(['frames']);
+  });
+
   it('rejects duplicate names', () => {
     expect(() => buildStageGraph([s('a'), s('a')])).toThrow(/Duplicate stage name "a"/);
   });

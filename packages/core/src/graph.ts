@@ -12,7 +12,8 @@ export interface StageGraph {
 
 /**
  * Checks the stage list before anything runs: names present and unique, every
- * `after` names a known stage, no cycles. Errors name the stages involved.
+ * `after` names a known stage, no cycles. `afterIfPresent` names count as
+ * `after` when those stages are in the list. Errors name the stages involved.
  */
 export function buildStageGraph(stages: readonly Stage[]): StageGraph {
   if (!Array.isArray(stages) || stages.length === 0) throw new PipelineGraphError('No stages given: pass at least one stage');
@@ -28,7 +29,8 @@ export function buildStageGraph(stages: readonly Stage[]): StageGraph {
   const deps = new Map<string, string[]>();
   const dependents = new Map<string, string[]>([...byName.keys()].map((n) => [n, []]));
   for (const stage of stages) {
-    const after = [...new Set<string>(stage.after ?? [])];
+    const optional = (stage.afterIfPresent ?? []).filter((d: string) => byName.has(d) && d !== stage.name);
+    const after = [...new Set<string>([...(stage.after ?? []), ...optional])];
     for (const dep of after) {
       if (dep === stage.name) throw new PipelineGraphError(`Stage "${stage.name}" depends on itself`);
       if (!byName.has(dep)) {

@@ -4,6 +4,7 @@ import type {
   EmbeddingKind,
   EmbeddingUpdate,
   FrameRow,
+  OcrRow,
   SceneRow,
   SegmentRow,
   StageRunRecord,
@@ -25,7 +26,8 @@ export class MemoryStore implements Store {
   private readonly scenes = new Map<string, SceneRow[]>();
   private readonly frames = new Map<string, FrameRow[]>();
   private readonly captions = new Map<string, Map<string, CaptionRow>>();
-  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map() };
+  private readonly ocr = new Map<string, OcrRow[]>();
+  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map() };
   private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -64,6 +66,8 @@ export class MemoryStore implements Store {
     this.requireVideo(videoId);
     for (const c of this.captions.get(videoId)?.keys() ?? []) this.embeddings.caption.delete(c);
     this.captions.delete(videoId);
+    for (const o of this.ocr.get(videoId) ?? []) this.embeddings.ocr.delete(o.id);
+    this.ocr.delete(videoId);
     const sceneIds = new Set((this.scenes.get(videoId) ?? []).map((s) => s.id));
     for (const f of rows) {
       if (!sceneIds.has(f.sceneId)) throw new Error(`frame ${f.id} references unknown scene ${f.sceneId}`);
@@ -80,6 +84,20 @@ export class MemoryStore implements Store {
       map.set(row.id, clone(row));
     }
     this.captions.set(videoId, map);
+  }
+
+  async replaceOcr(videoId: string, rows: readonly OcrRow[]): Promise<void> {
+    this.requireVideo(videoId);
+    const frameIds = new Set((this.frames.get(videoId) ?? []).map((f) => f.id));
+    for (const row of rows) {
+      if (!frameIds.has(row.frameId)) throw new Error(`OCR row ${row.id} references unknown frame ${row.frameId}`);
+    }
+    for (const o of this.ocr.get(videoId) ?? []) this.embeddings.ocr.delete(o.id);
+    this.ocr.set(videoId, clone([...rows]));
+  }
+
+  async listOcr(videoId: string): Promise<OcrRow[]> {
+    return clone(this.ocr.get(videoId) ?? []).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async listSegments(videoId: string): Promise<SegmentRow[]> {
@@ -100,11 +118,16 @@ export class MemoryStore implements Store {
   }
 
   async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
-    const ids = kind === 'segment' ? (this.segments.get(videoId) ?? []).map((s) => s.id) : [...(this.captions.get(videoId)?.keys() ?? [])];
+    const ids =
+      kind === 'segment'
+        ? (this.segments.get(videoId) ?? []).map((s) => s.id)
+        : kind === 'ocr'
+          ? (this.ocr.get(videoId) ?? []).map((o) => o.id)
+          : [...(this.captions.get(videoId)?.keys() ?? [])];
     return ids.filter((id) => this.embeddings[kind].has(id));
   }
 
-  /** The stored vector of a segment or caption (for tests and search over memory). */
+  /** The stored vector of a segment, caption or OCR row (for tests and search over memory). */
   getEmbedding(kind: EmbeddingKind, id: string): number[] | undefined {
     return this.embeddings[kind].get(id);
   }

@@ -68,6 +68,12 @@ export interface VisionRequest {
   mimeType: 'image/jpeg' | 'image/png';
   /** Extra context, e.g. the transcript around the frame. */
   context?: string;
+  /**
+   * Text OCR read from this frame: a hint for the on-screen text. It comes from
+   * the picture, so it is untrusted data (a slide may say "ignore previous
+   * instructions"): providers must pass it as quoted data, never as instructions.
+   */
+  ocrText?: string;
   signal?: AbortSignal;
 }
 

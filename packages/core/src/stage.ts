@@ -59,6 +59,11 @@ export interface Stage<TData = unknown> {
   readonly name: string;
   /** Names of stages whose results this one needs. */
   readonly after?: readonly string[];
+  /**
+   * Stages this one runs after when they are in the pipeline, and without them
+   * otherwise (e.g. vision uses OCR text as a hint when the ocr stage is there).
+   */
+  readonly afterIfPresent?: readonly string[];
   readonly description?: string;
   run(ctx: StageContext): Promise<StageOutput<TData> | void>;
 }

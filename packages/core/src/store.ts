@@ -54,7 +54,20 @@ export interface CaptionRow {
   entities: Record<string, unknown>;
 }
 
-export type EmbeddingKind = 'segment' | 'caption';
+/** Text read from a keyframe by OCR (one row per frame that had legible text). */
+export interface OcrRow {
+  id: string;
+  frameId: string;
+  videoId: string;
+  /** The words kept (confidence at or above the threshold), line by line. */
+  text: string;
+  /** Mean confidence of the kept words, 0-100. */
+  confidence: number;
+  /** Tesseract language codes used, joined with "+" (e.g. "eng" or "eng+deu"). */
+  language: string;
+}
+
+export type EmbeddingKind = 'segment' | 'caption' | 'ocr';
 
 export interface EmbeddingUpdate {
   id: string;
@@ -81,8 +94,9 @@ export interface StageRunRecord {
 /**
  * Where stage results go. Every replace* call swaps a video's rows for that
  * kind in one step (a rerun never duplicates; a failure leaves the old rows).
- * Replacing scenes drops that video's frames and captions, and replacing frames
- * drops its captions, because they are derived from them.
+ * Replacing scenes drops that video's frames, captions and OCR text, and
+ * replacing frames drops its captions and OCR text, because they are derived
+ * from them.
  */
 export interface Store {
   getVideo(id: string): Promise<VideoRecord | null>;
@@ -100,6 +114,9 @@ export interface Store {
   listScenes(videoId: string): Promise<SceneRow[]>;
   listFrames(videoId: string): Promise<FrameRow[]>;
   listCaptions(videoId: string): Promise<CaptionRow[]>;
+  /** Swaps a video's OCR rows (the ocr stage writes them all at once). */
+  replaceOcr(videoId: string, rows: readonly OcrRow[]): Promise<void>;
+  listOcr(videoId: string): Promise<OcrRow[]>;
 
   setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void>;
   /** Ids of rows of this video that have an embedding. */

@@ -20,7 +20,7 @@ import {
   type Config,
   type PipelineResult,
 } from '@videoqa/core';
-import { defaultStages, embeddingsFromConfig, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
+import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
 import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
@@ -80,12 +80,13 @@ export interface ProcessOptions {
 /** Summary of a processed video, as `process --json` prints it. */
 async function summarize(rt: Runtime, result: PipelineResult) {
   const id = result.videoId;
-  const [video, scenes, frames, segments, captions] = await Promise.all([
+  const [video, scenes, frames, segments, captions, ocr] = await Promise.all([
     rt.store.getVideo(id),
     rt.store.listScenes(id),
     rt.store.listFrames(id),
     rt.store.listSegments(id),
     rt.store.listCaptions(id),
+    rt.store.listOcr(id),
   ]);
   const stages = Object.fromEntries(
     Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}) }]),
@@ -105,11 +106,13 @@ async function summarize(rt: Runtime, result: PipelineResult) {
       duplicate_frames: frames.filter((f) => f.duplicateOf).length,
       segments: segments.length,
       captions: captions.length,
+      ocr_frames: ocr.length,
     },
     scenes: scenes.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd })),
     frames: frames.map((f) => ({ id: f.id, scene_id: f.sceneId, t: f.t, path: f.path, phash: f.phash, duplicate_of: f.duplicateOf })),
     segments: segments.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd, text: s.text })),
     captions: captions.map((c) => ({ id: c.id, frame_id: c.frameId, caption: c.caption, entities: c.entities })),
+    ocr: ocr.map((o) => ({ id: o.id, frame_id: o.frameId, text: o.text, confidence: o.confidence, language: o.language })),
     usage: Object.fromEntries(Object.entries(result.stages).filter(([, s]) => Object.keys(s.usage).length > 0).map(([k, s]) => [k, s.usage])),
     timings_ms: Object.fromEntries(Object.entries(result.stages).map(([k, s]) => [k, s.durationMs])),
     total_ms: result.durationMs,
@@ -191,7 +194,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     } else {
       const c = summary.counts;
       const head = `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s`;
-      io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions\n`);
+      io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions, text read on ${c.ocr_frames} frames\n`);
       if (summary.duration_sec) io.stdout.write(`  duration ${summary.duration_sec.toFixed(1)} s; files under ${join(rt.config.dataDir)}: ${summary.normalized_path ?? '-'}${summary.srt_path ? `, ${summary.srt_path}` : ''}, frames/${videoId}/\n`);
       if (aiSkipped) io.stdout.write(`  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`);
     }
@@ -405,6 +408,12 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
     } catch (err) {
       checks.push({ name: 'database', ok: false, detail: (err as Error).message, fix: 'Database connection failed: check DATABASE_URL, that PostgreSQL is running and reachable' });
     }
+    if (config.ocrEnabled) {
+      for (const lang of config.ocrLanguages) {
+        const dir = await ocrLanguageDir(lang).catch((err: Error) => err);
+        checks.push(typeof dir === 'string' ? { name: `OCR language ${lang}`, ok: true, detail: dir } : { name: `OCR language ${lang}`, ok: false, detail: dir.message, fix: (dir as { fix?: string }).fix });
+      }
+    } else checks.push({ name: 'OCR', ok: true, detail: 'OCR_ENABLED is false: keyframe text is not read' });
     if (!config.openaiApiKey) {
       checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: 'OPENAI_API_KEY is not set: transcription, vision and embeddings will be skipped', fix: 'set OPENAI_API_KEY' });
     } else {

@@ -6,6 +6,7 @@ export const STAGE_EVENTS: Record<string, string> = {
   transcribe: 'TRANSCRIBED',
   scenes: 'SCENES',
   frames: 'FRAMES',
+  ocr: 'OCR',
   vision: 'VISION',
   embeddings: 'EMBEDDINGS',
 };

@@ -1,4 +1,5 @@
 import { configSecrets, loadConfig, type Config, type ConfigInput } from '@videoqa/core';
+import { closeOcr } from '@videoqa/stages';
 import { openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { createLogger, type VideoqaLogger } from './logging.ts';
 
@@ -50,6 +51,8 @@ export async function openRuntime(options: OpenRuntimeOptions = {}): Promise<Run
     store: new PgStore(db),
     log,
     async close() {
+      // OCR worker threads are per process; stop them with the rest so the process can exit.
+      await closeOcr();
       await db.close();
       await log.closeFile();
     },

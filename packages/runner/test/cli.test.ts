@@ -49,7 +49,7 @@ describe('videoqa process', () => {
     expect(summary.duration_sec).toBeCloseTo(video.durationSec, 0);
     expect(summary.scenes.map((s: { t_start: number }) => s.t_start)).toEqual([0, 3, 6, 9]);
     expect(summary.segments.map((s: { text: string }) => s.text)).toEqual(SENTENCES);
-    expect(Object.keys(summary.timings_ms).sort()).toEqual(['embeddings', 'frames', 'normalize', 'scenes', 'transcribe', 'vision']);
+    expect(Object.keys(summary.timings_ms).sort()).toEqual(['embeddings', 'frames', 'normalize', 'ocr', 'scenes', 'transcribe', 'vision']);
     expect(summary.usage.vision.requests).toBe(3);
     expect(summary.usage.transcribe.audioSeconds).toBeGreaterThan(0);
 
@@ -62,7 +62,7 @@ describe('videoqa process', () => {
        UNION ALL SELECT 'captions', count(*)::int FROM frame_captions WHERE video_id = 'e2e' AND embedding IS NOT NULL
        UNION ALL SELECT 'runs', count(*)::int FROM stage_runs WHERE video_id = 'e2e' AND status = 'done'`,
     )).reduce<Record<string, number>>((o, r) => ({ ...o, [r.t]: r.n }), {});
-    expect(counts).toEqual({ segments: 3, scenes: 4, frames: 4, captions: 3, runs: 6 });
+    expect(counts).toEqual({ segments: 3, scenes: 4, frames: 4, captions: 3, runs: 7 });
     const [frame] = await query<{ id: string; duplicate_of: string }>(`SELECT id, duplicate_of FROM frames WHERE video_id = 'e2e' AND duplicate_of IS NOT NULL`);
     expect(frame).toEqual({ id: 'e2e_frame_003', duplicate_of: 'e2e_frame_001' });
     expect(readFileSync(join(dataDir, 'subs/e2e.srt'), 'utf8')).toMatch(/^1\n00:00:0\d,\d{3} --> 00:00:0\d,\d{3}\nWelcome to the cooking show\.\n/);
@@ -291,7 +291,7 @@ describe('videoqa enqueue, status, retry, migrate, doctor', () => {
     const ok = await runCli(['doctor', '--json'], env);
     expect(ok.code).toBe(0);
     const checks = JSON.parse(ok.stdout).checks as { name: string; ok: boolean }[];
-    expect(checks.map((c) => c.name)).toEqual(['configuration', 'ffmpeg', 'ffprobe', 'DATA_DIR', 'database', 'schema', 'pgvector', 'OpenAI API key']);
+    expect(checks.map((c) => c.name)).toEqual(['configuration', 'ffmpeg', 'ffprobe', 'DATA_DIR', 'database', 'schema', 'pgvector', 'OCR language eng', 'OpenAI API key']);
     expect(checks.every((c) => c.ok)).toBe(true);
 
     const wrongKey = 'sk-doctor-wrong-key-1234567890';

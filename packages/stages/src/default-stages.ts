@@ -1,8 +1,9 @@
 import type { EmbeddingsProvider, Stage, TranscriptionProvider, VisionProvider } from '@videoqa/core';
-import type { AdaptiveDetectorOptions } from './scenes/adaptive-detector.ts';
+import type { SceneDetectionOptions } from './scenes/detect-scenes.ts';
 import { embeddingsStage, type EmbeddingsOptions } from './stages/embeddings.ts';
 import { framesStage, type FramesOptions } from './stages/frames.ts';
 import { normalizeStage, type NormalizeOptions } from './stages/normalize.ts';
+import { ocrStage, type OcrOptions } from './stages/ocr.ts';
 import { scenesStage } from './stages/scenes.ts';
 import { transcribeStage, type TranscribeOptions } from './stages/transcribe.ts';
 import { visionStage, type VisionOptions } from './stages/vision.ts';
@@ -12,17 +13,19 @@ export interface DefaultStagesOptions {
   providers?: { transcription?: TranscriptionProvider; vision?: VisionProvider; embeddings?: EmbeddingsProvider };
   normalize?: NormalizeOptions;
   transcribe?: Omit<TranscribeOptions, 'provider'>;
-  scenes?: Partial<AdaptiveDetectorOptions>;
+  scenes?: Partial<SceneDetectionOptions>;
   frames?: FramesOptions;
+  ocr?: OcrOptions;
   vision?: Omit<VisionOptions, 'provider'>;
   embeddings?: Omit<EmbeddingsOptions, 'provider'>;
 }
 
-export const STAGE_NAMES = ['normalize', 'transcribe', 'scenes', 'frames', 'vision', 'embeddings'] as const;
+export const STAGE_NAMES = ['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'embeddings'] as const;
 
 /**
- * The six standard stages, ready for runPipeline:
- * normalize → (transcribe ∥ scenes → frames → vision) → embeddings.
+ * The standard stages, ready for runPipeline:
+ * normalize → (transcribe ∥ scenes → frames → ocr → vision) → embeddings.
+ * ocr skips itself when OCR_ENABLED is false.
  * Add, replace or remove stages in the returned array as you like.
  */
 export function defaultStages(options: DefaultStagesOptions = {}): Stage[] {
@@ -31,6 +34,7 @@ export function defaultStages(options: DefaultStagesOptions = {}): Stage[] {
     transcribeStage({ ...options.transcribe, provider: options.providers?.transcription }),
     scenesStage(options.scenes),
     framesStage(options.frames),
+    ocrStage(options.ocr),
     visionStage({ ...options.vision, provider: options.providers?.vision }),
     embeddingsStage({ ...options.embeddings, provider: options.providers?.embeddings }),
   ] as Stage[];

@@ -12,8 +12,10 @@ export { normalizedSize, analysisSize, type Size } from './ffmpeg/geometry.ts';
 export { FrameScorer, rgbToHsv, hsvDistance, SCORE_LAGS } from './scenes/frame-scores.ts';
 export { detectCuts, cutsToScenes, DEFAULT_ADAPTIVE_OPTIONS, type AdaptiveDetectorOptions, type SceneSpan } from './scenes/adaptive-detector.ts';
 export { scoreVideoFile } from './scenes/score-video.ts';
+export { ContentChangeTracker, DEFAULT_CONTENT_OPTIONS, RegionChange, rgbToGray, type ContentTrackerOptions } from './scenes/content-tracker.ts';
+export { detectSceneCuts, type DetectedCuts, type SceneDetectionOptions } from './scenes/detect-scenes.ts';
 export { readSceneScores, writeSceneScores, type SceneScores } from './scenes/scores-file.ts';
-export { phash64, phashFromPixels, hammingDistance, findDuplicates } from './frames/phash.ts';
+export { phash64, phashFromPixels, hammingDistance, findDuplicates, greyThumbnail, THUMB_WIDTH, THUMB_HEIGHT } from './frames/phash.ts';
 export { frameTimes, type FramePick } from './frames/frame-times.ts';
 export { planChunks, mergeChunkSegments, parseSilences, type AudioChunk, type Silence } from './transcribe/chunking.ts';
 export { toSrt, toVtt, srtTimestamp, vttTimestamp, type TimedText } from './transcribe/srt.ts';
@@ -22,3 +24,4 @@ export { createOpenAIChat, partialStringField } from './providers/openai-chat.ts
 export { createSupadataTranscription, type SupadataOptions } from './providers/supadata.ts';
 export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, chatFromConfig, type ResolvedProvider } from './providers/from-config.ts';
 export { toProviderError } from './providers/provider-errors.ts';
+export { closeOcr, keptText, ocrId, ocrLanguageDir, ocrStage, type OcrData, type OcrOptions } from './stages/ocr.ts';

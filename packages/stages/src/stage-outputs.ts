@@ -1,6 +1,7 @@
 import type { EmbeddingsData } from './stages/embeddings.ts';
 import type { FramesData } from './stages/frames.ts';
 import type { NormalizeData } from './stages/normalize.ts';
+import type { OcrData } from './stages/ocr.ts';
 import type { ScenesData } from './stages/scenes.ts';
 import type { TranscribeData } from './stages/transcribe.ts';
 import type { VisionData } from './stages/vision.ts';
@@ -15,6 +16,7 @@ declare module '@videoqa/core' {
     frames: FramesData;
     vision: VisionData;
     embeddings: EmbeddingsData;
+    ocr: OcrData;
   }
 }
 

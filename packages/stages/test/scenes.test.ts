@@ -2,14 +2,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, runPipeline } from '@videoqa/core';
 import { normalizeStage, scenesStage } from '@videoqa/stages';
-import { makeVideo, type VideoSpec } from '@videoqa/testing';
+import { cutFixtures, makeVideo, type VideoSpec } from '@videoqa/testing';
 import { describe, expect, it } from 'vitest';
 import { runOn, tempDataDir } from './helpers.ts';
 
 const FPS = 30;
 
-async function detect(spec: VideoSpec) {
-  const v = await makeVideo({ width: 640, height: 360, fps: FPS, audio: { kind: 'none' }, ...spec });
+async function detect(spec: VideoSpec | keyof typeof cutFixtures) {
+  const v = typeof spec === 'string' ? await cutFixtures[spec]!() : await makeVideo({ width: 640, height: 360, fps: FPS, audio: { kind: 'none' }, ...spec });
   const { result, store } = await runOn(v.path, [normalizeStage(), scenesStage()]);
   expect(result.status).toBe('done');
   const data = result.stages.scenes!.data as { cuts: number[]; scenes: { tStart: number; tEnd: number }[] };
@@ -24,17 +24,7 @@ function expectCutsMatch(expected: number[], found: number[]) {
 
 describe('scenes (adaptive detector)', () => {
   it('finds every hard cut between different shots within ±2 frames, and no false cut', async () => {
-    const r = await detect({
-      shots: [
-        { source: 'testsrc2', seconds: 2 },
-        { source: 'smptebars', seconds: 1.5 },
-        { source: 'mandelbrot', seconds: 2 },
-        { source: 'rgbtestsrc', seconds: 1 },
-        { source: 'gradients', seconds: 2 },
-        { source: 'red', seconds: 1 },
-        { source: 'testsrc2', seconds: 1.5 },
-      ],
-    });
+    const r = await detect('cuts-7-shots');
     expect(r.expected).toEqual([60, 105, 165, 195, 255, 285]);
     expectCutsMatch(r.expected, r.found);
   });
@@ -49,7 +39,7 @@ describe('scenes (adaptive detector)', () => {
   });
 
   it('does not cut inside a fast pan or a spinning shot', async () => {
-    const r = await detect({ shots: [{ source: 'smptebars', seconds: 1.5 }, { source: 'pan', seconds: 4 }, { source: 'red', seconds: 1 }, { source: 'spin', seconds: 4 }, { source: 'blue', seconds: 1 }] });
+    const r = await detect('pan-and-spin');
     expect(r.expected).toEqual([45, 165, 195, 315]);
     // No false cut: every cut found is at a shot boundary...
     for (const cut of r.found) expect(r.expected.some((e) => Math.abs(e - cut) <= 2)).toBe(true);
@@ -60,15 +50,12 @@ describe('scenes (adaptive detector)', () => {
   });
 
   it('does not count one- and two-frame flashes as cuts (PySceneDetect does)', async () => {
-    const r = await detect({
-      shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'mandelbrot', seconds: 3 }],
-      flashes: [{ at: 30, frames: 1 }, { at: 55, frames: 2 }, { at: 130, frames: 1 }, { at: 150, frames: 2 }],
-    });
+    const r = await detect('flashes');
     expectCutsMatch(r.expected, r.found);
   });
 
   it('cuts between shots of the same colours but different structure', async () => {
-    const r = await detect({ shots: [{ source: 'checker', seconds: 1.5 }, { source: 'stripes', seconds: 1.5 }, { source: 'checker', seconds: 1.5 }] });
+    const r = await detect('same-colours-structure');
     expectCutsMatch(r.expected, r.found);
   });
 

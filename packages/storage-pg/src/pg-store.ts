@@ -2,6 +2,7 @@ import {
   VideoNotFoundError,
   VideoqaError,
   type CaptionRow,
+  type OcrRow,
   type EmbeddingKind,
   type EmbeddingUpdate,
   type FrameRow,
@@ -15,7 +16,7 @@ import {
 import type { Db, Queryable } from './db.ts';
 import { EMBEDDING_DIMENSIONS, vectorColumnsInUse } from './migrate.ts';
 
-const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions' };
+const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr' };
 /** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
 const EMBEDDING_BATCH = 250;
 
@@ -204,6 +205,28 @@ export class PgStore implements Store {
       [videoId],
     );
     return res.rows.map((r) => ({ id: r.id, frameId: r.frame_id, videoId, caption: r.caption, entities: r.entities }));
+  }
+
+  async replaceOcr(videoId: string, rows: readonly OcrRow[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireVideo(tx, videoId);
+      await tx.query('DELETE FROM frame_ocr WHERE video_id = $1', [videoId]);
+      if (rows.length === 0) return;
+      await tx.query(
+        `INSERT INTO frame_ocr (id, frame_id, video_id, text, confidence, language)
+         SELECT id, frame_id, $1, text, confidence, language
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::real[], $6::text[]) AS r(id, frame_id, text, confidence, language)`,
+        [videoId, rows.map((r) => r.id), rows.map((r) => r.frameId), rows.map((r) => r.text), rows.map((r) => r.confidence), rows.map((r) => r.language)],
+      );
+    });
+  }
+
+  async listOcr(videoId: string): Promise<OcrRow[]> {
+    const res = await this.db.query<{ id: string; frame_id: string; text: string; confidence: number; language: string }>(
+      'SELECT id, frame_id, text, confidence, language FROM frame_ocr WHERE video_id = $1 ORDER BY id',
+      [videoId],
+    );
+    return res.rows.map((r) => ({ id: r.id, frameId: r.frame_id, videoId, text: r.text, confidence: r.confidence, language: r.language }));
   }
 
   async setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void> {

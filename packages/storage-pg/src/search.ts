@@ -3,12 +3,12 @@ import type { Queryable } from './db.ts';
 import { embeddingLiteral } from './pg-store.ts';
 import { vectorColumnsInUse } from './migrate.ts';
 
-export type SearchKind = 'segment' | 'caption';
+export type SearchKind = 'segment' | 'caption' | 'ocr';
 
 export interface SearchHit {
   videoId: string;
   kind: SearchKind;
-  /** Segment id or caption id. */
+  /** Segment, caption or OCR row id. */
   id: string;
   /** Time range: the segment's, or the scene's for a caption. */
   tStart: number;
@@ -16,7 +16,7 @@ export interface SearchHit {
   text: string;
   /** Reciprocal-rank-fusion score (higher is better). */
   score: number;
-  /** For captions: the frame, its time and image path (relative to DATA_DIR). */
+  /** For captions and OCR text: the frame, its time and image path (relative to DATA_DIR). */
   frame?: { id: string; t: number; path: string };
   /** Rank in each list that found it (1-based). */
   ranks: { vector?: number; text?: number };
@@ -60,6 +60,11 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
     alias: 'c',
     columns: 'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path',
   },
+  ocr: {
+    from: 'frame_ocr o JOIN frames f ON f.id = o.frame_id JOIN scenes sc ON sc.id = f.scene_id',
+    alias: 'o',
+    columns: 'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path',
+  },
 };
 
 async function vectorCandidates(db: Queryable, kind: SearchKind, vector: readonly number[], pgvector: boolean, n: number, videoId?: string): Promise<Row[]> {
@@ -93,7 +98,7 @@ async function textCandidates(db: Queryable, kind: SearchKind, query: string, n:
 }
 
 /**
- * Hybrid search over transcript segments and frame captions: vector nearest
+ * Hybrid search over transcript segments, frame captions and OCR text: vector nearest
  * neighbours and Postgres full-text search, fused by reciprocal rank.
  * Works on pgvector and real[] schemas alike.
  */
@@ -102,7 +107,7 @@ export async function searchContent(db: Queryable, query: string, options: Searc
   if (text.length === 0) return [];
   const limit = Math.max(1, Math.min(options.limit ?? 10, 200));
   const candidates = Math.max(limit * 4, 40);
-  const kinds = options.kinds ?? (['segment', 'caption'] as const);
+  const kinds = options.kinds ?? (['segment', 'caption', 'ocr'] as const);
   const pgvector = await vectorColumnsInUse(db);
   const queryVector = options.embeddings && (options.methods?.includes('vector') ?? true) ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0] : undefined;
 

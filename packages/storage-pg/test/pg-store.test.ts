@@ -1,4 +1,4 @@
-import { frameId, sceneId, segmentId, type FrameRow, type SceneRow, type SegmentRow } from '@videoqa/core';
+import { frameId, MemoryStore, sceneId, segmentId, type FrameRow, type OcrRow, type SceneRow, type SegmentRow } from '@videoqa/core';
 import { PgStore, type Db } from '@videoqa/storage-pg';
 import { hashingEmbedding, type TestDb } from '@videoqa/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,25 @@ describe.each(DB_KINDS)('PgStore on %s', (kind) => {
     await store.replaceScenes('v1', scenes('v1', 2));
     expect(await store.listFrames('v1')).toEqual([]);
     expect(await store.listScenes('v1')).toHaveLength(2);
+  });
+
+  it('replaces OCR rows per video, embeds them, and drops them with their frames (as MemoryStore does)', async () => {
+    for (const s of [store, new MemoryStore()]) {
+      if (s instanceof MemoryStore) await s.saveVideo({ id: 'v1', originalPath: 'uploads/v1_a.mp4' });
+      await s.replaceScenes('v1', scenes('v1', 2));
+      await s.replaceFrames('v1', frames('v1', 2));
+      const row = (i: number, text: string): OcrRow => ({ id: `${frameId('v1', i)}_ocr`, frameId: frameId('v1', i), videoId: 'v1', text, confidence: 91.5, language: 'eng' });
+      await s.replaceOcr('v1', [row(0, 'Quarterly review'), row(1, 'Product roadmap')]);
+      await s.replaceOcr('v1', [row(1, 'Next steps')]);
+      expect(await s.listOcr('v1')).toEqual([row(1, 'Next steps')]);
+      await s.setEmbeddings('ocr', [{ id: row(1, '').id, embedding: hashingEmbedding('Next steps') }]);
+      expect(await s.listEmbedded('ocr', 'v1')).toEqual([row(1, '').id]);
+      await expect(s.replaceOcr('v1', [row(5, 'no such frame')])).rejects.toThrow();
+      expect(await s.listOcr('v1')).toHaveLength(1);
+      await s.replaceFrames('v1', frames('v1', 2));
+      expect(await s.listOcr('v1')).toEqual([]);
+      expect(await s.listEmbedded('ocr', 'v1')).toEqual([]);
+    }
   });
 
   it('upserts captions by id (vision saves them one at a time)', async () => {

@@ -322,3 +322,295 @@ export async function head(path: string, bytes = 16): Promise<Buffer> {
     await fh.close();
   }
 }
+
+// ---------------------------------------------------------------------------
+// Slides and screen recordings: static pictures whose content changes in a
+// few pixels (text), which colour-histogram detectors cannot see.
+
+/** A TrueType font for drawtext (DejaVu ships with Debian's ffmpeg dependencies via fontconfig). */
+let fontPath: string | undefined;
+async function findFont(): Promise<string> {
+  if (fontPath) return fontPath;
+  const known = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/TTF/DejaVuSans.ttf', '/System/Library/Fonts/Supplemental/Arial.ttf'];
+  for (const p of known) if (existsSync(p)) return (fontPath = p);
+  const { stdout } = await run('fc-match', ['-f', '%{file}', 'sans']).catch(() => ({ stdout: '' }));
+  if (stdout.trim() && existsSync(stdout.trim())) return (fontPath = stdout.trim());
+  throw new Error('no TrueType font for drawtext: install fonts-dejavu-core (apt-get install fonts-dejavu-core)');
+}
+
+/** Quotes a filter option value (filtergraph level): backslash-escape what the parser treats specially. */
+const filterValue = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:').replace(/,/g, '\\,').replace(/;/g, '\\;').replace(/\[/g, '\\[').replace(/]/g, '\\]');
+
+/**
+ * Makes a video from a filter graph that draws text from files (drawtext `textfile=`,
+ * so any characters are safe). `build` gets `textFile(text)`, which returns the escaped
+ * path of a file holding that text; the files live in a temp directory removed after.
+ */
+async function renderWithTexts(out: string, seconds: number, build: (textFile: (text: string) => string, font: string) => { inputs: string[]; graph: string }): Promise<void> {
+  const font = await findFont();
+  const dir = join(fixtureDir(), `.texts.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`);
+  const texts: string[] = [];
+  const { inputs, graph } = build((text) => filterValue(join(dir, `${texts.push(text) - 1}.txt`)), filterValue(font));
+  await mkdir(dir, { recursive: true });
+  try {
+    await Promise.all(texts.map((t, i) => writeFile(join(dir, `${i}.txt`), t)));
+    await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[vout]', '-t', seconds.toFixed(3), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', out]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Slide {
+  title: string;
+  bullets: string[];
+  /** Show the bullets one by one (an incremental reveal) instead of all at once. */
+  reveal?: boolean;
+}
+
+export interface SlideDeckSpec {
+  slides: Slide[];
+  /** light: dark text on white; dark: light text on a near-black background. */
+  theme?: 'light' | 'dark';
+  /** Seconds each slide (or each reveal step) is shown. */
+  stepSec?: number;
+  width?: number;
+  height?: number;
+  /** Temporal noise on every frame (sensor/compression noise of a recorded projector or a re-encoded deck). */
+  noise?: number;
+  /** A mouse pointer wandering over the slides the whole time. */
+  cursor?: boolean;
+}
+
+export interface GeneratedSlides {
+  path: string;
+  /** First frame of each new picture (a slide, or a reveal step): the boundaries a detector should find. */
+  cuts: number[];
+  durationSec: number;
+  fps: number;
+  /** What is on screen from each step on (step 0 starts at frame 0). */
+  steps: { startFrame: number; slide: number; title: string; bullets: string[] }[];
+}
+
+const THEMES = {
+  light: { bg: '0xFFFFFF', title: '0x1F2937', text: '0x111111', accent: '0x2563EB' },
+  dark: { bg: '0x1E1E2E', title: '0xF5F5F5', text: '0xE0E0E0', accent: '0x89B4FA' },
+};
+
+/** A pointer: a small dark box with a light border, moving on a smooth, deterministic path. */
+const cursorOverlay = (w: number, h: number) =>
+  `overlay=x='${Math.round(w * 0.45)}+${Math.round(w * 0.35)}*sin(t*0.9)':y='${Math.round(h * 0.5)}+${Math.round(h * 0.3)}*sin(t*1.3+1)':eval=frame`;
+
+/**
+ * A slide deck: every slide the same layout (accent bar, title, bullets at the same
+ * places), different text, hard changes between slides; optionally bullets revealed
+ * one by one, noise, and a wandering pointer.
+ */
+export async function makeSlideDeck(spec: SlideDeckSpec): Promise<GeneratedSlides> {
+  const w = spec.width ?? 1280;
+  const h = spec.height ?? 720;
+  const fps = 30;
+  const stepFrames = Math.round((spec.stepSec ?? 2) * fps);
+  const theme = THEMES[spec.theme ?? 'light'];
+  const steps: GeneratedSlides['steps'] = [];
+  for (const [si, s] of spec.slides.entries()) {
+    if (s.reveal) for (let k = 0; k <= s.bullets.length; k++) steps.push({ startFrame: steps.length * stepFrames, slide: si, title: s.title, bullets: s.bullets.slice(0, k) });
+    else steps.push({ startFrame: steps.length * stepFrames, slide: si, title: s.title, bullets: s.bullets });
+  }
+  const totalFrames = steps.length * stepFrames;
+  const durationSec = totalFrames / fps;
+  const path = await cached({ slideDeck: spec, w, h, fps }, 'mp4', async (out) => {
+    const scale = h / 720;
+    await renderWithTexts(out, durationSec, (file, font) => {
+      const draws: string[] = [`drawbox=x=${Math.round(60 * scale)}:y=${Math.round(150 * scale)}:w=${Math.round(w - 120 * scale)}:h=${Math.max(2, Math.round(6 * scale))}:color=${theme.accent}:t=fill`];
+      spec.slides.forEach((s, si) => {
+        const first = steps.findIndex((st) => st.slide === si);
+        const last = steps.length - 1 - [...steps].reverse().findIndex((st) => st.slide === si);
+        const endFrame = (last + 1) * stepFrames - 1;
+        draws.push(`drawtext=fontfile=${font}:textfile=${file(s.title)}:expansion=none:fontsize=${Math.round(56 * scale)}:fontcolor=${theme.title}:x=${Math.round(60 * scale)}:y=${Math.round(60 * scale)}:enable='between(n,${first * stepFrames},${endFrame})'`);
+        s.bullets.forEach((b, bi) => {
+          const from = s.reveal ? (first + bi + 1) * stepFrames : first * stepFrames;
+          draws.push(`drawtext=fontfile=${font}:textfile=${file(`•  ${b}`)}:expansion=none:fontsize=${Math.round(40 * scale)}:fontcolor=${theme.text}:x=${Math.round(90 * scale)}:y=${Math.round((220 + bi * 80) * scale)}:enable='between(n,${from},${endFrame})'`);
+        });
+      });
+      const inputs = ['-f', 'lavfi', '-i', `color=c=${theme.bg}:size=${w}x${h}:rate=${fps}:duration=${durationSec.toFixed(3)}`];
+      let graph = `[0:v]format=yuv420p,${draws.join(',')}`;
+      if (spec.noise) graph += `,noise=alls=${spec.noise}:allf=t`;
+      if (spec.cursor) {
+        inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=${Math.round(14 * scale)}x${Math.round(22 * scale)}:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
+        graph += `[bg];[bg][1:v]${cursorOverlay(w, h)}:shortest=1,format=yuv420p`;
+      }
+      return { inputs, graph: `${graph}[vout]` };
+    });
+  });
+  return { path, cuts: steps.slice(1).map((s) => s.startFrame), durationSec, fps, steps };
+}
+
+export interface ScreenRecordingSpec {
+  /** Lines of the document on screen before and after a window switch (omit `after` for none). */
+  before: string[];
+  after?: string[];
+  /** When the window switch happens, in seconds (default: half way). */
+  switchSec?: number;
+  seconds?: number;
+}
+
+/**
+ * A screen recording: an editor-like window with lines of text, a pointer moving the
+ * whole time, a blinking text caret, a ticking clock in the corner and light noise,
+ * and optionally one switch to another document (the only real content change).
+ */
+export async function makeScreenRecording(spec: ScreenRecordingSpec): Promise<GeneratedSlides> {
+  const w = 1280;
+  const h = 720;
+  const fps = 30;
+  const seconds = spec.seconds ?? 8;
+  const switchFrame = spec.after ? Math.round((spec.switchSec ?? seconds / 2) * fps) : null;
+  const path = await cached({ screenRecording: spec, w, h, fps }, 'mp4', async (out) => {
+    const docs = spec.after ? [spec.before, spec.after] : [spec.before];
+    await renderWithTexts(out, seconds, (file, font) => {
+      const draws = [
+        'drawbox=x=0:y=0:w=iw:h=40:color=0x3C3F41:t=fill', // title bar
+        'drawbox=x=0:y=40:w=220:h=ih-40:color=0xE8E8E8:t=fill', // side bar
+        // The clock (seconds since start) ticks once a second in the title bar.
+        `drawtext=fontfile=${font}:text='%{eif\\:t+600\\:d}':fontsize=22:fontcolor=0xFFFFFF:x=w-110:y=9`,
+      ];
+      docs.forEach((lines, di) => {
+        const enable = switchFrame === null ? '' : di === 0 ? `:enable='lt(n,${switchFrame})'` : `:enable='gte(n,${switchFrame})'`;
+        lines.forEach((line, li) => {
+          draws.push(`drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=26:fontcolor=0x202020:x=260:y=${80 + li * 44}${enable}`);
+        });
+      });
+      // A caret after the last line of the current document, blinking twice a second.
+      const caretY = 80 + (spec.before.length - 1) * 44;
+      const inputs = ['-f', 'lavfi', '-i', `color=c=0xFFFFFF:size=${w}x${h}:rate=${fps}:duration=${seconds}`];
+      inputs.push('-f', 'lavfi', '-i', `color=c=0x000000:size=2x30:rate=${fps}`);
+      inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=14x22:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
+      const graph =
+        `[0:v]format=yuv420p,${draws.join(',')}[doc];` +
+        `[doc][1:v]overlay=x=700:y=${caretY}:enable='lt(mod(t\\,1)\\,0.5)':shortest=1[caret];` +
+        `[caret][2:v]${cursorOverlay(w, h)}:shortest=1,noise=alls=4:allf=t,format=yuv420p[vout]`;
+      return { inputs, graph };
+    });
+  });
+  const steps: GeneratedSlides['steps'] = [{ startFrame: 0, slide: 0, title: spec.before[0] ?? '', bullets: spec.before.slice(1) }];
+  if (switchFrame !== null) steps.push({ startFrame: switchFrame, slide: 1, title: spec.after![0] ?? '', bullets: spec.after!.slice(1) });
+  return { path, cuts: switchFrame === null ? [] : [switchFrame], durationSec: seconds, fps, steps };
+}
+
+export interface ScrollSpec {
+  lines: string[];
+  /** Still before the scroll, scrolling, and still after it (seconds). */
+  holdSec?: number;
+  scrollSec?: number;
+  /** Pixels per second (at 720p). */
+  speed?: number;
+}
+
+/**
+ * A long page of text that sits still, scrolls slowly and stops on new content: the
+ * scroll itself is no boundary; the picture it stops on is (one boundary, where it stops).
+ */
+export async function makeScroll(spec: ScrollSpec): Promise<GeneratedSlides> {
+  const w = 1280;
+  const h = 720;
+  const fps = 30;
+  const hold = spec.holdSec ?? 2;
+  const scrollSec = spec.scrollSec ?? 4;
+  const speed = spec.speed ?? 120;
+  const seconds = hold * 2 + scrollSec;
+  const path = await cached({ scroll: spec, w, h, fps }, 'mp4', async (out) => {
+    await renderWithTexts(out, seconds, (file, font) => {
+      const offset = `clip((t-${hold})*${speed}\\,0\\,${Math.round(scrollSec * speed)})`;
+      const draws = spec.lines.map((line, i) => `drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=34:fontcolor=0x1A1A1A:x=120:y='${60 + i * 56}-${offset}'`);
+      return { inputs: ['-f', 'lavfi', '-i', `color=c=0xFAFAFA:size=${w}x${h}:rate=${fps}:duration=${seconds}`], graph: `[0:v]format=yuv420p,${draws.join(',')}[vout]` };
+    });
+  });
+  const stop = Math.round((hold + scrollSec) * fps);
+  return {
+    path,
+    cuts: [stop],
+    durationSec: seconds,
+    fps,
+    steps: [
+      { startFrame: 0, slide: 0, title: spec.lines[0] ?? '', bullets: [] },
+      { startFrame: stop, slide: 1, title: '', bullets: [] },
+    ],
+  };
+}
+
+const DECK: Slide[] = [
+  { title: 'Quarterly review', bullets: ['Revenue grew in every region', 'Churn fell to four percent', 'Hiring is on plan'] },
+  { title: 'Product roadmap', bullets: ['Search across all meetings', 'Offline transcription', 'Faster uploads'] },
+  { title: 'Risks and mitigations', bullets: ['Vendor lock-in: keep exports open', 'Latency: cache embeddings', 'Cost: batch requests'] },
+  { title: 'Next steps', bullets: ['Ship the beta in March', 'Interview ten customers', 'Review pricing'] },
+];
+
+/**
+ * The slide and screen media the scene detector is held to (tests and bench):
+ * name → generator. Every `cuts` entry is a real content change; nothing else
+ * (pointer, caret, clock, noise, the scroll itself) is.
+ */
+export const slideFixtures: Record<string, () => Promise<GeneratedSlides>> = {
+  'deck-light': () => makeSlideDeck({ theme: 'light', slides: DECK }),
+  // 960×540: noise does not compress, and a smaller picture keeps generating it quick.
+  'deck-dark-noise-pointer': () => makeSlideDeck({ theme: 'dark', noise: 12, cursor: true, width: 960, height: 540, slides: DECK.slice(0, 3) }),
+  'reveal-bullets': () =>
+    makeSlideDeck({
+      stepSec: 1.5,
+      slides: [
+        { title: 'Why slides matter', bullets: ['Lectures', 'Shared screens', 'Product demos'], reveal: true },
+        { title: 'What we built', bullets: ['Content-change scenes', 'Slide-safe dedup'], reveal: true },
+      ],
+    }),
+  'screen-pointer-caret-clock': () =>
+    makeScreenRecording({ before: ['def main():', '    print("hello")', '    return 0'], after: ['# Release notes', '- faster search', '- OCR of slides', '- fewer duplicates'] }),
+  'screen-no-change': () => makeScreenRecording({ before: ['SELECT id, title', 'FROM videos', 'WHERE status = ready'], seconds: 6 }),
+  'slow-scroll': () =>
+    makeScroll({ lines: Array.from({ length: 30 }, (_, i) => `Line ${i + 1}: the quick brown fox ${['jumps', 'runs', 'sleeps'][i % 3]} over item ${i * 7}`) }),
+};
+
+const CUT_SPECS: Record<string, Pick<VideoSpec, 'shots' | 'flashes'>> = {
+  'cuts-7-shots': {
+    shots: [
+      { source: 'testsrc2', seconds: 2 },
+      { source: 'smptebars', seconds: 1.5 },
+      { source: 'mandelbrot', seconds: 2 },
+      { source: 'rgbtestsrc', seconds: 1 },
+      { source: 'gradients', seconds: 2 },
+      { source: 'red', seconds: 1 },
+      { source: 'testsrc2', seconds: 1.5 },
+    ],
+  },
+  'pan-and-spin': { shots: [{ source: 'smptebars', seconds: 1.5 }, { source: 'pan', seconds: 4 }, { source: 'red', seconds: 1 }, { source: 'spin', seconds: 4 }, { source: 'blue', seconds: 1 }] },
+  flashes: {
+    shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'mandelbrot', seconds: 3 }],
+    flashes: [{ at: 30, frames: 1 }, { at: 55, frames: 2 }, { at: 130, frames: 1 }, { at: 150, frames: 2 }],
+  },
+  'same-colours-structure': { shots: [{ source: 'checker', seconds: 1.5 }, { source: 'stripes', seconds: 1.5 }, { source: 'checker', seconds: 1.5 }] },
+};
+
+/**
+ * The camera-style media the scene detector is held to (tests and bench), 640×360 30 fps
+ * without audio: hard cuts, a fast pan and a spin, one- and two-frame flashes, and shots of
+ * the same colours with different structure.
+ */
+export const cutFixtures: Record<string, () => Promise<GeneratedVideo>> = Object.fromEntries(
+  Object.entries(CUT_SPECS).map(([name, spec]) => [name, () => makeVideo({ ...spec, width: 640, height: 360, fps: 30, audio: { kind: 'none' } })]),
+);
+
+/** Precision and recall of found boundaries against expected ones, each matched at most once within ±tolerance frames. */
+export function scoreBoundaries(expected: readonly number[], found: readonly number[], tolerance = 2): { precision: number; recall: number; f1: number; matched: number } {
+  const used = new Set<number>();
+  let matched = 0;
+  for (const e of expected) {
+    const hit = found.findIndex((f, i) => !used.has(i) && Math.abs(f - e) <= tolerance);
+    if (hit >= 0) {
+      used.add(hit);
+      matched++;
+    }
+  }
+  const precision = found.length === 0 ? 1 : matched / found.length;
+  const recall = expected.length === 0 ? 1 : matched / expected.length;
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { precision, recall, f1, matched };
+}

@@ -28,6 +28,12 @@ describe('phash64', () => {
   it('points near-duplicates at their first occurrence (A B A → third is a duplicate of first)', () => {
     expect(findDuplicates(['0000000000000000', 'ffffffffffffffff', '0000000000000001', '00000000000000ff'], 4)).toEqual([-1, -1, 0, -1]);
   });
+  it('asks the finer check before marking a duplicate, and keeps looking at later originals', () => {
+    const hashes = ['0000000000000000', '0000000000000001', '0000000000000000', '0000000000000003'];
+    // Pictures: 0 and 2 are the same, 1 and 3 are the same; all hashes are close.
+    const picture = [0, 1, 0, 1];
+    expect(findDuplicates(hashes, 4, (i, j) => picture[i] === picture[j])).toEqual([-1, -1, 0, 1]);
+  });
 });
 
 describe('frameTimes', () => {

@@ -66,14 +66,26 @@ export function hammingDistance(a: string, b: string): number {
 /**
  * For each hash, the index of the first earlier hash within `maxDistance`
  * (a near-duplicate), or -1. Only first occurrences are compared against, so a
- * chain of small drifts does not link distant frames.
+ * chain of small drifts does not link distant frames. `confirm(i, j)`, when
+ * given, must also agree that frame i repeats frame j: 64 bits of low
+ * frequencies cannot tell two text slides of one layout apart.
  */
-export function findDuplicates(hashes: readonly string[], maxDistance: number): number[] {
+export function findDuplicates(hashes: readonly string[], maxDistance: number, confirm?: (i: number, j: number) => boolean): number[] {
   const originals: number[] = [];
   return hashes.map((h, i) => {
-    const match = originals.find((j) => hammingDistance(h, hashes[j]!) <= maxDistance);
+    const match = originals.find((j) => hammingDistance(h, hashes[j]!) <= maxDistance && (!confirm || confirm(i, j)));
     if (match !== undefined) return match;
     originals.push(i);
     return -1;
   });
+}
+
+/** Side lengths of the grey thumbnail duplicates are confirmed on (the scene detector's analysis size for 16:9). */
+export const THUMB_WIDTH = 128;
+export const THUMB_HEIGHT = 72;
+
+/** A THUMB_WIDTH×THUMB_HEIGHT greyscale thumbnail (area-averaged, like the scene detector's frames). */
+export async function greyThumbnail(image: string | Buffer): Promise<Uint8Array> {
+  const data = await sharp(image).greyscale().resize(THUMB_WIDTH, THUMB_HEIGHT, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }

@@ -5,6 +5,8 @@
  * content_val, the others let the detector tell a flash from a cut.
  */
 
+import { ContentChangeTracker, type ContentTrackerOptions } from './content-tracker.ts';
+
 /** How many frames back differences are kept: 1 (the content score) plus up to two-frame flashes. */
 export const SCORE_LAGS = 3;
 
@@ -59,10 +61,13 @@ export class FrameScorer {
   private count = 0;
   private readonly history: Uint8Array[] = [];
   private pending: Buffer = Buffer.alloc(0);
+  /** Settled-picture changes (slides, screens) from the same frames; null when turned off (to measure its cost). */
+  private readonly content: ContentChangeTracker | null;
 
-  constructor(width: number, height: number) {
+  constructor(width: number, height: number, contentOptions: Partial<ContentTrackerOptions> | false = {}) {
     this.frameBytes = width * height * 3;
     this.scores = new Float32Array(1024 * SCORE_LAGS);
+    this.content = contentOptions === false ? null : new ContentChangeTracker(width, height, contentOptions);
   }
 
   get frameCount(): number {
@@ -81,6 +86,7 @@ export class FrameScorer {
   }
 
   private addFrame(rgb: Uint8Array): void {
+    this.content?.addFrame(rgb);
     // Reuse the oldest HSV buffer: memory stays flat however long the video is.
     const hsv = this.history.length > SCORE_LAGS ? this.history.pop()! : new Uint8Array(this.frameBytes);
     rgbToHsv(rgb, hsv);
@@ -100,5 +106,10 @@ export class FrameScorer {
   /** The scores so far: frameCount × SCORE_LAGS values. */
   result(): Float32Array {
     return this.scores.slice(0, this.count * SCORE_LAGS);
+  }
+
+  /** Per frame: where a new settled picture starts, the fraction of pixels in its changed regions (else 0). */
+  contentResult(): Float32Array {
+    return this.content?.result() ?? new Float32Array(this.count);
   }
 }

@@ -20,5 +20,5 @@ export async function scoreVideoFile(
   );
   run.child.stdout!.on('data', (chunk: Buffer) => scorer.push(chunk));
   await run.done;
-  return { fps: options.fps, width: small.width, height: small.height, frameCount: scorer.frameCount, scores: scorer.result() };
+  return { fps: options.fps, width: small.width, height: small.height, frameCount: scorer.frameCount, scores: scorer.result(), content: scorer.contentResult() };
 }

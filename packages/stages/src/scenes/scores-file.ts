@@ -3,15 +3,25 @@ import { writeFileAtomically } from '@videoqa/core';
 import { SCORE_LAGS } from './frame-scores.ts';
 
 const MAGIC = 'VQSC';
-const VERSION = 1;
+/**
+ * Version 2 adds, after the HSV lags of each frame, the settled-content change
+ * score. A version-1 file (written before) reads as missing, so the scenes stage
+ * decodes the normalized video again and gets both scores.
+ */
+const VERSION = 2;
 const HEADER_BYTES = 20;
+/** Floats per frame: the HSV differences to the last SCORE_LAGS frames, then the content score. */
+const FIELDS = SCORE_LAGS + 1;
 
 export interface SceneScores {
   fps: number;
   width: number;
   height: number;
   frameCount: number;
+  /** frameCount × SCORE_LAGS HSV differences (see FrameScorer). */
   scores: Float32Array;
+  /** frameCount values: where a new settled picture starts, the fraction of pixels in its changed regions, else 0. */
+  content: Float32Array;
 }
 
 /** Writes scores computed during normalize so the scenes stage need not decode the video again. */
@@ -24,7 +34,12 @@ export async function writeSceneScores(path: string, s: SceneScores): Promise<vo
   header.writeUInt16LE(s.width, 12);
   header.writeUInt16LE(s.height, 14);
   header.writeUInt32LE(s.frameCount, 16);
-  await writeFileAtomically(path, Buffer.concat([header, Buffer.from(s.scores.buffer, s.scores.byteOffset, s.scores.byteLength)]));
+  const body = new Float32Array(s.frameCount * FIELDS);
+  for (let i = 0; i < s.frameCount; i++) {
+    body.set(s.scores.subarray(i * SCORE_LAGS, (i + 1) * SCORE_LAGS), i * FIELDS);
+    body[i * FIELDS + SCORE_LAGS] = s.content[i] ?? 0;
+  }
+  await writeFileAtomically(path, Buffer.concat([header, Buffer.from(body.buffer, body.byteOffset, body.byteLength)]));
 }
 
 /** Reads a scores file; null when it is missing or from another format version. */
@@ -33,8 +48,14 @@ export async function readSceneScores(path: string): Promise<SceneScores | null>
   if (!buf || buf.length < HEADER_BYTES || buf.toString('ascii', 0, 4) !== MAGIC) return null;
   if (buf.readUInt16LE(4) !== VERSION || buf.readUInt16LE(6) !== SCORE_LAGS) return null;
   const frameCount = buf.readUInt32LE(16);
-  if (buf.length !== HEADER_BYTES + frameCount * SCORE_LAGS * 4) return null;
+  if (buf.length !== HEADER_BYTES + frameCount * FIELDS * 4) return null;
+  const body = new Float32Array(frameCount * FIELDS);
+  Buffer.from(body.buffer).set(buf.subarray(HEADER_BYTES));
   const scores = new Float32Array(frameCount * SCORE_LAGS);
-  Buffer.from(scores.buffer).set(buf.subarray(HEADER_BYTES));
-  return { fps: buf.readFloatLE(8), width: buf.readUInt16LE(12), height: buf.readUInt16LE(14), frameCount, scores };
+  const content = new Float32Array(frameCount);
+  for (let i = 0; i < frameCount; i++) {
+    scores.set(body.subarray(i * FIELDS, i * FIELDS + SCORE_LAGS), i * SCORE_LAGS);
+    content[i] = body[i * FIELDS + SCORE_LAGS]!;
+  }
+  return { fps: buf.readFloatLE(8), width: buf.readUInt16LE(12), height: buf.readUInt16LE(14), frameCount, scores, content };
 }

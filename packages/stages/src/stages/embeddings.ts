@@ -14,6 +14,7 @@ export interface EmbeddingsOptions {
 export interface EmbeddingsData {
   segments: number;
   captions: number;
+  ocr: number;
   requests: number;
 }
 
@@ -58,30 +59,34 @@ export function batchInputs<T extends { text: string }>(items: readonly T[], max
 }
 
 /**
- * embeddings: text-embedding-3-small vectors for transcript segments and
- * captions, many inputs per request, written to the embedding columns. Empty
+ * embeddings: text-embedding-3-small vectors for transcript segments,
+ * captions and OCR text, many inputs per request, written to the embedding columns. Empty
  * texts are not sent; rows that already have a vector are not sent again.
  */
 export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<EmbeddingsData> {
   return {
     name: 'embeddings',
     after: ['transcribe', 'vision'],
+    afterIfPresent: ['ocr'],
     description: 'vectors for semantic search',
     async run(ctx) {
       const resolved = options.provider ? { provider: options.provider } : embeddingsFromConfig(ctx.config);
       if (!resolved.provider) return { skipped: `${resolved.missing}: embeddings skipped` };
       const provider = resolved.provider;
       const videoId = ctx.video.id;
-      const [segments, captions, embeddedSegments, embeddedCaptions] = await Promise.all([
+      const [segments, captions, ocr, embeddedSegments, embeddedCaptions, embeddedOcr] = await Promise.all([
         ctx.store.listSegments(videoId),
         ctx.store.listCaptions(videoId),
+        ctx.store.listOcr(videoId),
         ctx.store.listEmbedded('segment', videoId),
         ctx.store.listEmbedded('caption', videoId),
+        ctx.store.listEmbedded('ocr', videoId),
       ]);
-      const have = new Set([...embeddedSegments.map((id) => `segment:${id}`), ...embeddedCaptions.map((id) => `caption:${id}`)]);
+      const have = new Set([...embeddedSegments.map((id) => `segment:${id}`), ...embeddedCaptions.map((id) => `caption:${id}`), ...embeddedOcr.map((id) => `ocr:${id}`)]);
       const items: Item[] = [
         ...segments.map((s) => ({ kind: 'segment' as const, id: s.id, text: s.text.trim() })),
         ...captions.map((c) => ({ kind: 'caption' as const, id: c.id, text: captionEmbeddingText(c.caption, c.entities) })),
+        ...ocr.map((o) => ({ kind: 'ocr' as const, id: o.id, text: o.text.trim() })),
       ]
         .filter((i) => i.text.length > 0 && !have.has(`${i.kind}:${i.id}`))
         .map((i) => ({ ...i, text: i.text.slice(0, MAX_INPUT_CHARS) }));
@@ -96,7 +101,7 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
             const res = await provider.embed(batch.map((b) => b.text), { signal: ctx.signal });
             if (res.vectors.length !== batch.length) throw new ProviderError(provider.name, 'malformed_reply', `asked for ${batch.length} embeddings, got ${res.vectors.length}`);
             ctx.addUsage({ requests: 1, inputTokens: res.usage?.inputTokens ?? 0 });
-            for (const kind of ['segment', 'caption'] as const) {
+            for (const kind of ['segment', 'caption', 'ocr'] as const) {
               const rows = batch.flatMap((b, i) => (b.kind === kind ? [{ id: b.id, embedding: res.vectors[i]! }] : []));
               await ctx.store.setEmbeddings(kind, rows);
             }
@@ -108,7 +113,8 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         queue.clear();
         throw err;
       });
-      const data = { segments: items.filter((i) => i.kind === 'segment').length, captions: items.filter((i) => i.kind === 'caption').length, requests: batches.length };
+      const count = (kind: EmbeddingKind) => items.filter((i) => i.kind === kind).length;
+      const data = { segments: count('segment'), captions: count('caption'), ocr: count('ocr'), requests: batches.length };
       return { data, counts: { vectors: items.length, requests: batches.length, alreadyEmbedded: have.size } };
     },
   };

@@ -5,9 +5,13 @@ import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { frameId, removeStaleTemps, toDataDirRelative, type FrameRow, type Stage } from '@videoqa/core';
 import { spawnTool } from '../ffmpeg/run.ts';
-import { findDuplicates, phash64 } from '../frames/phash.ts';
+import { findDuplicates, greyThumbnail, phash64, THUMB_HEIGHT, THUMB_WIDTH } from '../frames/phash.ts';
+import { RegionChange } from '../scenes/content-tracker.ts';
 import { frameTimes } from '../frames/frame-times.ts';
 import { normalizedInput } from './normalized-input.ts';
+
+/** Grey levels two duplicate thumbnails may differ by per pixel (JPEG and video noise stay well under it). */
+const DUPLICATE_PIXEL_DELTA = 24;
 
 export interface FramesOptions {
   /** Frames extracted at once (default: CPU count, at most 4). */
@@ -24,8 +28,8 @@ export interface FramesData {
 /**
  * frames: a representative JPEG per scene (the middle; more for scenes longer
  * than FRAMES_SCENE_SPAN_SEC), a 64-bit DCT pHash each, and near-duplicates
- * (Hamming distance <= FRAMES_DUPLICATE_DISTANCE) pointed at their first
- * occurrence so vision skips them.
+ * (Hamming distance <= FRAMES_DUPLICATE_DISTANCE, confirmed on grey
+ * thumbnails) pointed at their first occurrence so vision skips them.
  */
 export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
   return {
@@ -45,6 +49,7 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
       const workDir = join(dirname(finalDir), `.${basename(finalDir)}.${randomBytes(4).toString('hex')}.tmp`);
       await mkdir(workDir, { recursive: true });
       const hashes: string[] = new Array(plan.length);
+      const thumbs: Uint8Array[] = new Array(plan.length);
       const queue = new PQueue({ concurrency: options.concurrency ?? Math.min(4, availableParallelism()) });
       let done = 0;
       try {
@@ -59,7 +64,7 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
                 { signal: ctx.signal },
               );
               await run.done;
-              hashes[i] = await phash64(file);
+              [hashes[i], thumbs[i]] = await Promise.all([phash64(file), greyThumbnail(file)]);
               ctx.progress(++done, plan.length);
             }),
           ),
@@ -71,7 +76,10 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
         throw err;
       }
 
-      const dupOf = findDuplicates(hashes, ctx.config.framesDuplicateDistance);
+      // A pHash match is confirmed on the pictures themselves, with the scene detector's measure:
+      // a duplicate differs at most by small objects (pointer, caret) and noise, never by a line of text.
+      const change = new RegionChange(THUMB_WIDTH, THUMB_HEIGHT);
+      const dupOf = findDuplicates(hashes, ctx.config.framesDuplicateDistance, (i, j) => change.changedPixels(thumbs[i]!, thumbs[j]!, DUPLICATE_PIXEL_DELTA) === 0);
       const rows: FrameRow[] = plan.map((p, i) => ({
         id: frameId(ctx.video.id, i),
         videoId: ctx.video.id,

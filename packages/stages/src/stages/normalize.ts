@@ -121,7 +121,7 @@ export function normalizeStage(options: NormalizeOptions = {}): Stage<NormalizeD
 
       let sceneScoresPath: string | null = null;
       if (analyze) {
-        await writeSceneScores(paths.sceneScores, { fps: NORMALIZED_FPS, width: small.width, height: small.height, frameCount: scorer.frameCount, scores: scorer.result() });
+        await writeSceneScores(paths.sceneScores, { fps: NORMALIZED_FPS, width: small.width, height: small.height, frameCount: scorer.frameCount, scores: scorer.result(), content: scorer.contentResult() });
         sceneScoresPath = toDataDirRelative(paths.dataDir, paths.sceneScores);
       }
       const durationSec = outMedia?.durationSec ?? (media.audio ? ((await probeMedia(paths.audio, config.ffprobePath, signal)).durationSec ?? 0) : 0);

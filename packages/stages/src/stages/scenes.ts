@@ -1,5 +1,6 @@
 import { resolveInDataDir, sceneId, type SceneRow, type Stage } from '@videoqa/core';
-import { cutsToScenes, detectCuts, type AdaptiveDetectorOptions } from '../scenes/adaptive-detector.ts';
+import { cutsToScenes } from '../scenes/adaptive-detector.ts';
+import { detectSceneCuts, type SceneDetectionOptions } from '../scenes/detect-scenes.ts';
 import { scoreVideoFile } from '../scenes/score-video.ts';
 import { readSceneScores } from '../scenes/scores-file.ts';
 import { normalizedInput } from './normalized-input.ts';
@@ -7,19 +8,23 @@ import { normalizedInput } from './normalized-input.ts';
 export interface ScenesData {
   scenes: { tStart: number; tEnd: number }[];
   cuts: number[];
+  /** The two detectors' cuts before merging (adaptive HSV; settled-content changes). */
+  hsvCuts: number[];
+  contentCuts: number[];
   fps: number;
 }
 
 /**
  * scenes: adaptive content detection (PySceneDetect's AdaptiveDetector, plus
- * flash rejection) over the scores normalize computed, falling back to decoding
+ * flash rejection) merged with settled-content changes (slides, screen
+ * recordings), over the scores normalize computed, falling back to decoding
  * the normalized video. Scenes cover the whole video without gaps.
  */
-export function scenesStage(options: Partial<AdaptiveDetectorOptions> = {}): Stage<ScenesData> {
+export function scenesStage(options: Partial<SceneDetectionOptions> = {}): Stage<ScenesData> {
   return {
     name: 'scenes',
     after: ['normalize'],
-    description: 'scene boundaries by adaptive content detection',
+    description: 'scene boundaries: adaptive content detection plus settled-picture changes (slides, screens)',
     async run(ctx) {
       const input = normalizedInput(ctx, 'scenes');
       if (!input) return { skipped: 'the input has no video stream' };
@@ -35,7 +40,7 @@ export function scenesStage(options: Partial<AdaptiveDetectorOptions> = {}): Sta
           onProgress: (sec) => ctx.progress(sec, durationSec || undefined),
         });
       }
-      const cuts = detectCuts(scores.scores, {
+      const { cuts, hsvCuts, contentCuts } = detectSceneCuts(scores, {
         adaptiveThreshold: ctx.config.sceneThreshold,
         minContentVal: ctx.config.sceneMinContent,
         minSceneLen: ctx.config.sceneMinLenFrames,
@@ -45,7 +50,7 @@ export function scenesStage(options: Partial<AdaptiveDetectorOptions> = {}): Sta
       const spans = cutsToScenes(cuts, scores.fps, duration);
       const rows: SceneRow[] = spans.map((s, i) => ({ id: sceneId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.tStart, tEnd: s.tEnd }));
       await ctx.store.replaceScenes(ctx.video.id, rows);
-      return { data: { scenes: spans, cuts, fps: scores.fps }, counts: { scenes: rows.length, framesAnalysed: scores.frameCount } };
+      return { data: { scenes: spans, cuts, hsvCuts, contentCuts, fps: scores.fps }, counts: { scenes: rows.length, framesAnalysed: scores.frameCount } };
     },
   };
 }

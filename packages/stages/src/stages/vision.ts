@@ -42,6 +42,8 @@ export function visionStage(options: VisionOptions = {}): Stage<VisionData> {
   return {
     name: 'vision',
     after: ['frames'],
+    // OCR text, when the ocr stage runs, is sent along as a hint for the on-screen text.
+    afterIfPresent: ['ocr'],
     description: 'structured captions of non-duplicate frames',
     async run(ctx) {
       const resolved = options.provider ? { provider: options.provider } : visionFromConfig(ctx.config);
@@ -51,6 +53,7 @@ export function visionStage(options: VisionOptions = {}): Stage<VisionData> {
       const done = new Set((await ctx.store.listCaptions(ctx.video.id)).map((c) => c.frameId));
       const originals = frames.filter((f) => !f.duplicateOf);
       const todo = originals.filter((f) => !done.has(f.id));
+      const ocrText = new Map((await ctx.store.listOcr(ctx.video.id)).map((o) => [o.frameId, o.text]));
       const queue = new PQueue({ concurrency: ctx.config.visionMaxConcurrent });
       let failure: FrameVisionError | undefined;
       let captioned = 0;
@@ -62,7 +65,7 @@ export function visionStage(options: VisionOptions = {}): Stage<VisionData> {
           if (failure || ctx.signal.aborted) return;
           try {
             const image = await downscaleForVision(resolveInDataDir(ctx.paths.dataDir, frame.path), maxSide, quality);
-            const res = await provider.describeFrame({ image, mimeType: 'image/jpeg', signal: ctx.signal });
+            const res = await provider.describeFrame({ image, mimeType: 'image/jpeg', ocrText: ocrText.get(frame.id), signal: ctx.signal });
             await ctx.store.saveCaptions(ctx.video.id, [{ id: captionId(frame.id), frameId: frame.id, videoId: ctx.video.id, caption: res.caption, entities: { ...res.entities } }]);
             ctx.addUsage({ requests: 1, inputTokens: res.usage?.inputTokens ?? 0, outputTokens: res.usage?.outputTokens ?? 0 });
             ctx.progress(++captioned, todo.length);
