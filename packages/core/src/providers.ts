@@ -91,7 +91,8 @@ export interface EmbeddingsProvider {
 }
 
 /** Where a passage's text comes from: transcript segments, or a frame caption with its on-screen text. */
-export type PassageKind = 'segment' | 'caption';
+/** segment: transcript window; caption: a keyframe's description; ocr: text read on a keyframe. */
+export type PassageKind = 'segment' | 'caption' | 'ocr';
 
 /**
  * A stretch of one video given to a model as evidence: neighbouring transcript

@@ -143,6 +143,11 @@ export async function retrievePassages(db: Queryable, question: string, options:
       });
       continue;
     }
+    if (h.kind === 'ocr') {
+      // Text on screen (slides, UIs) is evidence of its own: a passage at its keyframe.
+      candidates.push({ id: passageId(h.videoId, 'ocr', h.frame?.t ?? h.tStart), videoId: h.videoId, kind: 'ocr', tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
+      continue;
+    }
     const key = `${h.videoId}\u0000${Math.floor(h.tStart / windowSec)}`;
     if (slotDone.has(key)) continue;
     slotDone.add(key);

@@ -104,6 +104,16 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
       expect(captions.passages[0]).toMatchObject({ id: 'cars:caption:75.0', kind: 'caption', tStart: 60, tEnd: 90, text: 'A map of the route drawn as a blue line On screen: "Route 66".', sources: [captionId(frameId('cars', 2))] });
     });
 
+    it('turns OCR hits (text read on a slide) into passages of their own', async () => {
+      const store = new PgStore(t.db);
+      await store.replaceOcr('cars', [{ id: `${frameId('cars', 1)}_ocr`, frameId: frameId('cars', 1), videoId: 'cars', text: 'Quarterly revenue grew 42 percent', confidence: 91, language: 'eng' }]);
+      const { passages } = await retrievePassages(t.db, 'quarterly revenue', { videoId: 'cars' });
+      expect(passages[0]).toMatchObject({ id: 'cars:ocr:45.0', kind: 'ocr', videoId: 'cars', text: 'Quarterly revenue grew 42 percent', sources: [`${frameId('cars', 1)}_ocr`] });
+      expect(passages[0]!.tStart).toBeLessThanOrEqual(45);
+      expect(passages[0]!.tEnd).toBeGreaterThan(45);
+      await store.replaceOcr('cars', []);
+    });
+
     it('drops near-duplicates across the library and keeps within the token budget', async () => {
       const { passages } = await retrievePassages(t.db, 'soup simmer garlic', { embeddings: ai.embeddings, limit: 20 });
       const simmer = passages.filter((p) => p.text.includes('simmer'));
