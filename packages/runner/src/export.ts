@@ -19,7 +19,7 @@ export interface VideoExport {
     idx: number;
     t_start: number;
     t_end: number;
-    frames: { id: string; t: number; path: string; duplicate_of: string | null; caption: string | null; entities: Record<string, unknown> | null }[];
+    frames: { id: string; t: number; path: string; duplicate_of: string | null; caption: string | null; entities: Record<string, unknown> | null; ocr_text: string | null }[];
   }[];
   segments: { id: string; idx: number; t_start: number; t_end: number; text: string }[];
   usage: Record<string, Record<string, number>>;
@@ -29,14 +29,16 @@ export interface VideoExport {
 export async function buildVideoExport(store: Store, videoId: string): Promise<VideoExport> {
   const video = await store.getVideo(videoId);
   if (!video) throw new VideoNotFoundError(videoId);
-  const [runs, scenes, frames, captions, segments] = await Promise.all([
+  const [runs, scenes, frames, captions, segments, ocr] = await Promise.all([
     store.listStageRuns(videoId),
     store.listScenes(videoId),
     store.listFrames(videoId),
     store.listCaptions(videoId),
     store.listSegments(videoId),
+    store.listOcr(videoId),
   ]);
   const captionOf = new Map(captions.map((c) => [c.frameId, c]));
+  const ocrOf = new Map(ocr.map((o) => [o.frameId, o.text]));
   return {
     schema_version: 1,
     video: {
@@ -64,7 +66,7 @@ export async function buildVideoExport(store: Store, videoId: string): Promise<V
       t_end: s.tEnd,
       frames: frames
         .filter((f) => f.sceneId === s.id)
-        .map((f) => ({ id: f.id, t: f.t, path: f.path, duplicate_of: f.duplicateOf, caption: captionOf.get(f.id)?.caption ?? null, entities: captionOf.get(f.id)?.entities ?? null })),
+        .map((f) => ({ id: f.id, t: f.t, path: f.path, duplicate_of: f.duplicateOf, caption: captionOf.get(f.id)?.caption ?? null, entities: captionOf.get(f.id)?.entities ?? null, ocr_text: ocrOf.get(f.id) ?? null })),
     })),
     segments: segments.map((s) => ({ id: s.id, idx: s.idx, t_start: s.tStart, t_end: s.tEnd, text: s.text })),
     usage: Object.fromEntries(runs.filter((r) => r.usage && Object.keys(r.usage).length > 0).map((r) => [r.stage, r.usage!])),
@@ -94,6 +96,7 @@ export function exportToMarkdown(doc: VideoExport): string {
       // Paths in the report are relative to DATA_DIR, like everything else videoqa shows.
       lines.push(`![frame at ${clockTime(f.t)}](${encodeURI(f.path)})${f.duplicate_of ? ` (repeats ${f.duplicate_of})` : ''}`);
       if (f.caption) lines.push('', `> ${f.caption.replace(/\n+/g, ' ')}`);
+      if (f.ocr_text) lines.push('', `> On screen: ${f.ocr_text.replace(/\s+/g, ' ')}`);
       lines.push('');
     }
     for (const s of segmentsIn(scene.t_start, scene.t_end, i === doc.scenes.length - 1)) {

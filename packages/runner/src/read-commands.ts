@@ -70,6 +70,7 @@ export async function showCommand(videoId: string, opts: { json?: boolean; dataD
       for (const f of scene.frames) {
         out.push(`       ${f.path}${f.duplicate_of ? `  (repeats ${f.duplicate_of})` : ''}`);
         if (f.caption) out.push(`       “${f.caption.replace(/\s+/g, ' ')}”`);
+        if (f.ocr_text) out.push(`       on screen: ${f.ocr_text.replace(/\s+/g, ' ')}`);
       }
     }
     out.push('', `transcript (${doc.segments.length} segments):`);
