@@ -166,7 +166,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     const same = opts.id || opts.force ? null : await findVideoByContent(rt.db, sha256);
     if (same) {
       if (opts.json) io.stdout.write(`${JSON.stringify({ video_id: same.id, status: same.status, already_processed: true }, null, 2)}\n`);
-      else io.stdout.write(`✔ this file is already video ${same.id} (${same.status}): videoqa show ${same.id}\n  to process it again as a new video, add --force\n`);
+      else io.stdout.write(`✔ this file is already video ${same.id} (${same.status}): videoqa show ${same.id}\n  to resume it (say, once OPENAI_API_KEY is set) add --id ${same.id}; to process it again as a new video, add --force\n`);
       return EXIT.ok;
     }
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });

@@ -198,7 +198,7 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
     const id = JSON.parse(first.stdout).video_id;
     const again = await runCli(['process', video.path, '--stages', 'normalize'], env);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`✔ this file is already video ${id} (ready): videoqa show ${id}\n  to process it again as a new video, add --force\n`);
+    expect(again.stdout).toBe(`✔ this file is already video ${id} (ready): videoqa show ${id}\n  to resume it (say, once OPENAI_API_KEY is set) add --id ${id}; to process it again as a new video, add --force\n`);
     expect(JSON.parse((await runCli(['process', video.path, '--json'], env)).stdout)).toEqual({ video_id: id, status: 'ready', already_processed: true });
     expect(readdirSync(join(dataDir, 'uploads'))).toHaveLength(1); // nothing imported twice
     const forced = await runCli(['process', video.path, '--stages', 'normalize', '--force', '--json'], env);
