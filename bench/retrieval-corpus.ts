@@ -2,6 +2,8 @@
 // of synthetic transcript segments and scene captions with on-screen text, and questions
 // with the time range that answers each (the gold moment).
 
+import { seededRandom } from '@videoqa/testing';
+
 export interface CorpusVideo {
   id: string;
   segments: { tStart: number; tEnd: number; text: string }[];
@@ -16,17 +18,7 @@ export interface CorpusQuestion {
   kind: 'spoken' | 'on-screen';
 }
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 /** Per topic: things, what they do (verb, its question form), units, and a slide title. */
 const TOPICS: { id: string; things: string[]; acts: [string, string][]; units: string[]; slides: string[] }[] = [

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { sleep } from '@videoqa/core';
-import { createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
+import { createTestDatabase, FakeOpenAIServer, makeVideo, seededRandom } from '@videoqa/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startCli, tempDir } from './helpers.ts';
 
@@ -18,18 +18,6 @@ import { startCli, tempDir } from './helpers.ts';
 const JOBS = 8;
 const WORKERS = 3;
 const KILLS = 4;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let fake: FakeOpenAIServer;
 let db: { url: string; drop: () => Promise<void> };
@@ -50,7 +38,7 @@ const rows = async <T,>(sql: string, params: unknown[] = []) => (await client.qu
 
 it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and a 429 burst: every job done once, nothing left over`, async () => {
   const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const dataDir = tempDir('vq-chaos-');
   const clip = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 640, height: 360, audio: { kind: 'speech', sentences: ['Chaos is a ladder.', 'Nothing is lost.'], gapSec: 0.5 } });
   mkdirSync(join(dataDir, 'uploads'), { recursive: true });

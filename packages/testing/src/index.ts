@@ -37,3 +37,4 @@ export {
   type VideoSpec,
 } from './media.ts';
 export { FakeSupadataServer, serveDirectory, type FakeSupadataOptions } from './fake-supadata.ts';
+export { seededRandom } from './seeded-random.ts';
