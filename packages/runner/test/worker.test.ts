@@ -5,7 +5,7 @@ import { loadConfig, sleep, silentLogger, type Stage } from '@videoqa/core';
 import { openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import pg from 'pg';
 import { PostgresJobSource, startDevServer, Worker, WorkerMetrics } from '@videoqa/runner';
-import { createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
+import { createTestDatabase, FakeOpenAIServer, freePort, makeVideo } from '@videoqa/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startCli, tempDir } from './helpers.ts';
 
@@ -374,13 +374,17 @@ describe('dev HTTP', () => {
 
   it('starts with the worker when WORKER_DEV_HTTP=true, bound to 127.0.0.1', async () => {
     const dataDir = tempDir('vq-worker-');
-    const port = 18_000 + Math.floor(Math.random() * 2000);
+    const port = await freePort();
     const worker = startCli(['worker'], { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, WORKER_DEV_HTTP: 'true', WORKER_HTTP_PORT: String(port) });
     await worker.waitFor(/dev HTTP listening on http:\/\/127\.0\.0\.1:/);
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    // bounded, and no keep-alive connection left for the server's close() to wait on
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(60_000) });
     expect(await res.json()).toEqual({ ok: true, status: 'healthy' });
     worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
+    // A hang here once ran into the test timeout with nothing to show: fail with the worker's output instead.
+    const code = await Promise.race([worker.exited, sleep(120_000).then(() => 'no exit')]);
+    if (code === 'no exit') worker.child.kill('SIGKILL');
+    expect(code, worker.output()).toBe(0);
     expect(existsSync(join(dataDir, 'worker/log.log'))).toBe(true);
   });
 });
