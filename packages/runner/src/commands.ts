@@ -230,10 +230,22 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   const overrides: Record<string, unknown> = overridesFrom(opts);
   if (opts.concurrency) overrides.workerConcurrency = opts.concurrency;
   const rt = await openRuntime({ overrides, logFile: true });
-  const source = await createJobSource(rt);
-  const worker = new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
-  const dev = rt.config.workerDevHttp ? await startDevServer({ db: rt.db, metrics: worker.metrics, host: rt.config.workerHttpHost, port: rt.config.workerHttpPort, log: rt.log }) : undefined;
-  const api = rt.config.apiHttp ? await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log }) : undefined;
+  let source: Awaited<ReturnType<typeof createJobSource>> | undefined;
+  let dev: Awaited<ReturnType<typeof startDevServer>> | undefined;
+  let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  let worker: Worker;
+  try {
+    source = await createJobSource(rt);
+    worker = new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
+    dev = rt.config.workerDevHttp ? await startDevServer({ db: rt.db, metrics: worker.metrics, host: rt.config.workerHttpHost, port: rt.config.workerHttpPort, log: rt.log }) : undefined;
+    api = rt.config.apiHttp ? await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log }) : undefined;
+  } catch (err) {
+    // A port in use (say): close what was opened, or the open pool keeps the process alive after the error line.
+    await dev?.close();
+    await source?.stop();
+    await rt.close();
+    throw err;
+  }
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -369,6 +370,21 @@ describe('dev HTTP', () => {
     } finally {
       await server.close();
       await dead.close();
+    }
+  });
+
+  it('exits with one clear line when the dev HTTP port is taken, instead of hanging on its open database pool', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const worker = startCli(['worker'], { DATABASE_URL: dbInfo.url, DATA_DIR: tempDir('vq-worker-'), WORKER_DEV_HTTP: 'true', WORKER_HTTP_PORT: String(port) });
+      const code = await Promise.race([worker.exited, sleep(120_000).then(() => 'no exit')]);
+      if (code === 'no exit') worker.child.kill('SIGKILL');
+      expect(code, worker.output()).toBe(1);
+      expect(worker.output()).toMatch(/videoqa: EADDRINUSE: listen EADDRINUSE/);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
   });
 
