@@ -128,25 +128,27 @@ async function assertInputFile(file: string): Promise<void> {
   if (!info.isFile()) throw new FileNotFoundError(file, 'Input is not a regular file');
 }
 
-/** True when `a` and `b` hold the same bytes (the same inode, as hard-linked imports are, or equal content). */
-async function sameFile(a: string, b: string): Promise<boolean> {
+/**
+ * True when `b` holds the bytes of `a`, whose SHA-256 is known: the same inode (as
+ * hard-linked imports are), or the same size and hash. `a` is never read again.
+ */
+async function sameFile(a: string, aSha256: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a), stat(b).catch(() => null)]);
   if (!sb) return false;
   if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
   if (sa.size !== sb.size) return false;
-  const [ha, hb] = await Promise.all([sha256File(a), sha256File(b)]);
-  return ha === hb;
+  return (await sha256File(b)) === aSha256;
 }
 
 /**
  * `--id` of an existing video resumes it; with another file that would report the old
  * video's results as this file's, so it is refused unless a rerun is asked for.
  */
-async function checkReusedId(rt: Runtime, videoId: string, file: string, resume: boolean): Promise<void> {
+async function checkReusedId(rt: Runtime, videoId: string, file: string, sha256: string, resume: boolean): Promise<void> {
   const existing = await rt.store.getVideo(videoId);
   if (!existing?.originalPath || !resume) return;
   const previous = resolveInDataDir(rt.config.dataDir, existing.originalPath);
-  if (await sameFile(await realpath(file), previous)) return;
+  if (await sameFile(await realpath(file), sha256, previous)) return;
   throw new ConfigError([
     { variable: '--id', message: `video ${videoId} was made from ${existing.originalPath}, not from this file: use another --id (or none), or add --no-resume to reprocess ${videoId} from this file` },
   ]);
@@ -160,9 +162,10 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
-    if (opts.id) await checkReusedId(rt, videoId, file, opts.resume !== false);
-    // The same bytes processed twice would make a second video with the same results.
+    // Read once: it identifies the file for --id and finds the same bytes processed before.
     const sha256 = await sha256File(await realpath(file));
+    if (opts.id) await checkReusedId(rt, videoId, file, sha256, opts.resume !== false);
+    // The same bytes processed twice would make a second video with the same results.
     const same = opts.id || opts.force ? null : await findVideoByContent(rt.db, sha256);
     if (same) {
       if (opts.json) io.stdout.write(`${JSON.stringify({ video_id: same.id, status: same.status, already_processed: true }, null, 2)}\n`);
