@@ -192,8 +192,7 @@ export class Worker {
         return;
       }
       if (result.status === 'failed') throw result.error ?? new Error('pipeline failed');
-      const transcription = job.kind === 'transcribe' ? (await store.listSegments(job.videoId)).map((s) => s.text).join(' ') : undefined;
-      await withRetry(() => source.complete(job, { transcription }));
+      await withRetry(() => source.complete(job));
       this.metrics.jobs.done++;
       const timings = Object.fromEntries(Object.entries(result.stages).map(([k, v]) => [k, v.status === 'done' ? v.durationMs : v.status]));
       log.info({ durationMs: Date.now() - started, stages: timings }, `READY: job ${job.id} for video ${job.videoId} done in ${((Date.now() - started) / 1000).toFixed(2)} s`);
