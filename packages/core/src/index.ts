@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export { ERROR_CODES, httpStatusForCode, isErrorCode, type ErrorCode, type ExitClass } from './error-codes.ts';
 export * from './ids.ts';
 export * from './config.ts';
 export * from './paths.ts';

@@ -8,11 +8,9 @@ import {
   resolveInDataDir,
   sha256File,
   VideoBusyError,
-  InvalidIdError,
-  InvalidMediaError,
+  ERROR_CODES,
   JobNotFoundError,
   newId,
-  PathOutsideDataDirError,
   redactUrl,
   runPipeline,
   VideoNotFoundError,
@@ -46,11 +44,10 @@ export interface CommandIO {
   stderr: NodeJS.WriteStream;
 }
 
+/** The exit code for an error: its code's exit class in ERROR_CODES; 1 for anything that is not a VideoqaError. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof ConfigError) return EXIT.usage;
-  if (err instanceof InvalidMediaError || err instanceof FileNotFoundError || err instanceof PathOutsideDataDirError || err instanceof InvalidIdError) return EXIT.badInput;
-  if (err instanceof VideoNotFoundError || err instanceof JobNotFoundError) return EXIT.badInput;
-  return EXIT.failed;
+  if (!(err instanceof VideoqaError)) return EXIT.failed;
+  return EXIT[ERROR_CODES[err.code].exit];
 }
 
 const quietRuntime = (overrides: Record<string, unknown> = {}) =>
