@@ -19,8 +19,9 @@ import {
   type PipelineResult,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, askUsageSummary, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
+import { askUsageLine } from './ask-usage-view.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
 import { toSnakeCaseJson } from './json-view.ts';
@@ -350,7 +351,8 @@ export async function statusCommand(id: string | undefined, opts: { json?: boole
     const print = (value: unknown, text: string) => io.stdout.write(opts.json ? `${JSON.stringify(toSnakeCaseJson(value), null, 2)}\n` : text);
     if (!id) {
       const s = await queueStats(rt.db);
-      print(s, `jobs: ${s.jobs.pending} pending, ${s.jobs.processing} processing, ${s.jobs.done} done, ${s.jobs.failed} failed\nvideos: ${s.videos.pending} pending, ${s.videos.processing} processing, ${s.videos.ready} ready, ${s.videos.failed} failed\noldest due job waiting ${s.oldestPendingAgeSec.toFixed(1)} s; ${s.scheduledRetries} waiting to retry\n`);
+      const asks = await askUsageSummary(rt.db);
+      print({ ...s, asks }, `jobs: ${s.jobs.pending} pending, ${s.jobs.processing} processing, ${s.jobs.done} done, ${s.jobs.failed} failed\nvideos: ${s.videos.pending} pending, ${s.videos.processing} processing, ${s.videos.ready} ready, ${s.videos.failed} failed\noldest due job waiting ${s.oldestPendingAgeSec.toFixed(1)} s; ${s.scheduledRetries} waiting to retry\n${askUsageLine(asks)}\n`);
       return EXIT.ok;
     }
     const job = await getJob(rt.db, id).catch((err: unknown) => (err instanceof JobNotFoundError ? null : Promise.reject(err)));
@@ -362,7 +364,8 @@ export async function statusCommand(id: string | undefined, opts: { json?: boole
     if (!video) throw new VideoNotFoundError(id);
     const runs = await rt.store.listStageRuns(id);
     const jobs = await listJobsForVideo(rt.db, id);
-    print({ video, stages: runs, jobs }, `video ${video.id}: ${video.status}${video.durationSec ? `, ${video.durationSec.toFixed(1)} s` : ''}${video.error ? `\n  error: ${video.error}` : ''}\n${runs.map((r) => `  ${r.stage.padEnd(11)} ${r.status}${r.error ? `: ${r.error}` : ''}`).join('\n')}\n${jobs.map((j) => `  job ${j.id}: ${j.status}`).join('\n')}\n`);
+    const asks = await askUsageSummary(rt.db, { videoId: id });
+    print({ video, stages: runs, jobs, asks }, `video ${video.id}: ${video.status}${video.durationSec ? `, ${video.durationSec.toFixed(1)} s` : ''}${video.error ? `\n  error: ${video.error}` : ''}\n${runs.map((r) => `  ${r.stage.padEnd(11)} ${r.status}${r.error ? `: ${r.error}` : ''}`).join('\n')}\n${jobs.map((j) => `  job ${j.id}: ${j.status}`).join('\n')}\n  ${askUsageLine(asks, 'asks about this video')}\n`);
     return EXIT.ok;
   });
 }
