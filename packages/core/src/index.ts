@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './config.ts';
+export * from './ai-endpoints.ts';
 export * from './paths.ts';
 export * from './files.ts';
 export * from './async.ts';

@@ -332,8 +332,8 @@ export async function migrateCommand(opts: { dataDir?: string }, io: CommandIO):
   const rt = await openRuntime({ overrides: overridesFrom(opts), migrate: false, logToStdout: false });
   try {
     const { migrate } = await import('@videoqa/storage-pg');
-    const res = await migrate(rt.db);
-    io.stdout.write(`${res.applied.length > 0 ? `applied migration(s) ${res.applied.join(', ')}` : 'schema already up to date'}; version ${res.version}; embeddings stored as ${res.vector ? 'pgvector vector(1536)' : 'real[] (pgvector not available)'}\n`);
+    const res = await migrate(rt.db, { embeddingDimensions: rt.config.embeddingDimensions });
+    io.stdout.write(`${res.applied.length > 0 ? `applied migration(s) ${res.applied.join(', ')}` : 'schema already up to date'}; version ${res.version}; embeddings stored as ${res.vector ? `pgvector vector(${res.dimensions})` : `real[] of ${res.dimensions} (pgvector not available)`}\n`);
     return EXIT.ok;
   } finally {
     await rt.close();
