@@ -1,6 +1,5 @@
 import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import OpenAI from 'openai';
 import {
   ConfigError,
   FileNotFoundError,
@@ -17,11 +16,11 @@ import {
   runPipeline,
   VideoNotFoundError,
   VideoqaError,
-  type Config,
   type PipelineResult,
 } from '@videoqa/core';
-import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES } from '@videoqa/stages';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, storedEmbeddingDimensions, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { capabilityChecks } from './capability-checks.ts';
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
@@ -48,6 +47,8 @@ export interface CommandIO {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return EXIT.usage;
+  // The configured embedding size and the schema's disagree: a configuration problem (fix: videoqa reembed).
+  if (err instanceof VideoqaError && err.code === 'EMBEDDING_DIMENSIONS_MISMATCH') return EXIT.usage;
   if (err instanceof InvalidMediaError || err instanceof FileNotFoundError || err instanceof PathOutsideDataDirError || err instanceof InvalidIdError) return EXIT.badInput;
   if (err instanceof VideoNotFoundError || err instanceof JobNotFoundError) return EXIT.badInput;
   return EXIT.failed;
@@ -378,13 +379,6 @@ interface Check {
   warning?: boolean;
 }
 
-/** The cheapest real request that proves a key and a server: one word embedded. Null when it worked. */
-async function cheapEmbeddingCall(config: Config): Promise<null> {
-  const client = new OpenAI({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, timeout: 15_000, maxRetries: 1 });
-  await client.embeddings.create({ model: config.embeddingModel, input: 'ping' });
-  return null;
-}
-
 export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
   const checks: Check[] = [];
   const { loadConfig } = await import('@videoqa/core');
@@ -407,6 +401,7 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
     } catch (err) {
       checks.push({ name: 'DATA_DIR', ok: false, detail: `${config.dataDir}: ${(err as Error).message}`, fix: 'create it and give the worker user write access, or set DATA_DIR' });
     }
+    let schemaDimensions: number | null = null;
     try {
       const rt = await openRuntime({ overrides: overridesFrom(opts), migrate: false, logToStdout: false });
       try {
@@ -415,7 +410,8 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
         checks.push(version >= LATEST_SCHEMA_VERSION ? { name: 'schema', ok: true, detail: `version ${version}` } : { name: 'schema', ok: false, detail: `version ${version}, this videoqa needs ${LATEST_SCHEMA_VERSION}`, fix: 'run: videoqa migrate' });
         if (version > 0) {
           const vector = await vectorColumnsInUse(rt.db);
-          checks.push({ name: 'pgvector', ok: true, warning: !vector, detail: vector ? 'embeddings in vector(1536) with an HNSW index' : 'not available: embeddings in real[] (search works, slower on large libraries)', fix: vector ? undefined : 'install pgvector on the server before the first migrate for indexed vector search' });
+          schemaDimensions = await storedEmbeddingDimensions(rt.db);
+          checks.push({ name: 'pgvector', ok: true, warning: !vector, detail: vector ? `embeddings in vector(${schemaDimensions ?? 1536}) with an HNSW index` : 'not available: embeddings in real[] (search works, slower on large libraries)', fix: vector ? undefined : 'install pgvector on the server before the first migrate for indexed vector search' });
         }
       } finally {
         await rt.close();
@@ -429,26 +425,7 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
         checks.push(typeof dir === 'string' ? { name: `OCR language ${lang}`, ok: true, detail: dir } : { name: `OCR language ${lang}`, ok: false, detail: dir.message, fix: (dir as { fix?: string }).fix });
       }
     } else checks.push({ name: 'OCR', ok: true, detail: 'OCR_ENABLED is false: keyframe text is not read' });
-    if (!config.openaiApiKey) {
-      checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: 'OPENAI_API_KEY is not set: transcription, vision and embeddings will be skipped', fix: 'set OPENAI_API_KEY' });
-    } else {
-      try {
-        const client = new OpenAI({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, timeout: 15_000, maxRetries: 1 });
-        const models = await client.models.list();
-        const ids = new Set(models.data.map((m) => m.id));
-        const missingModels = [config.transcriptionModel, config.visionModel, config.embeddingModel].filter((m) => !ids.has(m));
-        checks.push({ name: 'OpenAI API key', ok: true, detail: `accepted by ${config.openaiBaseUrl ?? 'api.openai.com'}`, warning: missingModels.length > 0, ...(missingModels.length ? { fix: `models not listed for this key: ${missingModels.join(', ')}` } : {}) });
-      } catch (err) {
-        const e = toProviderError(err, 'OpenAI', [config.openaiApiKey]) as Error & { status?: number };
-        // Many OpenAI-compatible servers do not serve GET /models: that alone says nothing about the key.
-        const probe = e.status === 404 || e.status === 405 || e.status === 501 ? await cheapEmbeddingCall(config).catch((probeErr: unknown) => toProviderError(probeErr, 'OpenAI', [config.openaiApiKey!])) : e;
-        if (probe === null) {
-          checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: `GET /models is not served (${e.status}); a one-word embeddings request with ${config.embeddingModel} worked`, fix: 'nothing to do unless transcription or vision models are missing on that server' });
-        } else {
-          checks.push({ name: 'OpenAI API key', ok: false, detail: `OpenAI API error: ${probe.message}`, fix: 'verify OPENAI_API_KEY is valid and has credits; check OPENAI_BASE_URL and network access' });
-        }
-      }
-    }
+    checks.push(...(await capabilityChecks(config, schemaDimensions)));
   }
   const failed = checks.filter((c) => !c.ok);
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`);

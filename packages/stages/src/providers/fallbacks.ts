@@ -48,3 +48,27 @@ export function reportFallbacks(provider: unknown, log: Logger): ProviderFallbac
   }
   return [...list];
 }
+
+/**
+ * Lets the first request find out whether the server takes a feature while concurrent
+ * ones wait, so an unsupported feature is refused once, not once per request in flight.
+ * After one success every request runs at once; if the first fails, the next one probes.
+ */
+export class FirstRequestGate {
+  private settled = false;
+  private pending: Promise<unknown> | undefined;
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    while (!this.settled && this.pending) await this.pending.catch(() => {});
+    if (this.settled) return fn();
+    const attempt = fn();
+    this.pending = attempt;
+    try {
+      const value = await attempt;
+      this.settled = true;
+      return value;
+    } finally {
+      if (this.pending === attempt) this.pending = undefined;
+    }
+  }
+}

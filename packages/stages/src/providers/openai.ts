@@ -5,7 +5,7 @@ import { ProviderError, type ChatProvider, type EmbeddingsProvider, type FrameDe
 import { createOpenAIChat } from './openai-chat.ts';
 import { toProviderError } from './provider-errors.ts';
 import { bufferedFormDataFetch } from './buffered-fetch.ts';
-import { FallbackList, isUnsupported } from './fallbacks.ts';
+import { FallbackList, FirstRequestGate, isUnsupported } from './fallbacks.ts';
 import { jsonObjectCompletion } from './json-object-reply.ts';
 import { detectSilences, segmentsFromText, speechRegions } from './speech-times.ts';
 
@@ -87,6 +87,7 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
   const embeddingModel = options.embeddingModel ?? 'text-embedding-3-small';
   // Each provider remembers once that its server lacks a feature and stops asking for it.
   const transcriptionFallbacks = new FallbackList(secrets);
+  const transcriptionGate = new FirstRequestGate();
   let transcriptionMode: 'verbose_json' | 'text' = 'verbose_json';
   const PLAIN_TEXT = 'plain text + segment times from silence detection';
 
@@ -101,7 +102,9 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
     name: 'openai',
     maxUploadBytes: OPENAI_MAX_UPLOAD_BYTES,
     fallbacks: transcriptionFallbacks.list,
-    async transcribe(req) {
+    transcribe(req) {
+      // The first request finds out whether verbose_json is served; concurrent chunks wait for it.
+      return transcriptionGate.run(async () => {
       const model = options.transcriptionModel ?? 'whisper-1';
       const language = req.language ? { language: req.language } : {};
       let raw: unknown;
@@ -139,15 +142,18 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
       }
       if (typeof reply?.text !== 'string') throw new ProviderError('OpenAI', 'malformed_reply', 'transcription reply without text');
       return timedFromText(reply.text, req);
+      });
     },
   };
 
   const visionFallbacks = new FallbackList(secrets);
+  const visionGate = new FirstRequestGate();
   let visionMode: 'json_schema' | 'json_object' = 'json_schema';
   const vision: VisionProvider & ReportsFallbacks = {
     name: 'openai',
     fallbacks: visionFallbacks.list,
-    async describeFrame(req) {
+    describeFrame(req) {
+      return visionGate.run(async () => {
       const dataUrl = `data:${req.mimeType};base64,${Buffer.from(req.image).toString('base64')}`;
       const model = options.visionModel ?? 'gpt-4o';
       const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
@@ -189,10 +195,12 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
         ...description,
         usage: { inputTokens: completion.usage?.prompt_tokens, outputTokens: completion.usage?.completion_tokens, totalTokens: completion.usage?.total_tokens },
       };
+      });
     },
   };
 
   const embeddingFallbacks = new FallbackList(secrets);
+  const embeddingGate = new FirstRequestGate();
   // The SDK asks for base64 unless told otherwise; servers that only speak floats get floats.
   let embeddingEncoding: 'base64' | 'float' = 'base64';
   const embeddings: EmbeddingsProvider & ReportsFallbacks = {
@@ -200,7 +208,8 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
     dimensions,
     maxBatchSize: 2048,
     fallbacks: embeddingFallbacks.list,
-    async embed(texts, opts) {
+    embed(texts, opts) {
+      return embeddingGate.run(async () => {
       if (texts.length === 0) return { vectors: [] };
       const body = { model: embeddingModel, input: [...texts], ...(embeddingModel.startsWith('text-embedding-3') ? { dimensions } : {}) };
       let res;
@@ -224,6 +233,7 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
         }
       }
       return { vectors: data.map((d) => d.embedding), usage: { inputTokens: res.usage?.prompt_tokens, totalTokens: res.usage?.total_tokens } };
+      });
     },
   };
 
