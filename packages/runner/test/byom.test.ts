@@ -158,4 +158,29 @@ describe.each(Object.keys(targets))('capabilities split across two servers on %s
     expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toMatch(/re-embedded 1 video\(s\) with text-embedding-3-small \(1536 dimensions\)/);
   }, CLI_TIMEOUT);
+
+  it('doctor reports each capability from one real request to its own server, and the embedding size against the schema', async () => {
+    openai.reset();
+    local.reset();
+    // The split configuration again (768 dimensions), while the schema now holds 1536 after reembed.
+    const res = await runCli(['doctor', '--json'], { ...env(), ...splitEnv() });
+    expect(res.code).toBe(1);
+    const checks = JSON.parse(res.stdout).checks as { name: string; ok: boolean; warning?: boolean; detail: string; fix?: string }[];
+    const check = (n: string) => checks.find((c) => c.name === n)!;
+    expect(check('transcription')).toMatchObject({ ok: true, warning: true, detail: expect.stringContaining(`whisper-large-v3 at ${local.url} (no key): a 1 s test tone was transcribed`) });
+    expect(check('transcription').detail).toMatch(/refused response_format: verbose_json: using plain text \+ segment times from silence detection/);
+    expect(check('vision')).toMatchObject({ ok: true, warning: true, detail: expect.stringMatching(/^llava at .* a 64×64 test image was described .*refused response_format: json_schema/) });
+    expect(check('embeddings')).toMatchObject({ ok: true, detail: expect.stringMatching(/nomic-embed-text at .*: one word embedded: 768 dimensions/) });
+    expect(check('embedding size')).toMatchObject({ ok: false, detail: 'nomic-embed-text returns 768 dimensions, the database stores 1536', fix: expect.stringMatching(/^run: videoqa reembed/) });
+    expect(check('chat')).toMatchObject({ ok: true, detail: expect.stringContaining(`gpt-4o-mini at ${openai.url}: a one-passage question was answered`) });
+    expect(check('chat').warning).toBeUndefined();
+    // Cheap real calls, one per capability, each to its own server; never GET /models.
+    expect(openai.requests.map((r) => r.route)).toEqual(['chat']);
+    expect(new Set(local.requests.map((r) => r.route))).toEqual(new Set(['transcriptions', 'chat', 'embeddings']));
+    expect(local.requestsFor('models')).toEqual([]);
+
+    // A configured size the model does not return is named with the value to set.
+    const wrongSize = await runCli(['doctor', '--json'], { ...env(), ...splitEnv(), OPENAI_EMBEDDING_DIMENSIONS: '1536' });
+    expect((JSON.parse(wrongSize.stdout).checks as typeof checks).find((c) => c.name === 'embedding size')).toMatchObject({ ok: false, detail: 'nomic-embed-text returns 768 dimensions, OPENAI_EMBEDDING_DIMENSIONS is 1536', fix: 'set OPENAI_EMBEDDING_DIMENSIONS=768, then run: videoqa reembed' });
+  }, CLI_TIMEOUT);
 });
