@@ -39,7 +39,8 @@ const splitEnv = () => ({
 
 beforeAll(async () => {
   openai = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
-  local = await FakeOpenAIServer.start({ local: true, transcriptScript: SENTENCES });
+  // The local server knows the OpenAI key (it accepts any): a request carrying it would be recorded as authorization 'ok'.
+  local = await FakeOpenAIServer.start({ local: true, apiKey: openai.apiKey, transcriptScript: SENTENCES });
   pgDb = await createTestDatabase(inject('pgUrl'));
   video = await makeVideo({
     shots: [{ source: 'testsrc2', seconds: 4 }, { source: 'smptebars', seconds: 4 }, { source: 'mandelbrot', seconds: 4 }],
@@ -91,7 +92,8 @@ describe.each(Object.keys(targets))('capabilities split across two servers on %s
     expect(local.requestsFor('chat').filter((r) => r.status === 200).every((r) => r.responseFormat === 'json_object')).toBe(true);
     expect(local.requestsFor('embeddings').map((r) => [r.encodingFormat ?? null, r.status])).toEqual([[null, 400], ['float', 200]]);
     // The shared OpenAI key never went to the local server.
-    expect(local.requests.every((r) => r.authorization !== 'ok')).toBe(true);
+    expect(local.requests.map((r) => r.authorization)).not.toContain('ok');
+    expect(local.requests.length).toBeGreaterThan(0);
 
     // Each fallback is recorded with its stage run.
     const status = JSON.parse((await runCli(['status', 'cook', '--json'], { ...env(), ...splitEnv() })).stdout);
@@ -117,12 +119,20 @@ describe.each(Object.keys(targets))('capabilities split across two servers on %s
     expect(answer).toMatchObject({ found: true, citations: [expect.objectContaining({ video_id: 'cook', quote: expect.stringContaining('soup simmers') })] });
     expect(openai.requestsFor('chat')).toMatchObject([{ responseFormat: 'grounded_answer', status: 200, authorization: 'ok' }]);
     expect(openai.requestsFor('embeddings')).toEqual([]);
+    // Text mode names each fallback on stderr once (the question's embedding went to the local server).
+    const textAsk = await runCli(['ask', 'How long does the soup simmer?'], { ...env(), ...splitEnv() });
+    expect(textAsk.code, textAsk.stderr).toBe(0);
+    expect(textAsk.stderr).toBe('note: the embeddings server refused encoding_format: base64; used encoding_format: float\n');
 
     // Chat on the local server too: json_schema refused, json_object streamed and checked.
     local.reset();
     const localAsk = await runCli(['ask', 'How long does the soup simmer?', '--json'], { ...env(), ...splitEnv(), OPENAI_CHAT_BASE_URL: local.url, OPENAI_CHAT_MODEL: 'llama3.1' });
     expect(localAsk.code, localAsk.stderr).toBe(0);
-    expect(JSON.parse(localAsk.stdout)).toMatchObject({ found: true, citations: [expect.objectContaining({ quote: expect.stringContaining('soup simmers') })] });
+    expect(JSON.parse(localAsk.stdout)).toMatchObject({
+      found: true,
+      citations: [expect.objectContaining({ quote: expect.stringContaining('soup simmers') })],
+      fallbacks: [expect.objectContaining({ capability: 'chat', from: 'response_format: json_schema' }), expect.objectContaining({ capability: 'embeddings', from: 'encoding_format: base64' })],
+    });
     expect(local.requestsFor('chat').map((r) => [r.responseFormat ?? null, r.status, r.stream ?? false])).toEqual([[null, 400, false], ['json_object', 200, true]]);
   }, CLI_TIMEOUT);
 
@@ -133,6 +143,12 @@ describe.each(Object.keys(targets))('capabilities split across two servers on %s
     const refused = await runCli(['search', 'red tomatoes'], { ...env(), ...moved });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^videoqa: EMBEDDING_DIMENSIONS_MISMATCH: OPENAI_EMBEDDING_DIMENSIONS is 1536, but this database stores 768-dimension embeddings; run `videoqa reembed`[^\n]*\n$/);
+
+    // A configured size the model does not return is named before any vector is dropped.
+    const wrongSize = await runCli(['reembed'], { ...env(), ...splitEnv(), OPENAI_EMBEDDING_DIMENSIONS: '1536' });
+    expect(wrongSize.code).toBe(2);
+    expect(wrongSize.stderr).toMatch(/^videoqa: CONFIG_INVALID: .*OPENAI_EMBEDDING_DIMENSIONS: is 1536, but nomic-embed-text returns 768-dimension vectors: set OPENAI_EMBEDDING_DIMENSIONS=768\n$/);
+    expect(await vectorFacts(env())).toEqual(before);
 
     const oneVideo = await runCli(['reembed', '--video', 'cook'], { ...env(), ...moved });
     expect(oneVideo.code).toBe(2);
