@@ -17,6 +17,7 @@ import {
   VideoNotFoundError,
   VideoqaError,
   type PipelineResult,
+  type ProviderFallback,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES } from '@videoqa/stages';
 import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, storedEmbeddingDimensions, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
@@ -78,6 +79,12 @@ export interface ProcessOptions {
   force?: boolean;
 }
 
+/** The fallbacks a stage's provider needed (a server without json_schema, verbose_json or base64), when any. */
+function fallbacksOf(data: unknown): { fallbacks?: ProviderFallback[] } {
+  const list = (data as { fallbacks?: ProviderFallback[] } | null | undefined)?.fallbacks;
+  return Array.isArray(list) && list.length > 0 ? { fallbacks: list } : {};
+}
+
 /** Summary of a processed video, as `process --json` prints it. */
 async function summarize(rt: Runtime, result: PipelineResult) {
   const id = result.videoId;
@@ -90,7 +97,7 @@ async function summarize(rt: Runtime, result: PipelineResult) {
     rt.store.listOcr(id),
   ]);
   const stages = Object.fromEntries(
-    Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}) }]),
+    Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}), ...fallbacksOf(s.data) }]),
   );
   return {
     video_id: id,
@@ -200,6 +207,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
       const head = `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s`;
       io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions, text read on ${c.ocr_frames} frames\n`);
       if (summary.duration_sec) io.stdout.write(`  duration ${summary.duration_sec.toFixed(1)} s; files under ${join(rt.config.dataDir)}: ${summary.normalized_path ?? '-'}${summary.srt_path ? `, ${summary.srt_path}` : ''}, frames/${videoId}/\n`);
+      for (const f of Object.values(result.stages).flatMap((st) => fallbacksOf(st.data).fallbacks ?? [])) io.stdout.write(`  note: the ${f.capability} server refused ${f.from}; used ${f.to}\n`);
       if (aiSkipped) io.stdout.write(`  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`);
     }
     if (result.status !== 'done') return result.error && exitCodeFor(result.error) === EXIT.badInput ? EXIT.badInput : EXIT.failed;

@@ -77,6 +77,8 @@ describe.each(Object.keys(targets))('capabilities split across two servers on %s
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout);
     for (const stage of ['transcribe', 'vision', 'embeddings']) expect(summary.stages[stage].status).toBe('done');
+    expect(summary.stages.vision.fallbacks).toEqual([expect.objectContaining({ capability: 'vision', to: 'json_object + schema validation (one repair retry)' })]);
+    expect(summary.stages.scenes.fallbacks).toBeUndefined();
     expect(summary.counts.segments).toBe(SENTENCES.length);
     expect(summary.counts.captions).toBeGreaterThan(0);
     // Segment times came from silence detection: each segment overlaps the sentence it holds.
