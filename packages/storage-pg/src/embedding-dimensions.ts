@@ -14,7 +14,6 @@ export class EmbeddingDimensionsMismatchError extends VideoqaError {
       'EMBEDDING_DIMENSIONS_MISMATCH',
       `OPENAI_EMBEDDING_DIMENSIONS is ${configured}, but this database stores ${stored}-dimension embeddings; run \`videoqa reembed\` to rebuild every vector with the configured model (the videos are not processed again), or set OPENAI_EMBEDDING_DIMENSIONS=${stored}`,
       false,
-      { fix: 'videoqa reembed' },
     );
     this.stored = stored;
     this.configured = configured;
