@@ -50,6 +50,27 @@ export const configSchema = z.object({
   visionModel: str.default('gpt-4o'),
   embeddingModel: str.default('text-embedding-3-small'),
   chatModel: str.default('gpt-4o-mini'),
+  // Per-capability endpoints (issue 19): each falls back to the shared OpenAI settings above.
+  transcriptionBaseUrl: url(['http:', 'https:']).optional(),
+  transcriptionApiKey: str.optional(),
+  transcriptionTimeoutMs: int(100).optional(),
+  transcriptionMaxRetries: int(0, 20).optional(),
+  visionBaseUrl: url(['http:', 'https:']).optional(),
+  visionApiKey: str.optional(),
+  visionTimeoutMs: int(100).optional(),
+  visionMaxRetries: int(0, 20).optional(),
+  embeddingBaseUrl: url(['http:', 'https:']).optional(),
+  embeddingApiKey: str.optional(),
+  embeddingTimeoutMs: int(100).optional(),
+  embeddingMaxRetries: int(0, 20).optional(),
+  /** Vector size of the embedding model; the schema's vector columns follow it on first migrate. */
+  embeddingDimensions: int(1, 16_000).default(1536),
+  /** Embedding requests in flight at once. */
+  embeddingMaxConcurrent: int(1, 64).default(2),
+  chatBaseUrl: url(['http:', 'https:']).optional(),
+  chatApiKey: str.optional(),
+  chatTimeoutMs: int(100).optional(),
+  chatMaxRetries: int(0, 20).optional(),
   transcriptionProvider: z.enum(['openai', 'supadata'], { error: 'must be openai or supadata' }).default('openai'),
   supadataApiKey: str.optional(),
   supadataBaseUrl: url(['http:', 'https:']).default('https://api.supadata.ai/v1'),
@@ -134,6 +155,24 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   visionModel: 'OPENAI_VISION_MODEL',
   embeddingModel: 'OPENAI_EMBEDDING_MODEL',
   chatModel: 'OPENAI_CHAT_MODEL',
+  transcriptionBaseUrl: 'OPENAI_TRANSCRIPTION_BASE_URL',
+  transcriptionApiKey: 'OPENAI_TRANSCRIPTION_API_KEY',
+  transcriptionTimeoutMs: 'OPENAI_TRANSCRIPTION_TIMEOUT_MS',
+  transcriptionMaxRetries: 'OPENAI_TRANSCRIPTION_MAX_RETRIES',
+  visionBaseUrl: 'OPENAI_VISION_BASE_URL',
+  visionApiKey: 'OPENAI_VISION_API_KEY',
+  visionTimeoutMs: 'OPENAI_VISION_TIMEOUT_MS',
+  visionMaxRetries: 'OPENAI_VISION_MAX_RETRIES',
+  embeddingBaseUrl: 'OPENAI_EMBEDDING_BASE_URL',
+  embeddingApiKey: 'OPENAI_EMBEDDING_API_KEY',
+  embeddingTimeoutMs: 'OPENAI_EMBEDDING_TIMEOUT_MS',
+  embeddingMaxRetries: 'OPENAI_EMBEDDING_MAX_RETRIES',
+  embeddingDimensions: 'OPENAI_EMBEDDING_DIMENSIONS',
+  embeddingMaxConcurrent: 'EMBEDDING_MAX_CONCURRENT',
+  chatBaseUrl: 'OPENAI_CHAT_BASE_URL',
+  chatApiKey: 'OPENAI_CHAT_API_KEY',
+  chatTimeoutMs: 'OPENAI_CHAT_TIMEOUT_MS',
+  chatMaxRetries: 'OPENAI_CHAT_MAX_RETRIES',
   transcriptionProvider: 'TRANSCRIPTION_PROVIDER',
   supadataApiKey: 'SUPADATA_API_KEY',
   supadataBaseUrl: 'SUPADATA_BASE_URL',
@@ -186,7 +225,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
 };
 
 /** Settings whose values are never printed or logged. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['openaiApiKey', 'supadataApiKey', 'apiToken'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['openaiApiKey', 'supadataApiKey', 'apiToken', 'transcriptionApiKey', 'visionApiKey', 'embeddingApiKey', 'chatApiKey'];
 
 export interface LoadConfigOptions {
   /** Environment to read; default process.env. */

@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   QUESTION_EMPTY: { exit: 'usage' },
   /** A question for `ask` is longer than QUESTION_MAX_CHARS. */
   QUESTION_TOO_LONG: { exit: 'usage' },
+  /** OPENAI_EMBEDDING_DIMENSIONS differs from the size the schema was made with (fix: `videoqa reembed`). */
+  EMBEDDING_DIMENSIONS_MISMATCH: { exit: 'usage' },
+  /** A command that embeds (reembed) has no embeddings provider configured. */
+  EMBEDDINGS_NOT_CONFIGURED: { exit: 'usage' },
   /** The stage graph is unusable: unknown dependency, duplicate name, cycle, or a selection that cannot run. */
   PIPELINE_GRAPH_INVALID: { exit: 'failed' },
 

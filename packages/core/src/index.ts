@@ -2,6 +2,7 @@ export * from './errors.ts';
 export { ERROR_CODES, httpStatusForCode, isErrorCode, type ErrorCode, type ExitClass } from './error-codes.ts';
 export * from './ids.ts';
 export * from './config.ts';
+export * from './ai-endpoints.ts';
 export * from './paths.ts';
 export * from './files.ts';
 export * from './async.ts';

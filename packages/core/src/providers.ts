@@ -155,3 +155,23 @@ export interface ChatProvider {
   readonly model?: string;
   answer(request: GroundedAnswerRequest): Promise<GroundedAnswerReply>;
 }
+
+/**
+ * How a provider degraded for a server without an OpenAI feature (no json_schema,
+ * no verbose_json segments, no base64 embeddings). Providers list each kind once;
+ * stages log it once and record it with their output.
+ */
+export interface ProviderFallback {
+  capability: 'transcription' | 'vision' | 'embeddings' | 'chat';
+  /** What was asked for, e.g. `response_format: json_schema`. */
+  from: string;
+  /** What is used instead, e.g. `json_object + schema validation`. */
+  to: string;
+  /** The server's answer that caused it (scrubbed, shortened). */
+  reason: string;
+}
+
+/** Implemented by providers that can degrade; read after calls to log and record what changed. */
+export interface ReportsFallbacks {
+  readonly fallbacks: readonly ProviderFallback[];
+}

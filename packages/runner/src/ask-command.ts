@@ -1,4 +1,4 @@
-import { ConfigError, validateQuestion, VideoqaError, type Config, type Passage } from '@videoqa/core';
+import { ConfigError, validateQuestion, VideoqaError, type Config, type Passage, type ReportsFallbacks } from '@videoqa/core';
 import { chatFromConfig, embeddingsFromConfig } from '@videoqa/stages';
 import { ask, type AskOptions, type AskResult, type Queryable } from '@videoqa/storage-pg';
 import { EXIT, exitCodeFor, overridesFrom, withRuntime, type CommandIO } from './commands.ts';
@@ -89,8 +89,13 @@ export async function askCommand(question: string, opts: AskCommandOptions, io: 
               io.stdout.write(text);
             },
       }).finally(() => process.off('SIGINT', onSignal));
-      if (opts.json) io.stdout.write(`${JSON.stringify(askResultView(result), null, 2)}\n`);
-      else printAnswer(result, streamed, io);
+      // What the chat and embeddings servers lacked (json_schema, base64...) and what was used instead.
+      const fallbacks = [chatFromConfig(rt.config).provider, embeddingsFromConfig(rt.config).provider].flatMap((p) => [...((p as Partial<ReportsFallbacks> | undefined)?.fallbacks ?? [])]);
+      if (opts.json) io.stdout.write(`${JSON.stringify({ ...askResultView(result), ...(fallbacks.length > 0 ? { fallbacks } : {}) }, null, 2)}\n`);
+      else {
+        printAnswer(result, streamed, io);
+        for (const f of fallbacks) io.stderr.write(`note: the ${f.capability} server refused ${f.from}; used ${f.to}\n`);
+      }
       return result.skipped === 'no_chat_provider' ? EXIT.partial : EXIT.ok;
     });
   } catch (err) {

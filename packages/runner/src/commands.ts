@@ -1,6 +1,5 @@
 import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import OpenAI from 'openai';
 import {
   ConfigError,
   FileNotFoundError,
@@ -15,11 +14,12 @@ import {
   runPipeline,
   VideoNotFoundError,
   VideoqaError,
-  type Config,
   type PipelineResult,
+  type ProviderFallback,
 } from '@videoqa/core';
-import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, askUsageSummary, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES } from '@videoqa/stages';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, askUsageSummary, schemaVersion, searchContent, storedEmbeddingDimensions, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { capabilityChecks } from './capability-checks.ts';
 import { startApiServer } from './api-http.ts';
 import { askUsageLine } from './ask-usage-view.ts';
 import { startDevServer } from './dev-http.ts';
@@ -75,6 +75,12 @@ export interface ProcessOptions {
   force?: boolean;
 }
 
+/** The fallbacks a stage's provider needed (a server without json_schema, verbose_json or base64), when any. */
+function fallbacksOf(data: unknown): { fallbacks?: ProviderFallback[] } {
+  const list = (data as { fallbacks?: ProviderFallback[] } | null | undefined)?.fallbacks;
+  return Array.isArray(list) && list.length > 0 ? { fallbacks: list } : {};
+}
+
 /** Summary of a processed video, as `process --json` prints it. */
 async function summarize(rt: Runtime, result: PipelineResult) {
   const id = result.videoId;
@@ -87,7 +93,7 @@ async function summarize(rt: Runtime, result: PipelineResult) {
     rt.store.listOcr(id),
   ]);
   const stages = Object.fromEntries(
-    Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}) }]),
+    Object.entries(result.stages).map(([name, s]) => [name, { status: s.status, duration_ms: s.durationMs, counts: s.counts, ...(s.reason ? { reason: s.reason } : {}), ...(s.error ? { error: s.error.message } : {}), ...fallbacksOf(s.data) }]),
   );
   return {
     video_id: id,
@@ -197,6 +203,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
       const head = `✔ video ${videoId} ready in ${(result.durationMs / 1000).toFixed(1)} s`;
       io.stdout.write(`${head}\n  ${c.scenes} scenes, ${c.frames} frames (${c.duplicate_frames} duplicates), ${c.segments} transcript segments, ${c.captions} captions, text read on ${c.ocr_frames} frames\n`);
       if (summary.duration_sec) io.stdout.write(`  duration ${summary.duration_sec.toFixed(1)} s; files under ${join(rt.config.dataDir)}: ${summary.normalized_path ?? '-'}${summary.srt_path ? `, ${summary.srt_path}` : ''}, frames/${videoId}/\n`);
+      for (const f of Object.values(result.stages).flatMap((st) => fallbacksOf(st.data).fallbacks ?? [])) io.stdout.write(`  note: the ${f.capability} server refused ${f.from}; used ${f.to}\n`);
       if (aiSkipped) io.stdout.write(`  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`);
     }
     if (result.status !== 'done') return result.error && exitCodeFor(result.error) === EXIT.badInput ? EXIT.badInput : EXIT.failed;
@@ -330,8 +337,8 @@ export async function migrateCommand(opts: { dataDir?: string }, io: CommandIO):
   const rt = await openRuntime({ overrides: overridesFrom(opts), migrate: false, logToStdout: false });
   try {
     const { migrate } = await import('@videoqa/storage-pg');
-    const res = await migrate(rt.db);
-    io.stdout.write(`${res.applied.length > 0 ? `applied migration(s) ${res.applied.join(', ')}` : 'schema already up to date'}; version ${res.version}; embeddings stored as ${res.vector ? 'pgvector vector(1536)' : 'real[] (pgvector not available)'}\n`);
+    const res = await migrate(rt.db, { embeddingDimensions: rt.config.embeddingDimensions });
+    io.stdout.write(`${res.applied.length > 0 ? `applied migration(s) ${res.applied.join(', ')}` : 'schema already up to date'}; version ${res.version}; embeddings stored as ${res.vector ? `pgvector vector(${res.dimensions})` : `real[] of ${res.dimensions} (pgvector not available)`}\n`);
     return EXIT.ok;
   } finally {
     await rt.close();
@@ -378,13 +385,6 @@ interface Check {
   warning?: boolean;
 }
 
-/** The cheapest real request that proves a key and a server: one word embedded. Null when it worked. */
-async function cheapEmbeddingCall(config: Config): Promise<null> {
-  const client = new OpenAI({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, timeout: 15_000, maxRetries: 1 });
-  await client.embeddings.create({ model: config.embeddingModel, input: 'ping' });
-  return null;
-}
-
 export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
   const checks: Check[] = [];
   const { loadConfig } = await import('@videoqa/core');
@@ -407,6 +407,7 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
     } catch (err) {
       checks.push({ name: 'DATA_DIR', ok: false, detail: `${config.dataDir}: ${(err as Error).message}`, fix: 'create it and give the worker user write access, or set DATA_DIR' });
     }
+    let schemaDimensions: number | null = null;
     try {
       const rt = await openRuntime({ overrides: overridesFrom(opts), migrate: false, logToStdout: false });
       try {
@@ -415,7 +416,8 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
         checks.push(version >= LATEST_SCHEMA_VERSION ? { name: 'schema', ok: true, detail: `version ${version}` } : { name: 'schema', ok: false, detail: `version ${version}, this videoqa needs ${LATEST_SCHEMA_VERSION}`, fix: 'run: videoqa migrate' });
         if (version > 0) {
           const vector = await vectorColumnsInUse(rt.db);
-          checks.push({ name: 'pgvector', ok: true, warning: !vector, detail: vector ? 'embeddings in vector(1536) with an HNSW index' : 'not available: embeddings in real[] (search works, slower on large libraries)', fix: vector ? undefined : 'install pgvector on the server before the first migrate for indexed vector search' });
+          schemaDimensions = await storedEmbeddingDimensions(rt.db);
+          checks.push({ name: 'pgvector', ok: true, warning: !vector, detail: vector ? `embeddings in vector(${schemaDimensions ?? 1536}) with an HNSW index` : 'not available: embeddings in real[] (search works, slower on large libraries)', fix: vector ? undefined : 'install pgvector on the server before the first migrate for indexed vector search' });
         }
       } finally {
         await rt.close();
@@ -429,26 +431,7 @@ export async function doctorCommand(opts: { json?: boolean; dataDir?: string }, 
         checks.push(typeof dir === 'string' ? { name: `OCR language ${lang}`, ok: true, detail: dir } : { name: `OCR language ${lang}`, ok: false, detail: dir.message, fix: (dir as { fix?: string }).fix });
       }
     } else checks.push({ name: 'OCR', ok: true, detail: 'OCR_ENABLED is false: keyframe text is not read' });
-    if (!config.openaiApiKey) {
-      checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: 'OPENAI_API_KEY is not set: transcription, vision and embeddings will be skipped', fix: 'set OPENAI_API_KEY' });
-    } else {
-      try {
-        const client = new OpenAI({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, timeout: 15_000, maxRetries: 1 });
-        const models = await client.models.list();
-        const ids = new Set(models.data.map((m) => m.id));
-        const missingModels = [config.transcriptionModel, config.visionModel, config.embeddingModel].filter((m) => !ids.has(m));
-        checks.push({ name: 'OpenAI API key', ok: true, detail: `accepted by ${config.openaiBaseUrl ?? 'api.openai.com'}`, warning: missingModels.length > 0, ...(missingModels.length ? { fix: `models not listed for this key: ${missingModels.join(', ')}` } : {}) });
-      } catch (err) {
-        const e = toProviderError(err, 'OpenAI', [config.openaiApiKey]) as Error & { status?: number };
-        // Many OpenAI-compatible servers do not serve GET /models: that alone says nothing about the key.
-        const probe = e.status === 404 || e.status === 405 || e.status === 501 ? await cheapEmbeddingCall(config).catch((probeErr: unknown) => toProviderError(probeErr, 'OpenAI', [config.openaiApiKey!])) : e;
-        if (probe === null) {
-          checks.push({ name: 'OpenAI API key', ok: true, warning: true, detail: `GET /models is not served (${e.status}); a one-word embeddings request with ${config.embeddingModel} worked`, fix: 'nothing to do unless transcription or vision models are missing on that server' });
-        } else {
-          checks.push({ name: 'OpenAI API key', ok: false, detail: `OpenAI API error: ${probe.message}`, fix: 'verify OPENAI_API_KEY is valid and has credits; check OPENAI_BASE_URL and network access' });
-        }
-      }
-    }
+    checks.push(...(await capabilityChecks(config, schemaDimensions)));
   }
   const failed = checks.filter((c) => !c.ok);
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks }, null, 2)}\n`);

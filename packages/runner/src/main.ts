@@ -3,6 +3,7 @@ import { VideoqaError } from '@videoqa/core';
 import { askCommand } from './ask-command.ts';
 import { scrub } from './logging.ts';
 import { exportCommand, listCommand, showCommand } from './read-commands.ts';
+import { reembedCommand } from './reembed-command.ts';
 import {
   apiCommand,
   doctorCommand,
@@ -147,6 +148,14 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .description('create or update the database schema (safe to run from several processes)')
     .option(...dataDir)
     .action(async (opts) => void (code = await migrateCommand(opts, io)));
+
+  program
+    .command('reembed')
+    .description('rebuild the search vectors with the configured embedding model (and OPENAI_EMBEDDING_DIMENSIONS), without processing the videos again')
+    .option('--video <videoId>', 're-embed one video only (not possible when the embedding size changes)')
+    .option('--json', 'print a machine-readable summary')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await reembedCommand(opts, io)));
 
   program
     .command('retry')

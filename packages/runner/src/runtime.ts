@@ -20,6 +20,8 @@ export interface OpenRuntimeOptions {
   logToStdout?: boolean;
   /** Apply migrations on open (default true). */
   migrate?: boolean;
+  /** false: do not refuse a schema whose embedding size differs from OPENAI_EMBEDDING_DIMENSIONS (reembed fixes it). */
+  checkDimensions?: boolean;
 }
 
 /** Config, logger and database (PGlite under DATA_DIR/db without DATABASE_URL), ready to use. */
@@ -38,6 +40,8 @@ export async function openRuntime(options: OpenRuntimeOptions = {}): Promise<Run
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       migrate: options.migrate,
+      embeddingDimensions: config.embeddingDimensions,
+      checkDimensions: options.checkDimensions,
       poolSize: Math.max(10, config.workerConcurrency * 3),
       onError: (err) => log.warn({ err }, 'database connection error (will reconnect)'),
     });

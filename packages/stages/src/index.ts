@@ -25,3 +25,4 @@ export { createSupadataTranscription, type SupadataOptions } from './providers/s
 export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, chatFromConfig, type ResolvedProvider } from './providers/from-config.ts';
 export { toProviderError } from './providers/provider-errors.ts';
 export { closeOcr, keptText, ocrId, ocrLanguageDir, ocrStage, type OcrData, type OcrOptions } from './stages/ocr.ts';
+export { probeCapabilities, toneWav, type CapabilityProbe } from './providers/capability-probes.ts';

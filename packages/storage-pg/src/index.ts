@@ -3,6 +3,15 @@ export { createNodePostgresDb, type NodePostgresOptions } from './node-postgres-
 export { createPgliteDb, type PgliteDb, type PgliteOptions } from './pglite-db.ts';
 export { openDatabase, DatabaseInUseError, type OpenDatabaseOptions } from './open-database.ts';
 export { migrate, schemaVersion, vectorColumnsInUse, EMBEDDING_DIMENSIONS, LATEST_SCHEMA_VERSION, type MigrateResult, type MigrateOptions } from './migrate.ts';
+export {
+  anyEmbeddingStored,
+  clearVideoEmbeddings,
+  embeddingColumns,
+  EmbeddingDimensionsMismatchError,
+  HNSW_MAX_DIMENSIONS,
+  resetEmbeddingColumns,
+  storedEmbeddingDimensions,
+} from './embedding-dimensions.ts';
 export { migrations, type Migration, type MigrationContext } from './migrations/index.ts';
 export { PgStore, embeddingLiteral } from './pg-store.ts';
 export { searchContent, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';

@@ -1,6 +1,8 @@
 import type { Db, Queryable } from './db.ts';
 import { migrations as allMigrations, type Migration } from './migrations/index.ts';
+import { EmbeddingDimensionsMismatchError, storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
+/** The default embedding size (text-embedding-3-small); OPENAI_EMBEDDING_DIMENSIONS changes it. */
 export const EMBEDDING_DIMENSIONS = 1536;
 /** Arbitrary constant shared by every videoqa process: the advisory lock that serialises migrators. */
 const MIGRATION_LOCK_KEY = 7_193_204_611;
@@ -9,6 +11,8 @@ export interface MigrateResult {
   applied: number[];
   version: number;
   vector: boolean;
+  /** The size the vector columns hold (null only for a schema that has no embeddings yet). */
+  dimensions: number | null;
 }
 
 /**
@@ -36,6 +40,13 @@ export interface MigrateOptions {
   /** 'auto' uses pgvector when the server has it; 'off' forces real[] columns (tests, or to avoid the extension). */
   vector?: 'auto' | 'off';
   migrations?: readonly Migration[];
+  /** Size of new vector columns (default 1536). */
+  embeddingDimensions?: number;
+  /**
+   * Refuse (EMBEDDING_DIMENSIONS_MISMATCH) when the schema holds another size than
+   * embeddingDimensions. Default true when embeddingDimensions is given; `videoqa reembed` turns it off.
+   */
+  checkDimensions?: boolean;
 }
 
 export async function migrate(db: Db, options: MigrateOptions = {}): Promise<MigrateResult> {
@@ -50,13 +61,18 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
     const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     const pending = [...migrations].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));
     const hasVector = pending.length > 0 ? options.vector !== 'off' && (await tryCreateVector(tx)) : await vectorColumnsInUse(tx);
-    const ctx = { hasVector, vectorType: hasVector ? `vector(${EMBEDDING_DIMENSIONS})` : 'real[]' };
+    const dimensions = options.embeddingDimensions ?? EMBEDDING_DIMENSIONS;
+    const ctx = { hasVector, dimensions, vectorType: hasVector ? `vector(${dimensions})` : 'real[]' };
     for (const m of pending) {
       await m.up(tx, ctx);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
     const version = Math.max(0, ...done, ...pending.map((m) => m.version));
-    return { applied: pending.map((m) => m.version), version, vector: await vectorColumnsInUse(tx) };
+    const stored = await storedEmbeddingDimensions(tx);
+    if (options.embeddingDimensions !== undefined && (options.checkDimensions ?? true) && stored !== null && stored !== options.embeddingDimensions) {
+      throw new EmbeddingDimensionsMismatchError(stored, options.embeddingDimensions);
+    }
+    return { applied: pending.map((m) => m.version), version, vector: await vectorColumnsInUse(tx), dimensions: stored };
   });
 }
 

@@ -19,6 +19,10 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** 'off' stores embeddings as real[] even where pgvector exists. */
   vector?: 'auto' | 'off';
+  /** OPENAI_EMBEDDING_DIMENSIONS: size of new vector columns, and checked against the schema (see migrate). */
+  embeddingDimensions?: number;
+  /** false: open a schema of another embedding size without refusing (`videoqa reembed`). */
+  checkDimensions?: boolean;
   poolSize?: number;
   onError?: (err: Error) => void;
 }
@@ -93,7 +97,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   }
   if (options.migrate ?? true) {
     try {
-      await migrate(db, { vector: options.vector });
+      await migrate(db, { vector: options.vector, embeddingDimensions: options.embeddingDimensions, checkDimensions: options.checkDimensions });
     } catch (err) {
       await db.close().catch(() => {});
       throw err;

@@ -15,6 +15,7 @@ import {
 } from '@videoqa/core';
 import type { Db, Queryable } from './db.ts';
 import { EMBEDDING_DIMENSIONS, vectorColumnsInUse } from './migrate.ts';
+import { storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
 const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr' };
 /** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
@@ -41,10 +42,10 @@ export function videoFromRow(r: VideoRow): VideoRecord {
 }
 
 /** A vector as the literal pgvector ('[1,2]') or real[] ('{1,2}') parses. */
-export function embeddingLiteral(values: readonly number[], vector: boolean): string {
-  if (values.length !== EMBEDDING_DIMENSIONS) {
-    throw new VideoqaError('EMBEDDING_DIMENSIONS', `Embedding has ${values.length} dimensions; the schema stores ${EMBEDDING_DIMENSIONS}`, false, {
-      fix: 'use text-embedding-3-small or request 1536 dimensions from your embedding model',
+export function embeddingLiteral(values: readonly number[], vector: boolean, dimensions: number = EMBEDDING_DIMENSIONS): string {
+  if (values.length !== dimensions) {
+    throw new VideoqaError('EMBEDDING_DIMENSIONS', `Embedding has ${values.length} dimensions; the schema stores ${dimensions}`, false, {
+      fix: `set OPENAI_EMBEDDING_DIMENSIONS to what the model returns (${values.length}) and run videoqa reembed, or use a model of ${dimensions} dimensions`,
     });
   }
   for (const v of values) if (!Number.isFinite(v)) throw new VideoqaError('EMBEDDING_INVALID', 'Embedding contains a non-finite number', false);
@@ -60,6 +61,7 @@ export function embeddingLiteral(values: readonly number[], vector: boolean): st
 export class PgStore implements Store {
   readonly db: Db;
   private vectorMode: Promise<boolean> | undefined;
+  private dimensionsRead: Promise<number> | undefined;
 
   constructor(db: Db) {
     this.db = db;
@@ -69,6 +71,18 @@ export class PgStore implements Store {
   usesPgvector(): Promise<boolean> {
     this.vectorMode ??= vectorColumnsInUse(this.db);
     return this.vectorMode;
+  }
+
+  /** The size the schema's vector columns hold (1536 on a schema older than migration 006). */
+  embeddingDimensions(): Promise<number> {
+    this.dimensionsRead ??= storedEmbeddingDimensions(this.db).then((n) => n ?? EMBEDDING_DIMENSIONS);
+    return this.dimensionsRead;
+  }
+
+  /** Forget the cached schema facts (after `reembed` changed the vector columns). */
+  forgetSchemaCache(): void {
+    this.vectorMode = undefined;
+    this.dimensionsRead = undefined;
   }
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -234,7 +248,8 @@ export class PgStore implements Store {
     const vector = await this.usesPgvector();
     const table = EMBEDDING_TABLES[kind];
     const cast = vector ? 'vector' : 'real[]';
-    const literals = rows.map((r) => embeddingLiteral(r.embedding, vector));
+    const dimensions = await this.embeddingDimensions();
+    const literals = rows.map((r) => embeddingLiteral(r.embedding, vector, dimensions));
     await this.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += EMBEDDING_BATCH) {
         await tx.query(

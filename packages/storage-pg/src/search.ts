@@ -2,6 +2,7 @@ import type { EmbeddingsProvider } from '@videoqa/core';
 import type { Queryable } from './db.ts';
 import { embeddingLiteral } from './pg-store.ts';
 import { vectorColumnsInUse } from './migrate.ts';
+import { storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
 export type SearchKind = 'segment' | 'caption' | 'ocr';
 
@@ -69,7 +70,8 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
 
 async function vectorCandidates(db: Queryable, kind: SearchKind, vector: readonly number[], pgvector: boolean, n: number, videoId?: string): Promise<Row[]> {
   const { from, columns, alias } = SOURCES[kind];
-  const literal = embeddingLiteral(vector, pgvector);
+  // A query vector of another size than the columns is refused with the reembed hint, not a driver error.
+  const literal = embeddingLiteral(vector, pgvector, (await storedEmbeddingDimensions(db)) ?? vector.length);
   // Without pgvector, cosine similarity is computed over real[] in SQL: exact, slower, same ranking.
   const distance = pgvector
     ? `${alias}.embedding <=> $1::vector`

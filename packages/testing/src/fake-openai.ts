@@ -58,7 +58,17 @@ export interface FakeOpenAIOptions {
   ffmpegPath?: string;
   /** Port on 127.0.0.1 (default: any free port). */
   port?: number;
+  /**
+   * Behave like a local OpenAI-compatible server (Ollama, vLLM, LocalAI, a speech
+   * server): no auth (any or no key), any model name, no strict json_schema (400),
+   * no verbose_json (400), no base64 embeddings (400), `dimensions` ignored and
+   * embeddings of `local.embeddingDimensions` (default 768).
+   */
+  local?: boolean | { embeddingDimensions?: number };
 }
+
+/** Size of the local mode's embeddings (nomic-embed-text and many others are 768). */
+export const LOCAL_EMBEDDING_DIMENSIONS = 768;
 
 /**
  * How the fake answers a grounded-answer request (a chat completion whose user
@@ -158,6 +168,21 @@ function checkStrictSchema(schema: JsonSchema, path = '$'): void {
   if (types.includes('array') && schema.items) checkStrictSchema(schema.items, `${path}[]`);
 }
 
+/** The JSON Schema a json_object request states in its prompt (the last JSON object after "JSON Schema"), if any. */
+function schemaFromPrompt(messages: { role: string; content: string }[]): JsonSchema | undefined {
+  for (const m of messages) {
+    if (m.role !== 'system' || !/JSON Schema/i.test(m.content)) continue;
+    const start = m.content.indexOf('{', m.content.search(/JSON Schema/i));
+    if (start < 0) continue;
+    try {
+      return JSON.parse(m.content.slice(start)) as JsonSchema;
+    } catch {
+      /* not a bare schema: keep looking */
+    }
+  }
+  return undefined;
+}
+
 /** Builds a value that satisfies the schema, filling strings from `fill`. */
 function instance(schema: JsonSchema, root: JsonSchema, fill: (path: string) => unknown, path = ''): unknown {
   if (schema.$ref) {
@@ -237,6 +262,13 @@ export class FakeOpenAIServer {
   private readonly options: FakeOpenAIOptions;
   private port = 0;
   private askMode: AskMode;
+
+  /** The local-server mode, when on. */
+  get local(): { embeddingDimensions: number } | undefined {
+    const l = this.options.local;
+    if (!l) return undefined;
+    return { embeddingDimensions: (typeof l === 'object' ? l.embeddingDimensions : undefined) ?? LOCAL_EMBEDDING_DIMENSIONS };
+  }
 
   private constructor(options: FakeOpenAIOptions) {
     this.options = options;
@@ -332,7 +364,7 @@ export class FakeOpenAIServer {
       const body = await this.readRequest(route, req, record);
       const latency = this.latency[route] ?? 0;
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
-      if (record.authorization !== 'ok') {
+      if (record.authorization !== 'ok' && !this.local) {
         const given = auth.replace(/^Bearer\s+/i, '');
         throw new HttpError(401, given ? `Incorrect API key provided: ${given}. You can find your API key at https://platform.openai.com/account/api-keys.` : 'You did not provide an API key.', 'invalid_request_error', 'invalid_api_key');
       }
@@ -455,9 +487,10 @@ export class FakeOpenAIServer {
   private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema'): Promise<unknown> {
     const model = body.fields.model?.[0];
     if (!model) throw new HttpError(400, "you must provide a model parameter", 'invalid_request_error', null, 'model');
-    if (!TRANSCRIPTION_MODELS.has(model)) throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
+    if (!TRANSCRIPTION_MODELS.has(model) && !this.local) throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
     if (!body.file || body.file.length === 0) throw new HttpError(400, "Missing file", 'invalid_request_error', null, 'file');
     const format = body.fields.response_format?.[0] ?? 'json';
+    if (this.local && format === 'verbose_json') throw new HttpError(400, "response_format 'verbose_json' is not supported by this server; use json or text");
     if (format === 'verbose_json' && model !== 'whisper-1') throw new HttpError(400, `response_format 'verbose_json' is not compatible with model '${model}'`);
     let pcm: Int16Array;
     try {
@@ -488,7 +521,7 @@ export class FakeOpenAIServer {
 
   private async chat(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): Promise<unknown> {
     const model = body.model as string | undefined;
-    if (!model || !CHAT_MODELS.has(model)) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    if (!model || (!CHAT_MODELS.has(model) && !this.local)) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) throw new HttpError(400, "'messages' must be a non-empty array", 'invalid_request_error', null, 'messages');
     const images: Buffer[] = [];
@@ -513,8 +546,15 @@ export class FakeOpenAIServer {
     record.imageBytes = images.reduce((n, b) => n + b.length, 0);
     const rf = body.response_format as { type?: string; json_schema?: { name?: string; strict?: boolean; schema?: JsonSchema } } | undefined;
     let content: string;
-    if (rf?.type === 'json_schema') {
-      const js = rf.json_schema;
+    if (rf?.type === 'json_schema' && this.local) throw new HttpError(400, "response_format type 'json_schema' is not supported by this server; use json_object");
+    // json_object: the schema can only come from the prompt; answer it when a message carries one.
+    const promptSchema = rf?.type === 'json_object' ? schemaFromPrompt(record.messages) : undefined;
+    if (rf?.type === 'json_object') {
+      if (!record.messages.some((m) => /json/i.test(m.content))) throw new HttpError(400, "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
+      record.responseFormat = 'json_object';
+    }
+    if (rf?.type === 'json_schema' || promptSchema) {
+      const js = promptSchema ? { name: 'json_object', schema: promptSchema, strict: false } : rf!.json_schema;
       if (!js?.name || !js.schema) throw new HttpError(400, "Missing required parameter: 'response_format.json_schema.name'");
       record.responseFormat = js.name;
       if (js.strict) checkStrictSchema(js.schema);
@@ -582,7 +622,7 @@ export class FakeOpenAIServer {
 
   private embeddings(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): unknown {
     const model = body.model as string | undefined;
-    const native = model ? EMBEDDING_MODELS[model] : undefined;
+    const native = this.local && model ? this.local.embeddingDimensions : model ? EMBEDDING_MODELS[model] : undefined;
     if (!native) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
     const input = body.input;
     const inputs = typeof input === 'string' ? [input] : Array.isArray(input) ? input : null;
@@ -592,9 +632,11 @@ export class FakeOpenAIServer {
       if (typeof text !== 'string' || text.length === 0) throw new HttpError(400, `'$.input[${i}]' is invalid: empty strings are not allowed.`, 'invalid_request_error', null, 'input');
       if (Math.ceil(text.length / 4) > MAX_EMBEDDING_TOKENS) throw new HttpError(400, `This model's maximum context length is ${MAX_EMBEDDING_TOKENS} tokens; input ${i} is longer.`, 'invalid_request_error', null, 'input');
     }
-    const dims = body.dimensions === undefined ? native : Number(body.dimensions);
+    // Local servers ignore `dimensions`: the model's size is what comes back.
+    const dims = body.dimensions === undefined || this.local ? native : Number(body.dimensions);
     if (!Number.isInteger(dims) || dims < 1 || dims > native) throw new HttpError(400, `dimensions must be between 1 and ${native}`, 'invalid_request_error', null, 'dimensions');
     const format = (body.encoding_format as string | undefined) ?? 'float';
+    if (this.local && format === 'base64') throw new HttpError(400, "encoding_format 'base64' is not supported by this server; use float", 'invalid_request_error', null, 'encoding_format');
     record.inputs = inputs as string[];
     record.encodingFormat = format;
     const data = (inputs as string[]).map((text, index) => {

@@ -1,4 +1,4 @@
-import type { ChatProvider, Config, EmbeddingsProvider, TranscriptionProvider, VisionProvider } from '@videoqa/core';
+import { aiEndpoint, type AiCapability, type ChatProvider, type Config, type EmbeddingsProvider, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
 import { createOpenAIProviders, type OpenAIProviders } from './openai.ts';
 import { createSupadataTranscription } from './supadata.ts';
 
@@ -10,23 +10,30 @@ export interface ResolvedProvider<T> {
   missing?: string;
 }
 
-const openaiCache = new WeakMap<Config, OpenAIProviders>();
+/** One client per capability and config: each capability may have its own server, key and limits. */
+const openaiCache = new WeakMap<Config, Map<AiCapability, OpenAIProviders>>();
 
-function openai(config: Config): OpenAIProviders | undefined {
-  if (!config.openaiApiKey) return undefined;
-  let p = openaiCache.get(config);
+function openai(config: Config, capability: AiCapability): OpenAIProviders | undefined {
+  const endpoint = aiEndpoint(config, capability);
+  if (!endpoint.enabled) return undefined;
+  let byCapability = openaiCache.get(config);
+  if (!byCapability) openaiCache.set(config, (byCapability = new Map()));
+  let p = byCapability.get(capability);
   if (!p) {
     p = createOpenAIProviders({
-      apiKey: config.openaiApiKey,
-      baseURL: config.openaiBaseUrl,
-      timeoutMs: config.openaiTimeoutMs,
-      maxRetries: config.openaiMaxRetries,
+      // A local server given by its own base URL may need no key; the SDK insists on one, so send a placeholder.
+      apiKey: endpoint.apiKey ?? 'no-key',
+      baseURL: endpoint.baseUrl,
+      timeoutMs: endpoint.timeoutMs,
+      maxRetries: endpoint.maxRetries,
       transcriptionModel: config.transcriptionModel,
       visionModel: config.visionModel,
       embeddingModel: config.embeddingModel,
+      embeddingDimensions: config.embeddingDimensions,
       chatModel: config.chatModel,
+      ffmpegPath: config.ffmpegPath,
     });
-    openaiCache.set(config, p);
+    byCapability.set(capability, p);
   }
   return p;
 }
@@ -46,21 +53,21 @@ export function transcriptionFromConfig(config: Config): ResolvedProvider<Transc
       }),
     };
   }
-  const p = openai(config);
+  const p = openai(config, 'transcription');
   return p ? { provider: p.transcription } : { missing: NO_OPENAI_KEY };
 }
 
 export function visionFromConfig(config: Config): ResolvedProvider<VisionProvider> {
-  const p = openai(config);
+  const p = openai(config, 'vision');
   return p ? { provider: p.vision } : { missing: NO_OPENAI_KEY };
 }
 
 export function embeddingsFromConfig(config: Config): ResolvedProvider<EmbeddingsProvider> {
-  const p = openai(config);
+  const p = openai(config, 'embeddings');
   return p ? { provider: p.embeddings } : { missing: NO_OPENAI_KEY };
 }
 
 export function chatFromConfig(config: Config): ResolvedProvider<ChatProvider> {
-  const p = openai(config);
+  const p = openai(config, 'chat');
   return p ? { provider: p.chat } : { missing: NO_OPENAI_KEY };
 }

@@ -1,10 +1,13 @@
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { ProviderError, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { ProviderError, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type ReportsFallbacks, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
 import { createOpenAIChat } from './openai-chat.ts';
 import { toProviderError } from './provider-errors.ts';
 import { bufferedFormDataFetch } from './buffered-fetch.ts';
+import { FallbackList, FirstRequestGate, isUnsupported } from './fallbacks.ts';
+import { jsonObjectCompletion } from './json-object-reply.ts';
+import { detectSilences, segmentsFromText, speechRegions } from './speech-times.ts';
 
 /** OpenAI's audio upload limit. */
 export const OPENAI_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -47,14 +50,16 @@ export interface OpenAIProviderOptions {
   embeddingDimensions?: number;
   /** Use an existing client instead of building one. */
   client?: OpenAI;
+  /** ffmpeg, for segment times from silences when a server returns plain-text transcripts. */
+  ffmpegPath?: string;
 }
 
 export interface OpenAIProviders {
   client: OpenAI;
-  transcription: TranscriptionProvider;
-  vision: VisionProvider;
-  embeddings: EmbeddingsProvider;
-  chat: ChatProvider;
+  transcription: TranscriptionProvider & ReportsFallbacks;
+  vision: VisionProvider & ReportsFallbacks;
+  embeddings: EmbeddingsProvider & ReportsFallbacks;
+  chat: ChatProvider & ReportsFallbacks;
 }
 
 /**
@@ -80,60 +85,105 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
   const fail = (err: unknown, signal?: AbortSignal) => toProviderError(err, 'OpenAI', secrets, signal);
   const dimensions = options.embeddingDimensions ?? 1536;
   const embeddingModel = options.embeddingModel ?? 'text-embedding-3-small';
+  // Each provider remembers once that its server lacks a feature and stops asking for it.
+  const transcriptionFallbacks = new FallbackList(secrets);
+  const transcriptionGate = new FirstRequestGate();
+  let transcriptionMode: 'verbose_json' | 'text' = 'verbose_json';
+  const PLAIN_TEXT = 'plain text + segment times from silence detection';
 
-  const transcription: TranscriptionProvider = {
+  /** Plain text from a server without verbose_json, timed by the silences in the audio sent. */
+  const timedFromText = async (text: string, req: { audio: Uint8Array; durationSec?: number; signal?: AbortSignal }) => {
+    const { silences, durationSec } = await detectSilences(options.ffmpegPath ?? 'ffmpeg', req.audio, req.signal);
+    const length = durationSec || req.durationSec || 0;
+    return { segments: segmentsFromText(text, speechRegions(silences, length), length), text, durationSec: length };
+  };
+
+  const transcription: TranscriptionProvider & ReportsFallbacks = {
     name: 'openai',
     maxUploadBytes: OPENAI_MAX_UPLOAD_BYTES,
-    async transcribe(req) {
+    fallbacks: transcriptionFallbacks.list,
+    transcribe(req) {
+      // The first request finds out whether verbose_json is served; concurrent chunks wait for it.
+      return transcriptionGate.run(async () => {
+      const model = options.transcriptionModel ?? 'whisper-1';
+      const language = req.language ? { language: req.language } : {};
       let raw: unknown;
+      if (transcriptionMode === 'verbose_json') {
+        try {
+          // A Buffer-backed file can be re-sent when the SDK retries; a spent stream cannot.
+          raw = await client.audio.transcriptions.create(
+            { file: await toFile(Buffer.from(req.audio), req.fileName), model, response_format: 'verbose_json', timestamp_granularities: ['segment'], ...language },
+            { signal: req.signal },
+          );
+        } catch (err) {
+          if (req.signal?.aborted || !isUnsupported(err, /response_format|verbose_json|timestamp_granularities/i)) throw fail(err, req.signal);
+          transcriptionFallbacks.note('transcription', 'response_format: verbose_json', PLAIN_TEXT, err);
+          transcriptionMode = 'text';
+        }
+      }
+      if (transcriptionMode === 'verbose_json') {
+        const parsed = transcriptionReplySchema.safeParse(raw);
+        if (parsed.success) {
+          const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end));
+          return { segments, text: parsed.data.text, durationSec: parsed.data.duration, language: parsed.data.language };
+        }
+        // A server that ignores verbose_json answers {text} alone: time that text ourselves.
+        const text = (raw as { text?: unknown } | null)?.text;
+        if (typeof text !== 'string') throw new ProviderError('OpenAI', 'malformed_reply', `transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+        transcriptionFallbacks.note('transcription', 'response_format: verbose_json', PLAIN_TEXT, new Error('the reply had text but no segments'));
+        transcriptionMode = 'text';
+        return timedFromText(text, req);
+      }
+      let reply: { text?: unknown };
       try {
-        // A Buffer-backed file can be re-sent when the SDK retries; a spent stream cannot.
-        raw = await client.audio.transcriptions.create(
-          {
-            file: await toFile(Buffer.from(req.audio), req.fileName),
-            model: options.transcriptionModel ?? 'whisper-1',
-            response_format: 'verbose_json',
-            timestamp_granularities: ['segment'],
-            ...(req.language ? { language: req.language } : {}),
-          },
-          { signal: req.signal },
-        );
+        reply = (await client.audio.transcriptions.create({ file: await toFile(Buffer.from(req.audio), req.fileName), model, response_format: 'json', ...language }, { signal: req.signal })) as { text?: unknown };
       } catch (err) {
         throw fail(err, req.signal);
       }
-      const parsed = transcriptionReplySchema.safeParse(raw);
-      if (!parsed.success) throw new ProviderError('OpenAI', 'malformed_reply', `transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-      const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end));
-      return { segments, text: parsed.data.text, durationSec: parsed.data.duration, language: parsed.data.language };
+      if (typeof reply?.text !== 'string') throw new ProviderError('OpenAI', 'malformed_reply', 'transcription reply without text');
+      return timedFromText(reply.text, req);
+      });
     },
   };
 
-  const vision: VisionProvider = {
+  const visionFallbacks = new FallbackList(secrets);
+  const visionGate = new FirstRequestGate();
+  let visionMode: 'json_schema' | 'json_object' = 'json_schema';
+  const vision: VisionProvider & ReportsFallbacks = {
     name: 'openai',
-    async describeFrame(req) {
+    fallbacks: visionFallbacks.list,
+    describeFrame(req) {
+      return visionGate.run(async () => {
       const dataUrl = `data:${req.mimeType};base64,${Buffer.from(req.image).toString('base64')}`;
+      const model = options.visionModel ?? 'gpt-4o';
+      const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+        { role: 'system', content: VISION_PROMPT },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: req.context ? `Describe this video frame. Context: ${req.context}` : 'Describe this video frame.' },
+            ...(req.ocrText ? [{ type: 'text' as const, text: ocrHint(req.ocrText) }] : []),
+            { type: 'image_url', image_url: { url: dataUrl, detail: 'auto' } },
+          ],
+        },
+      ];
       let completion;
-      try {
-        completion = await client.chat.completions.parse(
-          {
-            model: options.visionModel ?? 'gpt-4o',
-            messages: [
-              { role: 'system', content: VISION_PROMPT },
-              {
-                role: 'user',
-                content: [
-                  { type: 'text', text: req.context ? `Describe this video frame. Context: ${req.context}` : 'Describe this video frame.' },
-                  ...(req.ocrText ? [{ type: 'text' as const, text: ocrHint(req.ocrText) }] : []),
-                  { type: 'image_url', image_url: { url: dataUrl, detail: 'auto' } },
-                ],
-              },
-            ],
-            response_format: zodResponseFormat(frameAnalysisSchema, 'frame_analysis'),
-          },
-          { signal: req.signal },
-        );
-      } catch (err) {
-        throw fail(err, req.signal);
+      if (visionMode === 'json_schema') {
+        try {
+          completion = await client.chat.completions.parse({ model, messages, response_format: zodResponseFormat(frameAnalysisSchema, 'frame_analysis') }, { signal: req.signal });
+        } catch (err) {
+          if (req.signal?.aborted || !isUnsupported(err, /response_format|json_schema|structured/i)) throw fail(err, req.signal);
+          visionFallbacks.note('vision', 'response_format: json_schema', 'json_object + schema validation (one repair retry)', err);
+          visionMode = 'json_object';
+        }
+      }
+      if (!completion) {
+        try {
+          const res = await jsonObjectCompletion(client, { model, messages, schema: frameAnalysisSchema }, { signal: req.signal, provider: 'OpenAI', what: 'vision' });
+          return { ...res.value, usage: res.usage };
+        } catch (err) {
+          throw fail(err, req.signal);
+        }
       }
       const message = completion.choices[0]?.message;
       if (message?.refusal) throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
@@ -145,21 +195,33 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
         ...description,
         usage: { inputTokens: completion.usage?.prompt_tokens, outputTokens: completion.usage?.completion_tokens, totalTokens: completion.usage?.total_tokens },
       };
+      });
     },
   };
 
-  const embeddings: EmbeddingsProvider = {
+  const embeddingFallbacks = new FallbackList(secrets);
+  const embeddingGate = new FirstRequestGate();
+  // The SDK asks for base64 unless told otherwise; servers that only speak floats get floats.
+  let embeddingEncoding: 'base64' | 'float' = 'base64';
+  const embeddings: EmbeddingsProvider & ReportsFallbacks = {
     name: 'openai',
     dimensions,
     maxBatchSize: 2048,
-    async embed(texts, opts) {
+    fallbacks: embeddingFallbacks.list,
+    embed(texts, opts) {
+      return embeddingGate.run(async () => {
       if (texts.length === 0) return { vectors: [] };
+      const body = { model: embeddingModel, input: [...texts], ...(embeddingModel.startsWith('text-embedding-3') ? { dimensions } : {}) };
       let res;
       try {
-        res = await client.embeddings.create(
-          { model: embeddingModel, input: [...texts], ...(embeddingModel.startsWith('text-embedding-3') ? { dimensions } : {}) },
-          { signal: opts?.signal },
-        );
+        try {
+          res = await client.embeddings.create(embeddingEncoding === 'float' ? { ...body, encoding_format: 'float' } : body, { signal: opts?.signal });
+        } catch (err) {
+          if (embeddingEncoding === 'float' || opts?.signal?.aborted || !isUnsupported(err, /encoding_format|base64/i)) throw err;
+          embeddingFallbacks.note('embeddings', 'encoding_format: base64', 'encoding_format: float', err);
+          embeddingEncoding = 'float';
+          res = await client.embeddings.create({ ...body, encoding_format: 'float' }, { signal: opts?.signal });
+        }
       } catch (err) {
         throw fail(err, opts?.signal);
       }
@@ -171,6 +233,7 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
         }
       }
       return { vectors: data.map((d) => d.embedding), usage: { inputTokens: res.usage?.prompt_tokens, totalTokens: res.usage?.total_tokens } };
+      });
     },
   };
 

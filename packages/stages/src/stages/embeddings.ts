@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
-import { ProviderError, type EmbeddingKind, type EmbeddingsProvider, type Stage } from '@videoqa/core';
+import { ProviderError, type EmbeddingKind, type EmbeddingsProvider, type ProviderFallback, type Stage } from '@videoqa/core';
 import { embeddingsFromConfig } from '../providers/from-config.ts';
+import { reportFallbacks } from '../providers/fallbacks.ts';
 
 export interface EmbeddingsOptions {
   /** Default: OpenAI from config. */
@@ -16,6 +17,8 @@ export interface EmbeddingsData {
   captions: number;
   ocr: number;
   requests: number;
+  /** How the provider degraded for its server (float instead of base64), when it did. */
+  fallbacks?: ProviderFallback[];
 }
 
 interface Item {
@@ -92,7 +95,7 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         .map((i) => ({ ...i, text: i.text.slice(0, MAX_INPUT_CHARS) }));
 
       const batches = batchInputs(items, Math.min(ctx.config.embeddingBatchSize, provider.maxBatchSize), options.maxTokensPerRequest ?? 100_000);
-      const queue = new PQueue({ concurrency: options.concurrency ?? 2 });
+      const queue = new PQueue({ concurrency: options.concurrency ?? ctx.config.embeddingMaxConcurrent });
       let sent = 0;
       await Promise.all(
         batches.map((batch) =>
@@ -114,7 +117,8 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         throw err;
       });
       const count = (kind: EmbeddingKind) => items.filter((i) => i.kind === kind).length;
-      const data = { segments: count('segment'), captions: count('caption'), ocr: count('ocr'), requests: batches.length };
+      const fallbacks = reportFallbacks(provider, ctx.log);
+      const data = { segments: count('segment'), captions: count('caption'), ocr: count('ocr'), requests: batches.length, ...(fallbacks.length ? { fallbacks } : {}) };
       return { data, counts: { vectors: items.length, requests: batches.length, alreadyEmbedded: have.size } };
     },
   };

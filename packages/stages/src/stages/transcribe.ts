@@ -11,10 +11,14 @@ import {
   type StageContext,
   type TranscriptionProvider,
   type TranscriptSegment,
+  type ProviderFallback,
 } from '@videoqa/core';
 import { probeMedia } from '../ffmpeg/probe.ts';
 import { runToText, spawnTool } from '../ffmpeg/run.ts';
 import { transcriptionFromConfig } from '../providers/from-config.ts';
+import { reportFallbacks } from '../providers/fallbacks.ts';
+
+const withFallbacks = (fallbacks: ProviderFallback[]) => (fallbacks.length > 0 ? { fallbacks } : {});
 import { mergeChunkSegments, parseSilences, planChunks, type AudioChunk } from '../transcribe/chunking.ts';
 import { toSrt } from '../transcribe/srt.ts';
 
@@ -36,6 +40,8 @@ export interface TranscribeData {
   language: string | null;
   srtPath: string;
   audioSec: number;
+  /** How the provider degraded for its server (plain text timed by silences), when it did. */
+  fallbacks?: ProviderFallback[];
 }
 
 /** Whole-file WAV uploads above this fraction of the limit are split instead (multipart overhead). */
@@ -129,7 +135,7 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
       await writeFileAtomically(ctx.paths.subs, toSrt(rows));
       await ctx.store.replaceSegments(ctx.video.id, rows);
       return {
-        data: { segments: rows.length, chunks: chunkCount, language: detectedLanguage, srtPath: toDataDirRelative(ctx.paths.dataDir, ctx.paths.subs), audioSec: durationSec },
+        data: { segments: rows.length, chunks: chunkCount, language: detectedLanguage, srtPath: toDataDirRelative(ctx.paths.dataDir, ctx.paths.subs), audioSec: durationSec, ...withFallbacks(reportFallbacks(provider, ctx.log)) },
         counts: { segments: rows.length, chunks: chunkCount },
       };
     },

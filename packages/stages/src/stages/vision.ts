@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import PQueue from 'p-queue';
-import { captionId, isRetryable, resolveInDataDir, VideoqaError, type FrameRow, type Stage, type VisionProvider } from '@videoqa/core';
+import { captionId, isRetryable, resolveInDataDir, VideoqaError, type FrameRow, type ProviderFallback, type Stage, type VisionProvider } from '@videoqa/core';
+import { reportFallbacks } from '../providers/fallbacks.ts';
 import { visionFromConfig } from '../providers/from-config.ts';
 
 export interface VisionOptions {
@@ -15,6 +16,8 @@ export interface VisionData {
   captioned: number;
   alreadyCaptioned: number;
   duplicatesSkipped: number;
+  /** How the provider degraded for its server (json_object instead of json_schema), when it did. */
+  fallbacks?: ProviderFallback[];
 }
 
 /** One frame's failure, named, with the retryability of its cause. */
@@ -81,7 +84,8 @@ export function visionStage(options: VisionOptions = {}): Stage<VisionData> {
       await queue.onIdle();
       ctx.signal.throwIfAborted();
       if (failure) throw failure;
-      const data = { captioned, alreadyCaptioned: originals.length - todo.length, duplicatesSkipped: frames.length - originals.length };
+      const fallbacks = reportFallbacks(provider, ctx.log);
+      const data = { captioned, alreadyCaptioned: originals.length - todo.length, duplicatesSkipped: frames.length - originals.length, ...(fallbacks.length ? { fallbacks } : {}) };
       return { data, counts: { captions: captioned + data.alreadyCaptioned, sent: captioned, duplicatesSkipped: data.duplicatesSkipped } };
     },
   };

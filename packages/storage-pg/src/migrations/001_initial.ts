@@ -4,7 +4,7 @@ import type { Migration } from './types.ts';
 export const initial: Migration = {
   version: 1,
   name: 'initial schema',
-  async up(tx, { vectorType, hasVector }) {
+  async up(tx, { vectorType, hasVector, dimensions }) {
     await tx.exec(`
       CREATE TABLE videos (
         id text PRIMARY KEY,
@@ -112,7 +112,8 @@ export const initial: Migration = {
         PRIMARY KEY (video_id, stage)
       );
     `);
-    if (hasVector) {
+    // pgvector's HNSW takes at most 2000 dimensions: larger vectors are searched exactly.
+    if (hasVector && dimensions <= 2000) {
       await tx.exec(`
         CREATE INDEX transcript_segments_embedding_idx ON transcript_segments USING hnsw (embedding vector_cosine_ops);
         CREATE INDEX frame_captions_embedding_idx ON frame_captions USING hnsw (embedding vector_cosine_ops);
