@@ -22,3 +22,4 @@ export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller
 export { setExternalJobState, type ExternalJobState } from './queue/externalJobState.ts';
 export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, type RetrievedPassages } from './passages.ts';
 export { ask, type AskOptions, type AskResult } from './ask.ts';
+export { EVENTS_CHANNEL, listenEvents, type VideoqaEvent } from './events.ts';
