@@ -43,6 +43,8 @@ export interface ApiServerOptions {
 
 export interface ApiServer {
   url: string;
+  /** GET /v1/events streams open now. */
+  readonly eventClients: number;
   close(): Promise<void>;
 }
 
@@ -276,6 +278,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   options.log?.info({ url, auth: Boolean(token) }, `transcription API listening on ${url}`);
   return {
     url,
+    get eventClients() {
+      return reads.events.clientCount;
+    },
     close: async () => {
       // Event streams never end by themselves: end them first, or close() would wait for them.
       await reads.close();
