@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '@videoqa/core';
+import { startApiServer } from '@videoqa/runner';
+import { openDatabase, PgStore } from '@videoqa/storage-pg';
 import { FakeOpenAIServer, freePort, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, tempDir } from './helpers.ts';
@@ -199,6 +202,7 @@ describe('web viewer in chromium', () => {
   it('uploads a file through the library page and shows it reach ready from the live event stream', async () => {
     const page = await openPage('/');
     await page.locator('tr[data-video="garden"]').waitFor();
+    await page.locator('body[data-live="connected"]').waitFor();
     await page.locator('#file-input').setInputFiles(upload.path);
     const link = page.locator('#upload-status a');
     await link.waitFor();
@@ -214,6 +218,32 @@ describe('web viewer in chromium', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('#keyframes img')].every((i) => i.complete && i.naturalWidth > 0));
     expect(await page.locator('#keyframes button').count()).toBe(2);
     await page.close();
+  });
+
+  it('asks for the API token when the server has one, then loads the library and its live stream with it', async () => {
+    const db = await openDatabase({ inMemory: true });
+    const store = new PgStore(db);
+    await store.saveVideo({ id: 'locked', originalPath: 'uploads/locked_secret.mp4', status: 'pending' });
+    const config = loadConfig({ env: {}, overrides: { dataDir: tempDir('vq-viewer-token-'), apiToken: 'viewer-token-0123456789' } });
+    const api = await startApiServer({ db, store, config, source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) }, port: 0, viewer: true });
+    // Its own page, without the error collector: the first, token-less request is a 401 by design.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    try {
+      await page.goto(`${api.url}/`);
+      const input = page.getByLabel('Token', { exact: true });
+      await input.waitFor();
+      expect(await page.locator('tr[data-video]').count()).toBe(0);
+      await input.fill('viewer-token-0123456789');
+      await input.press('Enter');
+      await page.locator('tr[data-video="locked"]').waitFor();
+      // EventSource cannot send headers: the stream opened with ?access_token=.
+      await page.locator('body[data-live="connected"]').waitFor();
+      expect(api.eventClients).toBe(1);
+    } finally {
+      await page.close();
+      await api.close();
+      await db.close();
+    }
   });
 
   it('had no script errors or CSP violations on any page', () => {

@@ -82,6 +82,9 @@ export function el(tag, attrs = {}, ...children) {
 /** Live updates: every job, stage and video event of the server (optionally of one video). */
 export function subscribe(onEvent, videoId) {
   const source = new EventSource(authedUrl(videoId ? `/v1/events?video=${encodeURIComponent(videoId)}` : '/v1/events'));
+  // Marks the page as live (for styling, and for tests that wait for the stream before acting).
+  source.onopen = () => (document.body.dataset.live = 'connected');
+  source.onerror = () => (document.body.dataset.live = 'reconnecting');
   source.onmessage = (m) => {
     try {
       onEvent(JSON.parse(m.data));

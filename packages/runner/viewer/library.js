@@ -45,17 +45,6 @@ async function load() {
   }
 }
 
-subscribe((e) => {
-  if (e.type === 'stage.done' || e.type === 'stage.started' || e.type === 'stage.skipped') progress.set(e.video_id, `${e.stage} ${e.status === 'running' ? 'running' : e.status}`);
-  if (e.type.startsWith('video.') || e.type.startsWith('job.')) return void load();
-  // A stage event only changes the progress note of the row.
-  const cell = document.querySelector(`[data-video-status="${CSS.escape(e.video_id)}"]`);
-  if (cell) {
-    cell.querySelector('.progress-note:not(.error)')?.remove();
-    cell.append(el('span', { class: 'progress-note' }, progress.get(e.video_id)));
-  }
-});
-
 /** Streams the file to POST /v1/uploads (XHR for upload progress) and enqueues it for processing. */
 function upload(file) {
   const bar = el('progress', { max: '100', value: '0', 'aria-label': `Uploading ${file.name}` });
@@ -122,4 +111,16 @@ document.getElementById('search-form').addEventListener('submit', async (e) => {
   }
 });
 
-void load();
+// Live updates start once the first load has gone through (and asked for the token if the
+// server needs one): an EventSource refused with 401 would not retry.
+await load();
+subscribe((e) => {
+  if (e.type === 'stage.done' || e.type === 'stage.started' || e.type === 'stage.skipped') progress.set(e.video_id, `${e.stage} ${e.status === 'running' ? 'running' : e.status}`);
+  if (e.type.startsWith('video.') || e.type.startsWith('job.')) return void load();
+  // A stage event only changes the progress note of the row.
+  const cell = document.querySelector(`[data-video-status="${CSS.escape(e.video_id)}"]`);
+  if (cell) {
+    cell.querySelector('.progress-note:not(.error)')?.remove();
+    cell.append(el('span', { class: 'progress-note' }, progress.get(e.video_id)));
+  }
+});

@@ -144,12 +144,12 @@ async function load() {
   }
 }
 
-// While the video is being processed, its page follows along.
+await load();
+// While the video is being processed, its page follows along (subscribed after the first
+// load, which asks for the token if needed: an EventSource refused with 401 would not retry).
 subscribe((e) => {
   if (e.type === 'stage.done' || e.type.startsWith('video.')) void load();
 }, videoId);
-
-await load();
 // A link such as /videos/{id}#t=12.5 (from the library's search) opens at that moment.
 const start = /^#t=([\d.]+)$/.exec(location.hash);
 if (start) seek(Number(start[1]));
