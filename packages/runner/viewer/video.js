@@ -16,7 +16,7 @@ function seek(t) {
   };
   if (player.readyState >= 1) go();
   else player.addEventListener('loadedmetadata', go, { once: true });
-  player.focus({ preventScroll: true });
+  // Focus stays where it is: a keyboard user going down the transcript keeps their place.
 }
 
 const seekButton = (t, ...children) => el('button', { type: 'button', 'data-t': String(t), onclick: () => seek(t) }, ...children);
