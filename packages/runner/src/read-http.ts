@@ -151,7 +151,8 @@ export function createReadRoutes(options: ReadRoutesOptions): ReadRoutes {
       });
       return true;
     }
-    if (path === '/v1/events') {
+    // A stream has no HEAD form: it would hold the connection open with nothing to say.
+    if (path === '/v1/events' && req.method === 'GET') {
       const q = parse(eventsQuery, query());
       await events.subscribe(req, res, q.video === undefined ? undefined : validateVideoId(q.video));
       return true;

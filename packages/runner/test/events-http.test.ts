@@ -140,6 +140,7 @@ describe.each(['pglite', 'postgres'] as const)('GET /v1/events on %s', (kind) =>
     const res = await fetch(`${api.url}/v1/events?video=${encodeURIComponent('../x')}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_ID');
+    expect((await fetch(`${api.url}/v1/events`, { method: 'HEAD' })).status).toBe(405);
   });
 
   it('ends open streams when the server closes', async () => {
