@@ -43,6 +43,8 @@ describe.each(Object.entries(PACKAGES))('%s as published', (name, pkg) => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     for (const f of ['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']) expect(files).toContain(f);
     if (pkg.cjs) expect(files).toContain('package/dist/index.cjs');
+    // The web viewer's files are served from the package itself (videoqa serve): no CDN, no build step.
+    if (pkg.dir === 'runner') for (const f of ['index.html', 'video.html', 'library.js', 'video.js', 'api.js', 'style.css']) expect(files).toContain(`package/viewer/${f}`);
     expect(files.some((f) => f.includes('/src/') || f.endsWith('.test.ts'))).toBe(false);
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:');

@@ -22,7 +22,7 @@ describe('documentation stays true', () => {
 
   it('documents every CLI command', () => {
     const doc = read('docs/cli.md');
-    for (const cmd of ['process', 'enqueue', 'worker', 'api', 'list', 'show', 'export', 'search', 'ask', 'migrate', 'retry', 'status', 'doctor']) expect(doc).toMatch(new RegExp(`\\| \`${cmd}[ \`]`));
+    for (const cmd of ['process', 'enqueue', 'worker', 'api', 'list', 'show', 'export', 'search', 'ask', 'migrate', 'retry', 'status', 'doctor', 'serve']) expect(doc).toMatch(new RegExp(`\\| \`${cmd}[ \`]`));
   });
 
   it('has exactly one install and one test command in the README, and .ci/run reads them', () => {

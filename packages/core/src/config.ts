@@ -139,6 +139,8 @@ export const configSchema = z.object({
   apiIdleTimeoutMs: int(1000).default(30_000),
   /** Uploads streamed at once; more get 503 UPLOADS_BUSY with Retry-After. */
   apiMaxConcurrentUploads: int(1, 1000).default(4),
+  /** A comment line on each open GET /v1/events stream this often, so proxies and idle timeouts keep it open. */
+  apiEventsHeartbeatMs: int(1000, 600_000).default(15_000),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -222,6 +224,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   apiRequestTimeoutMs: 'API_REQUEST_TIMEOUT_MS',
   apiIdleTimeoutMs: 'API_IDLE_TIMEOUT_MS',
   apiMaxConcurrentUploads: 'API_MAX_CONCURRENT_UPLOADS',
+  apiEventsHeartbeatMs: 'API_EVENTS_HEARTBEAT_MS',
 };
 
 /** Settings whose values are never printed or logged. */

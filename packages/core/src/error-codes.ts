@@ -103,6 +103,14 @@ export const ERROR_CODES = {
   INVALID_JSON: { http: 400, exit: 'failed' },
   /** A body or query that does not match the route's schema. */
   INVALID_REQUEST: { http: 400, exit: 'failed' },
+  /** A path with `.` or `..` segments (also percent-encoded): nothing in a URL names a file. */
+  INVALID_PATH: { http: 400, exit: 'failed' },
+  /** No keyframe with that id for that video. */
+  FRAME_NOT_FOUND: { http: 404, exit: 'failed' },
+  /** The video has no normalized media yet (or its file is gone). */
+  MEDIA_NOT_READY: { http: 404, exit: 'failed' },
+  /** A Range header outside the file. */
+  RANGE_NOT_SATISFIABLE: { http: 416, exit: 'failed' },
   /** An upload with no bytes. */
   EMPTY_UPLOAD: { http: 400, exit: 'failed' },
   /** A body over its limit (API_MAX_UPLOAD_BYTES, or 64 KiB of JSON). */

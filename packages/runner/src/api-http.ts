@@ -27,6 +27,8 @@ import {
 import { activeJobForVideo, getJob, type Db, type JobKind } from '@videoqa/storage-pg';
 import { handleAsk } from './ask-http.ts';
 import type { EnqueuingJobSource } from './job-sources.ts';
+import { createReadRoutes } from './read-http.ts';
+import { createViewerFiles } from './viewer-http.ts';
 
 export interface ApiServerOptions {
   db: Db;
@@ -37,10 +39,14 @@ export interface ApiServerOptions {
   log?: Logger;
   host?: string;
   port?: number;
+  /** Also serve the web viewer's pages at / (`videoqa serve`). */
+  viewer?: boolean;
 }
 
 export interface ApiServer {
   url: string;
+  /** GET /v1/events streams open now. */
+  readonly eventClients: number;
   close(): Promise<void>;
 }
 
@@ -133,7 +139,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!token) return true;
     // Only the Bearer scheme: a bare token in the header is refused, as RFC 6750 has it.
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const given = Buffer.from(m?.[1] ?? '');
+    // <video>, <img> and EventSource cannot send headers: GETs may carry the token as
+    // ?access_token= instead (RFC 6750 §2.3).
+    const fromQuery = req.method === 'GET' || req.method === 'HEAD' ? new URL(req.url ?? '/', 'http://api').searchParams.get('access_token') : null;
+    const given = Buffer.from(m?.[1] ?? fromQuery ?? '');
     const want = Buffer.from(token);
     return given.length === want.length && timingSafeEqual(given, want);
   };
@@ -198,6 +207,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 
   let uploadsInFlight = 0;
+  const reads = createReadRoutes({ db, store, config, log: options.log });
+  const viewer = options.viewer ? await createViewerFiles() : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://api');
@@ -206,6 +217,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await db.query('SELECT 1');
       return send(res, 200, { ok: true, status: 'healthy', queue: source.name });
     }
+    if (viewer && (await viewer.handle(req, res, path))) return;
     if (!authorized(req)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong bearer token');
 
     if (path === '/v1/jobs' && req.method === 'POST') {
@@ -232,6 +244,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
 
     if (path === '/v1/ask' && req.method === 'POST') return handleAsk(req, res, { db, config, log: options.log });
+    if (await reads.handle(req, res, url)) return;
 
     const jobMatch = /^\/v1\/jobs\/([^/]+)(\/segments)?$/.exec(path);
     if (jobMatch && req.method === 'GET') {
@@ -264,5 +277,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   options.log?.info({ url, auth: Boolean(token) }, `transcription API listening on ${url}`);
-  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url,
+    get eventClients() {
+      return reads.events.clientCount;
+    },
+    close: async () => {
+      // Event streams never end by themselves: end them first, or close() would wait for them.
+      await reads.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

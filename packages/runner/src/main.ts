@@ -4,6 +4,7 @@ import { askCommand } from './ask-command.ts';
 import { scrub } from './logging.ts';
 import { exportCommand, listCommand, showCommand } from './read-commands.ts';
 import { reembedCommand } from './reembed-command.ts';
+import { serveCommand } from './serve-command.ts';
 import {
   apiCommand,
   doctorCommand,
@@ -96,6 +97,15 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--host <host>', 'interface (default API_HTTP_HOST, 127.0.0.1; anything else requires API_TOKEN)')
     .option(...dataDir)
     .action(async (opts) => void (code = await apiCommand(opts, io)));
+
+  program
+    .command('serve')
+    .description('the web viewer and the read and job API at http://127.0.0.1:PORT/, with a worker in this process, until SIGTERM')
+    .option('--port <port>', 'port (default API_HTTP_PORT, 8080)')
+    .option('--host <host>', 'interface (default API_HTTP_HOST, 127.0.0.1; anything else requires API_TOKEN)')
+    .option('--no-worker', 'do not process jobs here (workers run elsewhere on the same PostgreSQL)')
+    .option(...dataDir)
+    .action(async (opts) => void (code = await serveCommand(opts, io)));
 
   program
     .command('list')

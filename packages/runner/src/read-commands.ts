@@ -3,6 +3,7 @@ import { ConfigError, type VideoStatus } from '@videoqa/core';
 import { listVideos } from '@videoqa/storage-pg';
 import { EXIT, positiveIntOption, withRuntime, type CommandIO } from './commands.ts';
 import { buildVideoExport, clockTime, EXPORT_FORMATS, exportVideo, type ExportFormat } from './export.ts';
+import { videoSummaryView } from './library-view.ts';
 
 const STATUSES: readonly VideoStatus[] = ['pending', 'processing', 'ready', 'failed'];
 const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
@@ -16,17 +17,7 @@ export async function listCommand(opts: { status?: string; limit?: string; json?
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videos = await listVideos(rt.db, { status: opts.status as VideoStatus | undefined, limit });
     if (opts.json) {
-      const rows = videos.map((v) => ({
-        id: v.id,
-        file: v.originalPath ? v.originalPath.replace(/^uploads\/[^_]*_/, '') : null,
-        original_path: v.originalPath,
-        duration_sec: v.durationSec,
-        status: v.status,
-        counts: v.counts,
-        created_at: v.createdAt.toISOString(),
-        error: v.error,
-      }));
-      io.stdout.write(`${JSON.stringify({ videos: rows }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ videos: videos.map(videoSummaryView) }, null, 2)}\n`);
       return EXIT.ok;
     }
     if (videos.length === 0) {

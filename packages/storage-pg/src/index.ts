@@ -32,3 +32,4 @@ export { setExternalJobState, type ExternalJobState } from './queue/externalJobS
 export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, type RetrievedPassages } from './passages.ts';
 export { ask, type AskOptions, type AskResult } from './ask.ts';
 export { askUsageSummary, questionHash, recordAskUsage, type AskOutcome, type AskUsageRecord, type AskUsageSummary } from './ask-usage.ts';
+export { EVENTS_CHANNEL, listenEvents, type VideoqaEvent } from './events.ts';
