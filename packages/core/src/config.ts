@@ -118,6 +118,13 @@ export const configSchema = z.object({
   apiIdleTimeoutMs: int(1000).default(30_000),
   /** Uploads streamed at once; more get 503 UPLOADS_BUSY with Retry-After. */
   apiMaxConcurrentUploads: int(1, 1000).default(4),
+
+  /** Days after a video is ready before its upload is removed (unset: kept forever). */
+  retainUploadsDays: num(0).optional(),
+  /** Days after a video is ready before processed/{id}/ (normalized.mp4, audio.wav) is removed (unset: kept forever). */
+  retainNormalizedDays: num(0).optional(),
+  /** How often a worker applies the retention settings (only when one is set). */
+  gcIntervalMs: int(1000).default(60 * 60_000),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -183,6 +190,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   apiRequestTimeoutMs: 'API_REQUEST_TIMEOUT_MS',
   apiIdleTimeoutMs: 'API_IDLE_TIMEOUT_MS',
   apiMaxConcurrentUploads: 'API_MAX_CONCURRENT_UPLOADS',
+  retainUploadsDays: 'RETAIN_UPLOADS_DAYS',
+  retainNormalizedDays: 'RETAIN_NORMALIZED_DAYS',
+  gcIntervalMs: 'GC_INTERVAL_MS',
 };
 
 /** Settings whose values are never printed or logged. */

@@ -3,6 +3,7 @@ import { VideoqaError } from '@videoqa/core';
 import { askCommand } from './ask-command.ts';
 import { scrub } from './logging.ts';
 import { exportCommand, listCommand, showCommand } from './read-commands.ts';
+import { registerLifecycleCommands } from './lifecycle-commands.ts';
 import {
   apiCommand,
   doctorCommand,
@@ -169,6 +170,8 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--json', 'print the checks as JSON')
     .option(...dataDir)
     .action(async (opts) => void (code = await doctorCommand(opts, io)));
+
+  registerLifecycleCommands(program, io, (c) => void (code = c));
 
   try {
     await program.parseAsync(argv);

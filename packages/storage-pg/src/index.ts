@@ -22,3 +22,17 @@ export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller
 export { setExternalJobState, type ExternalJobState } from './queue/externalJobState.ts';
 export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, type RetrievedPassages } from './passages.ts';
 export { ask, type AskOptions, type AskResult } from './ask.ts';
+export { cancelJob, acknowledgeCancel, jobStillHeld, CANCEL_CHANNEL, type CancelResult } from './queue/cancelJob.ts';
+export {
+  databaseSize,
+  deleteVideoRows,
+  mediaDueForRemoval,
+  removeMediaIfIdle,
+  videoMediaStates,
+  videoRowUsage,
+  videoTables,
+  type DeletedVideoRows,
+  type MediaKind,
+  type RowUsage,
+  type VideoMediaState,
+} from './lifecycle.ts';
