@@ -181,8 +181,9 @@ export async function collectGarbage(ctx: LifecycleContext, log?: Logger): Promi
     if (days === undefined) continue;
     for (const video of await mediaDueForRemoval(ctx.db, kind, days)) {
       let removed = { files: [] as string[], bytes: 0 };
+      // Looked up before the transaction: on PGlite (one connection) a query beside it would wait for it forever.
+      const target = kind === 'upload' ? await removableUpload(ctx, video.id, video.originalPath) : derivedPaths(ctx.config.dataDir, video.id).processed;
       const done = await removeMediaIfIdle(ctx.db, video.id, kind, async () => {
-        const target = kind === 'upload' ? await removableUpload(ctx, video.id, video.originalPath) : derivedPaths(ctx.config.dataDir, video.id).processed;
         removed = await removeAll(ctx.config.dataDir, target ? [target] : []);
       });
       if (!done) continue;
