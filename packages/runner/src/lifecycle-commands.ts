@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '@videoqa/core';
 import { EXIT, overridesFrom, withRuntime, type CommandIO } from './commands.ts';
 import { cancelJobById, collectGarbage, deleteVideo, diskUsage, USAGE_KINDS, type StorageUsage } from './lifecycle.ts';
 
@@ -46,8 +47,13 @@ export async function cancelCommand(jobId: string, opts: { json?: boolean; dataD
 /** `videoqa gc`: applies the retention settings once. */
 export async function gcCommand(opts: { uploadsDays?: string; normalizedDays?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
   const overrides: Record<string, unknown> = overridesFrom(opts);
-  if (opts.uploadsDays !== undefined) overrides.retainUploadsDays = opts.uploadsDays;
-  if (opts.normalizedDays !== undefined) overrides.retainNormalizedDays = opts.normalizedDays;
+  const days = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(v)) throw new ConfigError([{ variable: name, message: `must be a number of days, 0 or more (got ${JSON.stringify(v)})` }]);
+    return Number(v);
+  };
+  if (opts.uploadsDays !== undefined) overrides.retainUploadsDays = days('--uploads-days', opts.uploadsDays);
+  if (opts.normalizedDays !== undefined) overrides.retainNormalizedDays = days('--normalized-days', opts.normalizedDays);
   return withRuntime(overrides, async (rt) => {
     const r = await collectGarbage({ db: rt.db, config: rt.config });
     let text: string;
