@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, silentLogger, type Stage } from '@videoqa/core';
 import { PostgresJobSource, Worker } from '@videoqa/runner';
@@ -128,6 +128,30 @@ describe('cancelling a running job', () => {
       expect(() => process.kill(ffmpegPid, 0)).toThrow(/ESRCH/);
     } finally {
       await worker.stop({ timeoutMs: 0 });
+    }
+  });
+});
+
+describe('retention in the worker', () => {
+  it('a worker with RETAIN_UPLOADS_DAYS=0 removes the upload of a video once it is ready, and search still finds it', async () => {
+    const dataDir = tempDir('vq-retain-');
+    await placeJob(dataDir, 'kept-text', 'retain-job');
+    const env = { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100', RETAIN_UPLOADS_DAYS: '0', GC_INTERVAL_MS: '1000' };
+    const worker = startCli(['worker'], env);
+    try {
+      await worker.waitFor(/READY: job retain-job/);
+      await worker.waitFor(/GC: removed the upload media of video kept-text/);
+      expect(existsSync(join(dataDir, 'uploads/kept-text_clip.mp4'))).toBe(false);
+      expect(existsSync(join(dataDir, 'processed/kept-text/normalized.mp4'))).toBe(true);
+      const row = (await db.query<{ upload_removed_at: Date | null; normalized_removed_at: Date | null }>(`SELECT upload_removed_at, normalized_removed_at FROM videos WHERE id = 'kept-text'`)).rows[0]!;
+      expect(row.upload_removed_at).toBeInstanceOf(Date);
+      expect(row.normalized_removed_at).toBeNull();
+      const segment = (await db.query<{ text: string }>(`SELECT text FROM transcript_segments WHERE video_id = 'kept-text' ORDER BY idx LIMIT 1`)).rows[0]!;
+      const search = await runCli(['search', segment.text, '--json'], env);
+      expect(JSON.parse(search.stdout).results[0]).toMatchObject({ video_id: 'kept-text', kind: 'segment', text: segment.text });
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
     }
   });
 });
