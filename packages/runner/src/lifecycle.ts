@@ -91,10 +91,14 @@ async function removeAll(dataDir: string, paths: readonly string[]): Promise<{ f
   return { files, bytes };
 }
 
-/** Waits until no worker holds the job any more: it acknowledged the cancel, or its lease ran out. */
-async function waitUntilReleased(db: Db, jobId: string): Promise<void> {
-  // Bounded without a timer of our own: a worker that stopped renewing loses the lease at locked_until.
-  while (await jobStillHeld(db, jobId)) await sleep(100);
+/**
+ * Waits until no worker holds the job any more: it acknowledged the cancel, or its lease ran
+ * out. A Postgres lease bounds this by itself; a Redis-mirrored row has no lease in Postgres,
+ * so after two leases the worker is taken for dead.
+ */
+async function waitUntilReleased(db: Db, jobId: string, leaseMs: number): Promise<void> {
+  const giveUpAt = Date.now() + 2 * leaseMs;
+  while ((await jobStillHeld(db, jobId)) && Date.now() < giveUpAt) await sleep(100);
 }
 
 export interface DeleteOptions {
@@ -131,7 +135,7 @@ export async function deleteVideo(ctx: LifecycleContext, videoId: string, option
     for (const { id } of running.rows) {
       const r = await cancelJob(ctx.db, id).catch(() => null);
       if (r && r.previous !== 'cancelled') cancelled.push(id);
-      await waitUntilReleased(ctx.db, id);
+      await waitUntilReleased(ctx.db, id, ctx.config.workerLeaseMs);
     }
   }
   const removedRows = await deleteVideoRows(ctx.db, videoId);

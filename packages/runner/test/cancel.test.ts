@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, silentLogger, type Stage } from '@videoqa/core';
-import { PostgresJobSource, Worker } from '@videoqa/runner';
+import { cancelJobById, PostgresJobSource, RedisJobSource, Worker } from '@videoqa/runner';
+import { Queue } from 'bullmq';
 import { enqueueJob, getJob, openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { createTestDatabase, FakeOpenAIServer, makeVideo } from '@videoqa/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -53,6 +54,28 @@ function mediaChildren(pid: number): string[] {
     .map(([p, , comm]) => `${p} ${comm}`);
 }
 
+/** A stage running a real ffmpeg for ten minutes unless the job's signal stops it. */
+function slowFfmpegStage(): { slow: Stage; state: { ffmpegPid: number; stageEnded: boolean } } {
+  const state = { ffmpegPid: 0, stageEnded: false };
+  const slow: Stage = {
+    name: 'slow',
+    run: (ctx) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn('ffmpeg', ['-hide_banner', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=5', '-t', '600', '-f', 'null', '-'], { stdio: 'ignore', signal: ctx.signal });
+        state.ffmpegPid = child.pid ?? 0;
+        child.once('error', (err) => {
+          state.stageEnded = true;
+          reject(err);
+        });
+        child.once('exit', () => {
+          state.stageEnded = true;
+          resolve();
+        });
+      }),
+  };
+  return { slow, state };
+}
+
 describe('cancelling a running job', () => {
   it('videoqa cancel stops the job in a real worker: cancelled, never retried, no ffmpeg left, the slot taken by the next job', async () => {
     const dataDir = tempDir('vq-cancel-');
@@ -94,38 +117,20 @@ describe('cancelling a running job', () => {
     // A source that never hears NOTIFYs: only renewals can reveal the cancel.
     const source = new PostgresJobSource(db, config);
     Object.defineProperty(source, 'watchCancels', { value: undefined });
-    let ffmpegPid = 0;
-    let stageEnded = false;
-    const slow: Stage = {
-      name: 'slow',
-      run: (ctx) =>
-        new Promise<void>((resolve, reject) => {
-          // A real ffmpeg that runs for ten minutes unless the job's signal stops it.
-          const child = spawn('ffmpeg', ['-hide_banner', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=5', '-t', '600', '-f', 'null', '-'], { stdio: 'ignore', signal: ctx.signal });
-          ffmpegPid = child.pid ?? 0;
-          child.once('error', (err) => {
-            stageEnded = true;
-            reject(err);
-          });
-          child.once('exit', () => {
-            stageEnded = true;
-            resolve();
-          });
-        }),
-    };
+    const { slow, state } = slowFfmpegStage();
     const worker = new Worker({ source, store: new PgStore(db), config, log: silentLogger, stagesFor: () => [slow] });
     await db.query(`INSERT INTO videos (id, original_path) VALUES ('renew-video', 'uploads/x.mp4')`);
     await enqueueJob(db, { videoId: 'renew-video', jobId: 'renew-job' });
     await worker.start();
     try {
-      await until(() => ffmpegPid > 0 && worker.activeJobs.includes('renew-job'), 'the slow stage to start');
+      await until(() => state.ffmpegPid > 0 && worker.activeJobs.includes('renew-job'), 'the slow stage to start');
       const out = await runCli(['cancel', 'renew-job'], { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir });
       expect(out.code).toBe(0);
       await until(() => worker.activeJobs.length === 0, 'the worker to let go of the job');
-      expect(stageEnded).toBe(true);
+      expect(state.stageEnded).toBe(true);
       expect(worker.metrics.jobs).toMatchObject({ cancelled: 1, failed: 0, released: 0, done: 0 });
       expect(await getJob(db, 'renew-job')).toMatchObject({ status: 'cancelled', lockedBy: null });
-      expect(() => process.kill(ffmpegPid, 0)).toThrow(/ESRCH/);
+      expect(() => process.kill(state.ffmpegPid, 0)).toThrow(/ESRCH/);
     } finally {
       await worker.stop({ timeoutMs: 0 });
     }
@@ -152,6 +157,41 @@ describe('retention in the worker', () => {
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;
+    }
+  });
+});
+
+describe('cancelling a job of the Redis queue', () => {
+  it('stops it in the worker, fails it in Redis for good (no BullMQ retry), and a cancelled waiting job is never run', async () => {
+    const dataDir = tempDir('vq-cancel-redis-');
+    const config = loadConfig({ env: {}, overrides: { dataDir, databaseUrl: dbInfo.url, workerPollMs: 50, workerJobSource: 'redis', redisUrl: inject('redisUrl'), queueName: `videoqa-cancel-${Math.random().toString(36).slice(2, 10)}` } });
+    const source = new RedisJobSource(db, config);
+    const { slow, state } = slowFfmpegStage();
+    const ran: string[] = [];
+    const worker = new Worker({ source, store: new PgStore(db), config, log: silentLogger, stagesFor: (job) => (ran.push(job.id), [slow]) });
+    await db.query(`INSERT INTO videos (id, original_path) VALUES ('redis-video', 'uploads/x.mp4'), ('redis-waiting', 'uploads/y.mp4')`);
+    await source.enqueue({ videoId: 'redis-video', jobId: 'redis-job' });
+    await worker.start();
+    const queue = new Queue(config.queueName, { connection: { url: config.redisUrl!, maxRetriesPerRequest: null } });
+    try {
+      await until(() => state.ffmpegPid > 0, 'the slow stage to start');
+      // Concurrency 1: this one waits in Redis behind the running job; cancel it there.
+      await source.enqueue({ videoId: 'redis-waiting', jobId: 'redis-waiting-job' });
+      expect((await cancelJobById({ db }, 'redis-waiting-job')).previous_status).toBe('pending');
+      expect(await cancelJobById({ db }, 'redis-job')).toMatchObject({ previous_status: 'processing', stopping: true });
+      await until(async () => (await queue.getJob('redis-waiting-job'))?.failedReason === 'job cancelled', 'the waiting job to be failed in Redis');
+      expect(state.stageEnded).toBe(true);
+      expect(() => process.kill(state.ffmpegPid, 0)).toThrow(/ESRCH/);
+      expect(await (await queue.getJob('redis-job'))!.getState()).toBe('failed');
+      expect((await queue.getJob('redis-job'))!.failedReason).toBe('job cancelled');
+      expect(await getJob(db, 'redis-job')).toMatchObject({ status: 'cancelled', lockedBy: null });
+      expect(await getJob(db, 'redis-waiting-job')).toMatchObject({ status: 'cancelled' });
+      expect(ran).toEqual(['redis-job']);
+      expect(worker.metrics.jobs).toMatchObject({ cancelled: 1, failed: 0, retried: 0, done: 0 });
+    } finally {
+      await worker.stop({ timeoutMs: 0 });
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
     }
   });
 });

@@ -46,7 +46,7 @@ export async function cancelJob(db: Db, jobId: string): Promise<CancelResult> {
       );
       await tx.query('SELECT pg_notify($1, $2)', [CANCEL_CHANNEL, jobId]);
     }
-    const running = job.status === 'cancelled' && job.lockedBy !== null && job.lockedUntil !== null && job.lockedUntil.getTime() > Date.now();
+    const running = previous === 'processing' && job.lockedBy !== null;
     return { job, previous, running };
   });
 }
@@ -61,10 +61,13 @@ export async function acknowledgeCancel(db: Queryable, options: { jobId: string;
   return res.rowCount === 1;
 }
 
-/** Is a worker still holding this cancelled (or processing) job? false once it let go or its lease ran out. */
+/**
+ * Is a worker still holding this cancelled (or processing) job? false once it let go or its
+ * lease ran out. Jobs mirrored from Redis have no locked_until: held while locked_by is set.
+ */
 export async function jobStillHeld(db: Queryable, jobId: string): Promise<boolean> {
   const res = await db.query<{ held: boolean }>(
-    `SELECT (locked_by IS NOT NULL AND locked_until > now()) AS held FROM jobs WHERE id = $1`,
+    `SELECT (locked_by IS NOT NULL AND (locked_until > now() OR (locked_until IS NULL AND run_at = 'infinity'::timestamptz))) AS held FROM jobs WHERE id = $1`,
     [jobId],
   );
   return res.rows[0]?.held ?? false;
