@@ -81,7 +81,10 @@ function derivedPaths(dataDir: string, videoId: string) {
 async function removeAll(dataDir: string, paths: readonly string[]): Promise<{ files: string[]; bytes: number }> {
   const files: string[] = [];
   let bytes = 0;
-  for (const p of paths) {
+  for (const given of paths) {
+    // Checked again here: a directory on the way that is a symlink out of DATA_DIR is skipped, never followed.
+    const p = insideDataDir(dataDir, given);
+    if (!p) continue;
     const size = await bytesAt(p);
     if (!(await lstat(p).catch(() => null))) continue;
     await rm(p, { recursive: true, force: true });

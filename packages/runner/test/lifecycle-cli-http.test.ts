@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, silentLogger } from '@videoqa/core';
-import { startApiServer, type ApiServer } from '@videoqa/runner';
+import { deleteVideo, startApiServer, type ApiServer } from '@videoqa/runner';
 import { claimJob, enqueueJob, openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { createTestDatabase } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -144,5 +144,23 @@ describe('lifecycle HTTP routes', () => {
     expect(all.status).toBe(200);
     expect(all.body.videos.map((v: { video_id: string }) => v.video_id)).toContain('http-du');
     expect(all.body.database_size_bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('delete stays inside DATA_DIR', () => {
+  it('a symlink out of DATA_DIR on the way to a video\'s files is not followed, and the files behind it survive', async () => {
+    const root = tempDir('vq-symlinked-');
+    const outside = tempDir('vq-outside-');
+    mkdirSync(join(outside, 'evil'));
+    writeFileSync(join(outside, 'evil/precious.txt'), 'keep me');
+    writeFileSync(join(outside, 'evil.srt'), 'keep me too');
+    symlinkSync(outside, join(root, 'frames')); // frames/evil is really outside/evil
+    symlinkSync(outside, join(root, 'subs'));
+    await db.query(`INSERT INTO videos (id, original_path, status) VALUES ('evil', '../outside.mp4', 'ready')`);
+    const config = loadConfig({ env: {}, overrides: { dataDir: root, databaseUrl: dbInfo.url } });
+    const r = await deleteVideo({ db, config }, 'evil');
+    expect(r).toMatchObject({ deleted: true, files: [] });
+    expect(existsSync(join(outside, 'evil/precious.txt'))).toBe(true);
+    expect(existsSync(join(outside, 'evil.srt'))).toBe(true);
   });
 });
