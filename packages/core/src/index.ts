@@ -15,6 +15,7 @@ export * from './events.ts';
 export type * from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
 export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';
+export { failedStageOf, type StageFailure } from './pipeline-stage.ts';
 export { scrubSecrets } from './secrets.ts';
 export {
   ASK_SYSTEM_PROMPT,
