@@ -141,6 +141,13 @@ export const configSchema = z.object({
   apiMaxConcurrentUploads: int(1, 1000).default(4),
   /** A comment line on each open GET /v1/events stream this often, so proxies and idle timeouts keep it open. */
   apiEventsHeartbeatMs: int(1000, 600_000).default(15_000),
+
+  /** Days after a video is ready before its upload is removed (unset: kept forever). */
+  retainUploadsDays: num(0).optional(),
+  /** Days after a video is ready before processed/{id}/ (normalized.mp4, audio.wav) is removed (unset: kept forever). */
+  retainNormalizedDays: num(0).optional(),
+  /** How often a worker applies the retention settings (only when one is set). */
+  gcIntervalMs: int(1000).default(60 * 60_000),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -225,6 +232,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   apiIdleTimeoutMs: 'API_IDLE_TIMEOUT_MS',
   apiMaxConcurrentUploads: 'API_MAX_CONCURRENT_UPLOADS',
   apiEventsHeartbeatMs: 'API_EVENTS_HEARTBEAT_MS',
+  retainUploadsDays: 'RETAIN_UPLOADS_DAYS',
+  retainNormalizedDays: 'RETAIN_NORMALIZED_DAYS',
+  gcIntervalMs: 'GC_INTERVAL_MS',
 };
 
 /** Settings whose values are never printed or logged. */

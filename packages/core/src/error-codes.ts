@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   INVALID_STATE: { http: 409, exit: 'failed' },
   /** A worker lost the lease on its job to another worker. */
   LEASE_LOST: { exit: 'failed' },
+  /** The job was cancelled (`videoqa cancel`, DELETE /v1/jobs/:id, `delete --force`); never retried. */
+  JOB_CANCELLED: { http: 409, exit: 'failed' },
   /** Work stopped because an AbortSignal fired (shutdown, lease lost, cancel). */
   ABORTED: { exit: 'failed' },
   /** `run.orThrow()` on a run that did not finish; the stage's error is the cause. */

@@ -222,6 +222,16 @@ export class VideoBusyError extends VideoqaError {
   }
 }
 
+/**
+ * The job was cancelled (`videoqa cancel`, DELETE /v1/jobs/:id, `delete --force`): the worker
+ * stops it and never retries it.
+ */
+export class JobCancelledError extends VideoqaError {
+  constructor(jobId: string) {
+    super('JOB_CANCELLED', `Job ${JSON.stringify(jobId)} was cancelled`, false);
+  }
+}
+
 /** A request or state change that is not allowed (e.g. retrying a job that has not failed). */
 export class InvalidStateError extends VideoqaError {
   constructor(message: string, options: VideoqaErrorOptions = {}) {

@@ -10,6 +10,9 @@ export interface VideoRecord {
   durationSec?: number | null;
   status?: VideoStatus;
   error?: string | null;
+  /** When retention (or `videoqa gc`) removed the upload / processed/{id}/ media; null or absent: still there. */
+  uploadRemovedAt?: Date | null;
+  normalizedRemovedAt?: Date | null;
 }
 
 export type VideoPatch = Partial<Pick<VideoRecord, 'normalizedPath' | 'durationSec' | 'status' | 'error'>>;

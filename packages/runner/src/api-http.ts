@@ -26,6 +26,7 @@ import {
 } from '@videoqa/core';
 import { activeJobForVideo, getJob, type Db, type JobKind } from '@videoqa/storage-pg';
 import { handleAsk } from './ask-http.ts';
+import { handleLifecycleRoute } from './lifecycle-http.ts';
 import type { EnqueuingJobSource } from './job-sources.ts';
 import { createReadRoutes } from './read-http.ts';
 import { createViewerFiles } from './viewer-http.ts';
@@ -245,6 +246,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     if (path === '/v1/ask' && req.method === 'POST') return handleAsk(req, res, { db, config, log: options.log });
     if (await reads.handle(req, res, url)) return;
+
+    if (await handleLifecycleRoute(req, res, url, { db, config })) return;
 
     const jobMatch = /^\/v1\/jobs\/([^/]+)(\/segments)?$/.exec(path);
     if (jobMatch && req.method === 'GET') {

@@ -36,6 +36,7 @@ import {
   type VideoSummary,
 } from '@videoqa/storage-pg';
 import { buildVideoExport, exportVideo, type ExportFormat, type VideoExport } from './export.ts';
+import { cancelJobById, collectGarbage, deleteVideo, diskUsage, type CancelView, type DeleteOptions, type DeleteResult, type GcResult, type StorageUsage } from './lifecycle.ts';
 
 export interface VideoqaProviders {
   transcription?: TranscriptionProvider;
@@ -102,6 +103,17 @@ export interface Videoqa {
   get(videoId: string): Promise<VideoExport | null>;
   list(options?: ListVideosOptions): Promise<VideoSummary[]>;
   export(videoId: string, format: ExportFormat): Promise<string>;
+  /**
+   * Deletes a video's rows (one transaction) and files under dataDir. VIDEO_BUSY while a job of
+   * it runs unless `force` (cancel it first). Idempotent: a second call resolves with `deleted: false`.
+   */
+  delete(videoId: string, options?: DeleteOptions): Promise<DeleteResult>;
+  /** Cancels a pending or running job; it is never retried. */
+  cancel(jobId: string): Promise<CancelView>;
+  /** Bytes per video and per kind (one video with `videoId`). */
+  usage(videoId?: string): Promise<StorageUsage>;
+  /** Applies the retention settings (retainUploadsDays, retainNormalizedDays) once. */
+  gc(): Promise<GcResult>;
   close(): Promise<void>;
 }
 
@@ -173,6 +185,18 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
     },
     export(videoId, format) {
       return exportVideo(store, videoId, format);
+    },
+    delete(videoId, opts) {
+      return deleteVideo({ db, config }, videoId, opts);
+    },
+    cancel(jobId) {
+      return cancelJobById({ db }, jobId);
+    },
+    usage(videoId) {
+      return diskUsage({ db, config }, videoId);
+    },
+    gc() {
+      return collectGarbage({ db, config }, log);
     },
     async close() {
       if (closed) return;

@@ -24,6 +24,7 @@ import { startApiServer } from './api-http.ts';
 import { askUsageLine } from './ask-usage-view.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
+import { startRetentionTimer } from './lifecycle.ts';
 import { toSnakeCaseJson } from './json-view.ts';
 import { showProgress } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -268,7 +269,9 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await worker.start();
+  const stopRetention = startRetentionTimer({ db: rt.db, config: rt.config }, rt.config.gcIntervalMs, rt.log);
   await worker.finished();
+  await stopRetention();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   await dev?.close();

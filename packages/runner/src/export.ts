@@ -12,7 +12,18 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
  */
 export interface VideoExport {
   schema_version: 1;
-  video: { id: string; status: string; duration_sec: number | null; original_path: string | null; normalized_path: string | null; srt_path: string | null; error: string | null };
+  video: {
+    id: string;
+    status: string;
+    duration_sec: number | null;
+    original_path: string | null;
+    normalized_path: string | null;
+    srt_path: string | null;
+    error: string | null;
+    /** ISO time retention removed the upload / the normalized media, or null while it is there (transcript, frames and vectors stay). */
+    upload_removed_at: string | null;
+    normalized_removed_at: string | null;
+  };
   stages: { stage: string; status: string; started_at: string; finished_at: string | null; usage: Record<string, number>; reason: string | null; error: string | null }[];
   scenes: {
     id: string;
@@ -49,6 +60,8 @@ export async function buildVideoExport(store: Store, videoId: string): Promise<V
       normalized_path: video.normalizedPath ?? null,
       srt_path: segments.length > 0 ? `subs/${video.id}.srt` : null,
       error: video.error ?? null,
+      upload_removed_at: video.uploadRemovedAt ? video.uploadRemovedAt.toISOString() : null,
+      normalized_removed_at: video.normalizedRemovedAt ? video.normalizedRemovedAt.toISOString() : null,
     },
     stages: runs.map((r) => ({
       stage: r.stage,

@@ -22,3 +22,19 @@ export { showProgress } from './progress.ts';
 export { main } from './main.ts';
 export { EXIT, exitCodeFor } from './commands.ts';
 export { startApiServer, type ApiServer, type ApiServerOptions } from './api-http.ts';
+export {
+  cancelJobById,
+  collectGarbage,
+  deleteVideo,
+  diskUsage,
+  startRetentionTimer,
+  USAGE_KINDS,
+  type CancelView,
+  type DeleteOptions,
+  type DeleteResult,
+  type GcResult,
+  type LifecycleContext,
+  type StorageUsage,
+  type UsageKind,
+  type VideoUsage,
+} from './lifecycle.ts';

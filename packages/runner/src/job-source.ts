@@ -27,5 +27,9 @@ export interface JobSource {
   fail(job: ClaimedJob, error: Error, retryable: boolean): Promise<'retry' | 'failed'>;
   /** Gives the job back without counting the attempt (shutdown). */
   release(job: ClaimedJob): Promise<void>;
+  /** Lets go of a job that was cancelled while it ran (renew threw JobCancelledError); true if it was cancelled. */
+  acknowledgeCancel?(job: ClaimedJob): Promise<boolean>;
+  /** Calls onCancel with the id of each job cancelled from now on, so a running one stops before its next renewal. */
+  watchCancels?(onCancel: (jobId: string) => void): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }

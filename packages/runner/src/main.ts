@@ -5,6 +5,7 @@ import { scrub } from './logging.ts';
 import { exportCommand, listCommand, showCommand } from './read-commands.ts';
 import { reembedCommand } from './reembed-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { registerLifecycleCommands } from './lifecycle-commands.ts';
 import {
   apiCommand,
   doctorCommand,
@@ -188,6 +189,8 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--json', 'print the checks as JSON')
     .option(...dataDir)
     .action(async (opts) => void (code = await doctorCommand(opts, io)));
+
+  registerLifecycleCommands(program, io, (c) => void (code = c));
 
   try {
     await program.parseAsync(argv);

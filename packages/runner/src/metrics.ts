@@ -4,7 +4,7 @@ import type { QueueStats } from '@videoqa/storage-pg';
 export class WorkerMetrics {
   readonly startedAt = Date.now();
   active = 0;
-  readonly jobs = { done: 0, failed: 0, retried: 0, released: 0 };
+  readonly jobs = { done: 0, failed: 0, retried: 0, released: 0, cancelled: 0 };
   readonly stageSeconds = new Map<string, { sum: number; count: number }>();
   claimErrors = 0;
 

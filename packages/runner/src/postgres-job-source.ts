@@ -1,5 +1,5 @@
 import { backoffDelayMs, type Config } from '@videoqa/core';
-import { completeJob, failJob, JobPoller, releaseJob, renewLease, type Db } from '@videoqa/storage-pg';
+import { acknowledgeCancel, CANCEL_CHANNEL, completeJob, failJob, JobPoller, releaseJob, renewLease, type Db } from '@videoqa/storage-pg';
 import type { ClaimedJob, JobSource } from './job-source.ts';
 
 /** The Postgres job queue: FOR UPDATE SKIP LOCKED claims, leases, NOTIFY wake-up. */
@@ -56,6 +56,14 @@ export class PostgresJobSource implements JobSource {
 
   async release(job: ClaimedJob): Promise<void> {
     await releaseJob(this.db, { jobId: job.id, workerId: this.config.workerId });
+  }
+
+  acknowledgeCancel(job: ClaimedJob): Promise<boolean> {
+    return acknowledgeCancel(this.db, { jobId: job.id, workerId: this.config.workerId });
+  }
+
+  watchCancels(onCancel: (jobId: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(CANCEL_CHANNEL, onCancel);
   }
 
   stop(): Promise<void> {

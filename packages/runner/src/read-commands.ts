@@ -46,8 +46,8 @@ export async function showCommand(videoId: string, opts: { json?: boolean; dataD
     }
     const v = doc.video;
     const out: string[] = [`video ${v.id}: ${v.status}${v.duration_sec ? `, ${clockTime(v.duration_sec)} (${v.duration_sec.toFixed(1)} s)` : ''}`];
-    if (v.original_path) out.push(`  source     ${v.original_path}`);
-    if (v.normalized_path) out.push(`  normalized ${v.normalized_path}`);
+    if (v.original_path) out.push(`  source     ${v.original_path}${v.upload_removed_at ? ` (removed ${v.upload_removed_at} by retention)` : ''}`);
+    if (v.normalized_path) out.push(`  normalized ${v.normalized_path}${v.normalized_removed_at ? ` (removed ${v.normalized_removed_at} by retention)` : ''}`);
     if (v.srt_path) out.push(`  subtitles  ${v.srt_path}`);
     if (v.error) out.push(`  error      ${v.error}`);
     out.push('', 'stages:');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker as BullWorker, type Job as BullJob } from 'bullmq';
-import { ConfigError, LeaseLostError, newId, validateId, type Config } from '@videoqa/core';
-import { enqueueJob, setExternalJobState, type Db, type JobKind } from '@videoqa/storage-pg';
+import { ConfigError, JobCancelledError, LeaseLostError, newId, validateId, type Config } from '@videoqa/core';
+import { acknowledgeCancel, CANCEL_CHANNEL, enqueueJob, setExternalJobState, type Db, type JobKind } from '@videoqa/storage-pg';
 import type { ClaimedJob, JobSource } from './job-source.ts';
 
 interface RedisJobData {
@@ -77,6 +77,11 @@ export class RedisJobSource implements JobSource {
         continue;
       }
       if (!bull?.id) continue;
+      // Cancelled in Postgres while it waited in Redis: fail it there for good instead of running it.
+      if ((await this.pgStatus(bull.id)) === 'cancelled') {
+        await bull.moveToFailed(new UnrecoverableError('job cancelled'), token, false).catch(() => {});
+        continue;
+      }
       const attempts = bull.attemptsMade + 1;
       this.held.set(bull.id, { bull, token });
       const state = { jobId: bull.id, status: 'processing' as const, workerId: this.config.workerId, attempts, videoStatus: 'processing' as const };
@@ -96,10 +101,30 @@ export class RedisJobSource implements JobSource {
     return h;
   }
 
+  /** The job's status in Postgres, where cancels are recorded (`videoqa cancel`, DELETE /v1/jobs/:id). */
+  private async pgStatus(jobId: string): Promise<string | undefined> {
+    return (await this.db.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0]?.status;
+  }
+
   async renew(job: ClaimedJob): Promise<void> {
     const h = this.holder(job);
+    if ((await this.pgStatus(job.id)) === 'cancelled') throw new JobCancelledError(job.id);
     const ok = await h.bull.extendLock(h.token, this.config.workerLeaseMs);
     if (!ok) throw new LeaseLostError(job.id, this.config.workerId);
+  }
+
+  /** Fails a cancelled job in Redis for good (no BullMQ retry) and lets go of its Postgres row. */
+  async acknowledgeCancel(job: ClaimedJob): Promise<boolean> {
+    const h = this.held.get(job.id);
+    if (h) {
+      await h.bull.moveToFailed(new UnrecoverableError('job cancelled'), h.token, false).catch(() => {});
+      this.held.delete(job.id);
+    }
+    return acknowledgeCancel(this.db, { jobId: job.id, workerId: this.config.workerId });
+  }
+
+  watchCancels(onCancel: (jobId: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(CANCEL_CHANNEL, onCancel);
   }
 
   async complete(job: ClaimedJob): Promise<void> {

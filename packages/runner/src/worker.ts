@@ -5,6 +5,7 @@ import {
   backoffDelayMs,
   InvalidStateError,
   isRetryable,
+  JobCancelledError,
   LeaseLostError,
   runPipeline,
   sleep,
@@ -36,6 +37,8 @@ interface Running {
   job: ClaimedJob;
   controller: AbortController;
   done: Promise<void>;
+  /** Renews the lease now (a cancel notification: the renewal finds the job cancelled and aborts it). */
+  renewNow?: () => void;
 }
 
 /** Runs `fn` again after short pauses while the database is briefly away (a restart). */
@@ -61,7 +64,9 @@ export class Worker {
   private readonly running = new Map<string, Running>();
   private readonly claimAbort = new AbortController();
   private loop: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private unwatchCancels: (() => Promise<void>) | undefined;
 
   constructor(options: WorkerOptions) {
     this.options = options;
@@ -73,9 +78,21 @@ export class Worker {
   }
 
   /** Starts claiming; resolves once the loop is running. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     await this.options.source.start();
     const { config, log } = this.options;
+    // Best effort: without the notification a cancel is still seen at the next lease renewal.
+    this.unwatchCancels = await this.options.source
+      .watchCancels?.((jobId) => this.running.get(jobId)?.renewNow?.())
+      .catch((err: unknown) => {
+        log.warn({ err }, 'cannot listen for job cancels; they are seen at the next lease renewal');
+        return undefined;
+      });
     log.info({ workerId: config.workerId, concurrency: config.workerConcurrency, source: this.options.source.name, pollMs: config.workerPollMs }, `worker started (${this.options.source.name} queue, concurrency ${config.workerConcurrency})`);
     this.loop = this.claimLoop();
   }
@@ -106,7 +123,7 @@ export class Worker {
       if (!job) continue;
       const controller = new AbortController();
       const entry: Running = { job, controller, done: Promise.resolve() };
-      entry.done = this.runJob(job, controller).finally(() => this.running.delete(job.id));
+      entry.done = this.runJob(job, controller, entry).finally(() => this.running.delete(job.id));
       this.running.set(job.id, entry);
     }
   }
@@ -120,6 +137,9 @@ export class Worker {
       const { log, config } = this.options;
       const timeoutMs = options.timeoutMs ?? config.workerShutdownTimeoutMs;
       this.claimAbort.abort();
+      // A SIGTERM while start() is still connecting: let it finish first, or what it opens after
+      // this teardown (the queue's LISTEN client, the cancel watch) would keep the process alive.
+      await this.starting?.catch(() => {});
       await this.loop;
       if (this.running.size > 0) {
         log.info({ jobs: this.activeJobs, timeoutMs }, `shutting down: waiting up to ${timeoutMs} ms for ${this.running.size} job(s)`);
@@ -129,6 +149,7 @@ export class Worker {
       }
       this.abortAll('worker shutting down');
       await Promise.allSettled([...this.running.values()].map((r) => r.done));
+      await this.unwatchCancels?.().catch(() => {});
       await this.options.source.stop();
       log.info({}, 'worker stopped');
     })();
@@ -159,21 +180,34 @@ export class Worker {
     return video;
   }
 
-  private async runJob(job: ClaimedJob, controller: AbortController): Promise<void> {
+  /** A cancelled job is let go of (never failed, released or retried) and logged once. */
+  private async finishCancelled(job: ClaimedJob, log: Logger, started: number): Promise<void> {
+    await withRetry(() => this.options.source.acknowledgeCancel?.(job) ?? Promise.resolve(true)).catch((err: unknown) => log.warn({ err }, 'could not acknowledge the cancel; the lease will expire instead'));
+    this.metrics.jobs.cancelled++;
+    log.info({ durationMs: Date.now() - started }, `CANCELLED: job ${job.id} for video ${job.videoId} stopped`);
+  }
+
+  private async runJob(job: ClaimedJob, controller: AbortController, entry: Running): Promise<void> {
     const { source, store, config } = this.options;
     const log = this.options.log.child({ jobId: job.id, videoId: job.videoId });
     const started = Date.now();
     let leaseLost = false;
+    let cancelled = false;
     this.metrics.active++;
     log.info({ attempt: job.attempts, maxAttempts: job.maxAttempts, kind: job.kind }, `CLAIMED: Processing job ${job.id} for video ${job.videoId} (attempt ${job.attempts}/${job.maxAttempts})`);
-    const renewal = setInterval(() => {
+    const renew = () => {
       source.renew(job).catch((err: unknown) => {
-        if (err instanceof LeaseLostError) {
+        if (err instanceof JobCancelledError) {
+          cancelled = true;
+          controller.abort(err);
+        } else if (err instanceof LeaseLostError) {
           leaseLost = true;
           controller.abort(err);
         } else log.warn({ err }, 'could not renew the lease; will try again');
       });
-    }, Math.max(250, Math.floor(config.workerLeaseMs / 3)));
+    };
+    entry.renewNow = renew;
+    const renewal = setInterval(renew, Math.max(250, Math.floor(config.workerLeaseMs / 3)));
     try {
       // The claim set the video processing (the queue owns job-caused state); the engine leaves it alone.
       const video = await this.ensureVideo(job);
@@ -181,6 +215,7 @@ export class Worker {
       logPipelineEvents(run.events, log, {});
       run.events.on('stage:done', (e) => this.metrics.observeStage(e.stage, e.durationMs));
       const result = await run;
+      if (cancelled) return await this.finishCancelled(job, log, started);
       if (result.status === 'aborted') {
         if (leaseLost) {
           log.warn({}, `lease on job ${job.id} was lost; another worker has it now`);
@@ -198,6 +233,13 @@ export class Worker {
       log.info({ durationMs: Date.now() - started, stages: timings }, `READY: job ${job.id} for video ${job.videoId} done in ${((Date.now() - started) / 1000).toFixed(2)} s`);
     } catch (caught) {
       const err = toError(caught);
+      // Cancelled while running, or just as it finished (complete() then finds it cancelled).
+      if (cancelled || ((leaseLost || err instanceof LeaseLostError) && (await source.acknowledgeCancel?.(job).catch(() => false)))) {
+        if (cancelled) return await this.finishCancelled(job, log, started);
+        this.metrics.jobs.cancelled++;
+        log.info({}, `CANCELLED: job ${job.id} for video ${job.videoId} stopped`);
+        return;
+      }
       if (leaseLost || err instanceof LeaseLostError) {
         log.warn({ err }, `lease on job ${job.id} was lost; leaving it to the worker that holds it`);
         return;

@@ -33,3 +33,17 @@ export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, ty
 export { ask, type AskOptions, type AskResult } from './ask.ts';
 export { askUsageSummary, questionHash, recordAskUsage, type AskOutcome, type AskUsageRecord, type AskUsageSummary } from './ask-usage.ts';
 export { EVENTS_CHANNEL, listenEvents, type VideoqaEvent } from './events.ts';
+export { cancelJob, acknowledgeCancel, jobStillHeld, CANCEL_CHANNEL, type CancelResult } from './queue/cancelJob.ts';
+export {
+  databaseSize,
+  deleteVideoRows,
+  mediaDueForRemoval,
+  removeMediaIfIdle,
+  videoMediaStates,
+  videoRowUsage,
+  videoTables,
+  type DeletedVideoRows,
+  type MediaKind,
+  type RowUsage,
+  type VideoMediaState,
+} from './lifecycle.ts';

@@ -28,6 +28,8 @@ interface VideoRow {
   duration_sec: number | null;
   status: VideoRecord['status'];
   error: string | null;
+  upload_removed_at?: Date | null;
+  normalized_removed_at?: Date | null;
 }
 
 export function videoFromRow(r: VideoRow): VideoRecord {
@@ -38,6 +40,8 @@ export function videoFromRow(r: VideoRow): VideoRecord {
     durationSec: r.duration_sec,
     status: r.status,
     error: r.error,
+    ...(r.upload_removed_at !== undefined ? { uploadRemovedAt: r.upload_removed_at && new Date(r.upload_removed_at) } : {}),
+    ...(r.normalized_removed_at !== undefined ? { normalizedRemovedAt: r.normalized_removed_at && new Date(r.normalized_removed_at) } : {}),
   };
 }
 
@@ -86,7 +90,7 @@ export class PgStore implements Store {
   }
 
   async getVideo(id: string): Promise<VideoRecord | null> {
-    const res = await this.db.query<VideoRow>('SELECT id, original_path, normalized_path, duration_sec, status, error FROM videos WHERE id = $1', [id]);
+    const res = await this.db.query<VideoRow>('SELECT id, original_path, normalized_path, duration_sec, status, error, upload_removed_at, normalized_removed_at FROM videos WHERE id = $1', [id]);
     return res.rows[0] ? videoFromRow(res.rows[0]) : null;
   }
 

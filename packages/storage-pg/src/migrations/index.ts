@@ -3,9 +3,10 @@ import { ocr } from './002_ocr.ts';
 import { contentHash } from './003_content_hash.ts';
 import { embeddingDimensions } from './006_embedding_dimensions.ts';
 import { videoEvents } from './008_video_events.ts';
+import { lifecycle } from './009_lifecycle.ts';
 import { askUsage } from './010_ask_usage.ts';
 import type { Migration } from './types.ts';
 
 /** Forward-only, in version order. Never edit a released migration: add a new one. */
-export const migrations: readonly Migration[] = [initial, ocr, contentHash, embeddingDimensions, videoEvents, askUsage];
+export const migrations: readonly Migration[] = [initial, ocr, contentHash, embeddingDimensions, videoEvents, lifecycle, askUsage];
 export type { Migration, MigrationContext } from './types.ts';

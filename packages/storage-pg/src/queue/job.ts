@@ -1,4 +1,4 @@
-export type JobStatus = 'pending' | 'processing' | 'done' | 'failed';
+export type JobStatus = 'pending' | 'processing' | 'done' | 'failed' | 'cancelled';
 /** 'process' runs the whole pipeline; 'transcribe' runs normalize + transcribe and fills jobs.transcription. */
 export type JobKind = 'process' | 'transcribe';
 export const JOB_KINDS: readonly JobKind[] = ['process', 'transcribe'];
