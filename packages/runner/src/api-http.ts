@@ -24,6 +24,7 @@ import {
 } from '@videoqa/core';
 import { activeJobForVideo, getJob, type Db, type JobKind } from '@videoqa/storage-pg';
 import { handleAsk } from './ask-http.ts';
+import { createUrlIngest } from './url-jobs-http.ts';
 import type { EnqueuingJobSource } from './job-sources.ts';
 
 export interface ApiServerOptions {
@@ -44,11 +45,12 @@ export interface ApiServer {
 
 const kind = z.enum(['process', 'transcribe']);
 const submitSchema = z.object({
-  path: z.string().min(1, 'path must not be empty').describe('the media file, relative to DATA_DIR (or absolute inside it)'),
+  path: z.string().min(1, 'path must not be empty').describe('the media file, relative to DATA_DIR (or absolute inside it)').optional(),
+  url: z.string().min(1, 'url must not be empty').max(4096).describe('an http(s) URL to download the media file from').optional(),
   kind: kind.default('transcribe'),
   video_id: z.string().optional(),
   max_attempts: z.number().int().min(1).max(100).optional(),
-}).strict();
+}).strict().refine((b) => (b.path === undefined) !== (b.url === undefined), 'give either path or url');
 const uploadQuery = z.object({
   filename: z.string().min(1).max(200).default('upload.mp4'),
   kind: kind.default('transcribe'),
@@ -124,6 +126,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   if (!source.enqueue) throw new Error('the job source cannot enqueue');
   const enqueue = source.enqueue.bind(source);
+  const ingestUrl = createUrlIngest({ db, config });
 
   const authorized = (req: IncomingMessage): boolean => {
     if (!token) return true;
@@ -206,6 +209,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     if (path === '/v1/jobs' && req.method === 'POST') {
       const body = parse(submitSchema, await readJson(req));
+      if (body.url !== undefined) {
+        const videoId = validateVideoId(body.video_id ?? newId());
+        await ensureIdle(videoId);
+        return send(res, 201, await submit(videoId, await ingestUrl(body.url, videoId), body.kind, body.max_attempts));
+      }
+      if (body.path === undefined) throw new HttpError(400, 'INVALID_REQUEST', 'give either path or url');
       const abs = resolveInDataDir(config.dataDir, body.path);
       const info = await stat(abs).catch(() => null);
       if (!info?.isFile()) throw new FileNotFoundError(body.path, 'Media file not found in DATA_DIR');

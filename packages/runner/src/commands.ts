@@ -5,6 +5,7 @@ import {
   ConfigError,
   FileNotFoundError,
   importVideoFile,
+  loadConfig,
   resolveInDataDir,
   sha256File,
   VideoBusyError,
@@ -21,10 +22,13 @@ import {
   type PipelineResult,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, setVideoSourceUrl, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
+import { checkOutboundUrl } from './outbound/address-guard.ts';
+import { displayUrl } from './outbound/url-download.ts';
+import { isHttpUrl, REFUSED_URL_CODES, withDownloadedUrl } from './outbound/url-ingest.ts';
 import { toSnakeCaseJson } from './json-view.ts';
 import { showProgress } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -50,6 +54,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return EXIT.usage;
   if (err instanceof InvalidMediaError || err instanceof FileNotFoundError || err instanceof PathOutsideDataDirError || err instanceof InvalidIdError) return EXIT.badInput;
   if (err instanceof VideoNotFoundError || err instanceof JobNotFoundError) return EXIT.badInput;
+  if (err instanceof VideoqaError && REFUSED_URL_CODES.has(err.code)) return EXIT.badInput;
   return EXIT.failed;
 }
 
@@ -75,6 +80,8 @@ export interface ProcessOptions {
   resume?: boolean;
   /** Process the file even when a video already holds the same bytes. */
   force?: boolean;
+  /** The http(s) URL the file was downloaded from (stored on the video). */
+  sourceUrl?: string;
 }
 
 /** Summary of a processed video, as `process --json` prints it. */
@@ -159,6 +166,11 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   for (const s of only ?? []) {
     if (!(STAGE_NAMES as readonly string[]).includes(s)) throw new ConfigError([{ variable: '--stages', message: `unknown stage "${s}" (stages: ${STAGE_NAMES.join(', ')})` }]);
   }
+  if (isHttpUrl(file) && !opts.sourceUrl) {
+    const config = loadConfig({ overrides: overridesFrom(opts) });
+    if (!opts.json) io.stderr.write(`downloading ${displayUrl(checkOutboundUrl(file))}\n`);
+    return withDownloadedUrl(file, config, (local) => processCommand(local, { ...opts, sourceUrl: file }, io));
+  }
   await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
@@ -175,6 +187,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     await rt.store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
     await setVideoContentHash(rt.db, videoId, sha256);
+    if (opts.sourceUrl) await setVideoSourceUrl(rt.db, videoId, opts.sourceUrl);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -206,11 +219,16 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   });
 }
 
-export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string; sourceUrl?: string }, io: CommandIO): Promise<number> {
   const kind = (opts.kind ?? 'process') as JobKind;
   if (kind !== 'process' && kind !== 'transcribe') throw new ConfigError([{ variable: '--kind', message: `must be process or transcribe (got "${opts.kind}")` }]);
   const maxAttempts = opts.maxAttempts === undefined ? undefined : Number(opts.maxAttempts);
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw new ConfigError([{ variable: '--max-attempts', message: 'must be a positive integer' }]);
+  if (isHttpUrl(file) && !opts.sourceUrl) {
+    const config = loadConfig({ overrides: overridesFrom(opts) });
+    checkOutboundUrl(file);
+    return withDownloadedUrl(file, config, (local) => enqueueCommand(local, { ...opts, sourceUrl: file }, io));
+  }
   await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
@@ -218,10 +236,11 @@ export async function enqueueCommand(file: string, opts: { id?: string; kind?: s
     const active = opts.id ? await activeJobForVideo(rt.db, videoId) : null;
     if (active) throw new VideoBusyError(videoId, active.id, active.status);
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
+    if (opts.sourceUrl) await setVideoSourceUrl(rt.db, videoId, opts.sourceUrl);
     const source = await createJobSource(rt);
     try {
       const job = source.enqueue ? await source.enqueue({ videoId, originalPath: imported.originalPath, kind, maxAttempts }) : await enqueueJob(rt.db, { videoId, originalPath: imported.originalPath, kind, maxAttempts });
-      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
+      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath, ...(opts.sourceUrl ? { source_url: opts.sourceUrl } : {}) })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
     } finally {
       await source.stop();
     }

@@ -22,3 +22,20 @@ export { showProgress } from './progress.ts';
 export { main } from './main.ts';
 export { EXIT, exitCodeFor } from './commands.ts';
 export { startApiServer, type ApiServer, type ApiServerOptions } from './api-http.ts';
+export {
+  classifyAddress,
+  addressAllowed,
+  resolveAllowed,
+  assertUrlAllowed,
+  checkOutboundUrl,
+  guardedAgent,
+  parseAllowCidrs,
+  ingestPolicy,
+  webhookPolicy,
+  type AddressPolicy,
+  type AddressVerdict,
+  type LookupAll,
+  type ResolvedAddress,
+} from './outbound/address-guard.ts';
+export { downloadVideo, displayUrl, type DownloadOptions, type DownloadResult } from './outbound/url-download.ts';
+export { downloadForVideo, isHttpUrl, fileNameFromUrl } from './outbound/url-ingest.ts';

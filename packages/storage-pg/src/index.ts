@@ -7,6 +7,7 @@ export { migrations, type Migration, type MigrationContext } from './migrations/
 export { PgStore, embeddingLiteral } from './pg-store.ts';
 export { searchContent, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
 export { findVideoByContent, listVideos, setVideoContentHash, type ListVideosOptions, type VideoSummary } from './videos.ts';
+export { setVideoSourceUrl, getVideoSourceUrl } from './video-source.ts';
 export * from './queue/job.ts';
 export { claimJob, type ClaimOptions } from './queue/claimJob.ts';
 export { completeJob } from './queue/completeJob.ts';
