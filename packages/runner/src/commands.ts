@@ -33,6 +33,8 @@ import { toSnakeCaseJson } from './json-view.ts';
 import { showProgress } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { Worker } from './worker.ts';
+import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { resolveJobWebhook } from './webhooks/webhook-target.ts';
 
 /** Exit codes, documented in docs/cli.md. */
 export const EXIT = {
@@ -219,7 +221,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   });
 }
 
-export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string; sourceUrl?: string }, io: CommandIO): Promise<number> {
+export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string; sourceUrl?: string; webhook?: string }, io: CommandIO): Promise<number> {
   const kind = (opts.kind ?? 'process') as JobKind;
   if (kind !== 'process' && kind !== 'transcribe') throw new ConfigError([{ variable: '--kind', message: `must be process or transcribe (got "${opts.kind}")` }]);
   const maxAttempts = opts.maxAttempts === undefined ? undefined : Number(opts.maxAttempts);
@@ -227,6 +229,7 @@ export async function enqueueCommand(file: string, opts: { id?: string; kind?: s
   if (isHttpUrl(file) && !opts.sourceUrl) {
     const config = loadConfig({ overrides: overridesFrom(opts) });
     checkOutboundUrl(file);
+    await resolveJobWebhook(config, opts.webhook); // a bad webhook is refused before the download
     return withDownloadedUrl(file, config, (local) => enqueueCommand(local, { ...opts, sourceUrl: file }, io));
   }
   await assertInputFile(file);
@@ -235,12 +238,13 @@ export async function enqueueCommand(file: string, opts: { id?: string; kind?: s
     // before the import replaces the file under a job that is waiting or running
     const active = opts.id ? await activeJobForVideo(rt.db, videoId) : null;
     if (active) throw new VideoBusyError(videoId, active.id, active.status);
+    const webhookUrl = await resolveJobWebhook(rt.config, opts.webhook);
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     if (opts.sourceUrl) await setVideoSourceUrl(rt.db, videoId, opts.sourceUrl);
     const source = await createJobSource(rt);
     try {
-      const job = source.enqueue ? await source.enqueue({ videoId, originalPath: imported.originalPath, kind, maxAttempts }) : await enqueueJob(rt.db, { videoId, originalPath: imported.originalPath, kind, maxAttempts });
-      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath, ...(opts.sourceUrl ? { source_url: opts.sourceUrl } : {}) })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
+      const job = source.enqueue ? await source.enqueue({ videoId, originalPath: imported.originalPath, kind, maxAttempts, webhookUrl }) : await enqueueJob(rt.db, { videoId, originalPath: imported.originalPath, kind, maxAttempts, webhookUrl });
+      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath, ...(opts.sourceUrl ? { source_url: opts.sourceUrl } : {}), ...(webhookUrl ? { webhook_url: webhookUrl } : {}) })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
     } finally {
       await source.stop();
     }
@@ -255,14 +259,17 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   let source: Awaited<ReturnType<typeof createJobSource>> | undefined;
   let dev: Awaited<ReturnType<typeof startDevServer>> | undefined;
   let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  let webhooks: WebhookDispatcher | undefined;
   let worker: Worker;
   try {
     source = await createJobSource(rt);
     worker = new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
     dev = rt.config.workerDevHttp ? await startDevServer({ db: rt.db, metrics: worker.metrics, host: rt.config.workerHttpHost, port: rt.config.workerHttpPort, log: rt.log }) : undefined;
     api = rt.config.apiHttp ? await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log }) : undefined;
+    webhooks = await startWebhookDispatcher({ db: rt.db, config: rt.config, log: rt.log });
   } catch (err) {
     // A port in use (say): close what was opened, or the open pool keeps the process alive after the error line.
+    await api?.close();
     await dev?.close();
     await source?.stop();
     await rt.close();
@@ -285,6 +292,7 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   await worker.finished();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  await webhooks?.stop();
   await dev?.close();
   await api?.close();
   await rt.close();
@@ -300,9 +308,12 @@ export async function apiCommand(opts: { dataDir?: string; port?: string; host?:
   const rt = await openRuntime({ overrides, logFile: true });
   const source = await createJobSource(rt);
   let api;
+  let webhooks: WebhookDispatcher | undefined;
   try {
     api = await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log });
+    webhooks = await startWebhookDispatcher({ db: rt.db, config: rt.config, log: rt.log });
   } catch (err) {
+    await api?.close();
     await source.stop();
     await rt.close();
     throw err;
@@ -312,6 +323,7 @@ export async function apiCommand(opts: { dataDir?: string; port?: string; host?:
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
+  await webhooks?.stop();
   await api.close();
   await source.stop();
   await rt.close();

@@ -39,3 +39,6 @@ export {
 } from './outbound/address-guard.ts';
 export { downloadVideo, displayUrl, type DownloadOptions, type DownloadResult } from './outbound/url-download.ts';
 export { downloadForVideo, isHttpUrl, fileNameFromUrl } from './outbound/url-ingest.ts';
+export { WebhookDispatcher, startWebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.ts';
+export { sendWebhook, webhookBody, type SendResult } from './webhooks/send-webhook.ts';
+export { resolveJobWebhook } from './webhooks/webhook-target.ts';

@@ -77,6 +77,7 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .option('--kind <kind>', 'process (whole pipeline) or transcribe (normalize + transcribe, text in jobs.transcription)', 'process')
     .option('--id <videoId>', 'video id to use')
     .option('--max-attempts <n>', 'attempts before the job fails for good (default WORKER_MAX_ATTEMPTS)')
+    .option('--webhook <url>', 'POST the ready/failed event there, signed (default WEBHOOK_URL; needs WEBHOOK_SECRET)')
     .option('--json', 'print the job as JSON')
     .option(...dataDir)
     .action(async (file: string, opts) => void (code = await enqueueCommand(file, opts, io)));
