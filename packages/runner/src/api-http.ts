@@ -52,7 +52,7 @@ const submitSchema = z.object({
   kind: kind.default('transcribe'),
   video_id: z.string().optional(),
   max_attempts: z.number().int().min(1).max(100).optional(),
-}).strict().refine((b) => (b.path === undefined) !== (b.url === undefined), 'give either path or url');
+}).strict().refine((b) => (b.path === undefined) !== (b.url === undefined), { message: 'give either path or url', path: ['path'] });
 const uploadQuery = z.object({
   filename: z.string().min(1).max(200).default('upload.mp4'),
   kind: kind.default('transcribe'),

@@ -89,7 +89,7 @@ describe('URL checks', () => {
     const err = await resolveAllowed('metadata.test', policy).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutboundError);
     expect((err as OutboundError).code).toBe('URL_NOT_ALLOWED');
-    expect((err as OutboundError).message).toMatch(/linkLocal address.*INGEST_ALLOW_PRIVATE=true/);
+    expect((err as OutboundError).message).toMatch(/a link-local address.*INGEST_ALLOW_PRIVATE=true/);
     await expect(resolveAllowed('mixed.test', policy)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
     await expect(resolveAllowed('public.test', policy)).resolves.toEqual({ address: '8.8.4.4', family: 4 });
     await expect(resolveAllowed('nowhere.test', policy)).rejects.toMatchObject({ code: 'INGEST_NETWORK' });

@@ -72,6 +72,19 @@ export function addressAllowed(ip: string, policy: AddressPolicy): boolean {
   return (policy.allowCidrs ?? []).some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits));
 }
 
+/** ipaddr.js range names in words, for refusals. */
+const RANGE_WORDS: Record<string, string> = {
+  loopback: 'a loopback',
+  private: 'a private',
+  linkLocal: 'a link-local',
+  uniqueLocal: 'a unique-local',
+  carrierGradeNat: 'a carrier-grade NAT',
+  unspecified: 'an unspecified',
+  multicast: 'a multicast',
+  broadcast: 'a broadcast',
+  reserved: 'a reserved',
+};
+
 const systemLookup: LookupAll = async (hostname) => (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 /**
@@ -95,7 +108,7 @@ export async function resolveAllowed(host: string, policy: AddressPolicy): Promi
   for (const a of addresses) {
     if (!addressAllowed(a.address, policy)) {
       const { range } = classifyAddress(a.address);
-      throw new OutboundError('URL_NOT_ALLOWED', `refused to connect to ${bare}: it is a ${range} address, and requests to private, loopback and other non-public addresses are refused (server-side request forgery)`, {
+      throw new OutboundError('URL_NOT_ALLOWED', `refused to connect to ${bare}: it is ${RANGE_WORDS[range] ?? `a reserved (${range})`} address, and requests to private, loopback and other non-public addresses are refused (server-side request forgery)`, {
         fix: `if this target is trusted, set ${policy.setting}=true or list its range in OUTBOUND_ALLOW_CIDRS`,
         details: { host: bare, range },
       });
