@@ -1,11 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
 import { ConfigError, OutboundError } from '@videoqa/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadUndici } from './undici.ts';
 import { addressAllowed, assertUrlAllowed, checkOutboundUrl, classifyAddress, guardedAgent, parseAllowCidrs, resolveAllowed, type AddressPolicy, type LookupAll } from './address-guard.ts';
 
 const closed: AddressPolicy = { allowPrivate: false, setting: 'INGEST_ALLOW_PRIVATE' };
+const request = async (...args: Parameters<Awaited<ReturnType<typeof loadUndici>>['request']>) => (await loadUndici()).request(...args);
+
+describe('loading undici', () => {
+  it("leaves the process-wide dispatcher (what Node's fetch and the openai SDK use) as it was", async () => {
+    const g = globalThis as unknown as Record<symbol, unknown>;
+    const keys = [Symbol.for('undici.globalDispatcher.1'), Symbol.for('undici.globalDispatcher.2')];
+    const before = keys.map((k) => g[k]);
+    const undici = await loadUndici();
+    expect(keys.map((k) => g[k])).toEqual(before);
+    expect(g[keys[0]!]).not.toBeInstanceOf(undici.Dispatcher);
+    expect(g[keys[1]!]).not.toBeInstanceOf(undici.Dispatcher);
+    // and fetch still works through Node's own dispatcher
+    expect(typeof fetch).toBe('function');
+  });
+});
 
 describe('classifyAddress', () => {
   it.each([
@@ -117,7 +132,7 @@ describe('guardedAgent', () => {
 
   it('never opens a connection to a refused address, by literal or by name', async () => {
     const before = hits;
-    const agent = guardedAgent(closed);
+    const agent = await guardedAgent(closed);
     for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`]) {
       await expect(request(url, { dispatcher: agent }), url).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
     }
@@ -129,19 +144,19 @@ describe('guardedAgent', () => {
     // DNS rebinding: the answer flips to a private address after the first look-up.
     let calls = 0;
     const lookup: LookupAll = async () => (calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
-    const agent = guardedAgent({ ...closed, allowCidrs: parseAllowCidrs(['127.0.0.1/32']), lookup });
+    const agent = await guardedAgent({ ...closed, allowCidrs: parseAllowCidrs(['127.0.0.1/32']), lookup });
     const res = await request(`http://rebind.test:${port}/`, { dispatcher: agent });
     expect(await res.body.text()).toBe('ok');
     expect(calls).toBe(1);
     await agent.destroy();
     // a fresh connection looks up again and gets the private answer: refused
-    const again = guardedAgent({ ...closed, allowCidrs: parseAllowCidrs(['127.0.0.1/32']), lookup });
+    const again = await guardedAgent({ ...closed, allowCidrs: parseAllowCidrs(['127.0.0.1/32']), lookup });
     await expect(request(`http://rebind.test:${port}/`, { dispatcher: again })).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
     await again.destroy();
   });
 
   it('allows loopback when the policy is open', async () => {
-    const agent = guardedAgent({ ...closed, allowPrivate: true });
+    const agent = await guardedAgent({ ...closed, allowPrivate: true });
     const res = await request(`http://localhost:${port}/`, { dispatcher: agent });
     expect(res.statusCode).toBe(200);
     await res.body.dump();

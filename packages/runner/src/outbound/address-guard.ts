@@ -1,8 +1,9 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, buildConnector } from 'undici';
+import type { Agent } from 'undici';
 import { ConfigError, OutboundError } from '@videoqa/core';
+import { loadUndici } from './undici.ts';
 
 /**
  * The one SSRF guard for every request videoqa sends to a URL someone else chose
@@ -145,7 +146,8 @@ export async function assertUrlAllowed(value: string, policy: AddressPolicy, wha
  * connector resolves the host itself, checks the result and connects to that IP
  * (TLS still verifies the certificate against the host name).
  */
-export function guardedAgent(policy: AddressPolicy, options: { connectTimeoutMs?: number } = {}): Agent {
+export async function guardedAgent(policy: AddressPolicy, options: { connectTimeoutMs?: number } = {}): Promise<Agent> {
+  const { Agent, buildConnector } = await loadUndici();
   const connectTo = buildConnector({ timeout: options.connectTimeoutMs ?? 10_000, allowH2: false });
   return new Agent({
     connect: (opts, callback) => {

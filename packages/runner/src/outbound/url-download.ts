@@ -2,10 +2,10 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { request } from 'undici';
 import { AbortedError, InvalidMediaError, OutboundError, tempPathFor, VideoqaError } from '@videoqa/core';
 import { probeVideo } from '@videoqa/stages';
 import { checkOutboundUrl, guardedAgent, type AddressPolicy } from './address-guard.ts';
+import { loadUndici } from './undici.ts';
 
 export interface DownloadOptions {
   /** Absolute path (inside DATA_DIR) the file ends up at, only once every check passed. */
@@ -58,7 +58,8 @@ export function displayUrl(url: URL | string): string {
 export async function downloadVideo(url: string, options: DownloadOptions): Promise<DownloadResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const agent = guardedAgent(options.policy, { connectTimeoutMs: Math.min(options.timeoutMs, 30_000) });
+  const { request } = await loadUndici();
+  const agent = await guardedAgent(options.policy, { connectTimeoutMs: Math.min(options.timeoutMs, 30_000) });
   const temp = tempPathFor(options.target);
   let current = checkOutboundUrl(url);
   const shown = displayUrl(current);

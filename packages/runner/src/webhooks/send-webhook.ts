@@ -1,7 +1,8 @@
 import { Webhook } from 'standardwebhooks';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { errorCode, type OutboundErrorCode } from '@videoqa/core';
 import type { WebhookDelivery } from '@videoqa/storage-pg';
+import { loadUndici } from '../outbound/undici.ts';
 
 export interface SendResult {
   delivered: boolean;
@@ -28,6 +29,7 @@ export function webhookBody(delivery: WebhookDelivery): string {
  * must answer at the URL it gave).
  */
 export async function sendWebhook(delivery: WebhookDelivery, options: { signer: Webhook; dispatcher: Dispatcher; timeoutMs: number }): Promise<SendResult> {
+  const { request } = await loadUndici();
   const body = webhookBody(delivery);
   const now = new Date();
   const started = performance.now();

@@ -28,7 +28,7 @@ export interface WebhookDispatcherOptions {
 export class WebhookDispatcher {
   private readonly options: WebhookDispatcherOptions;
   private readonly signer: Webhook;
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -47,10 +47,10 @@ export class WebhookDispatcher {
       // The library's message could echo the secret: say only what is wrong.
       throw new ConfigError([{ variable: 'WEBHOOK_SECRET', message: 'is not a valid whsec_ base64 secret' }]);
     }
-    this.agent = guardedAgent(webhookPolicy(options.config, options.lookup), { connectTimeoutMs: options.config.webhookTimeoutMs });
   }
 
   async start(): Promise<void> {
+    this.agent = await guardedAgent(webhookPolicy(this.options.config, this.options.lookup), { connectTimeoutMs: this.options.config.webhookTimeoutMs });
     this.unlisten = await this.options.db.listen(WEBHOOKS_CHANNEL, () => {
       this.notified = true;
       this.wake?.();
@@ -64,7 +64,7 @@ export class WebhookDispatcher {
     this.wake?.();
     await this.loop;
     await this.unlisten?.().catch(() => {});
-    await this.agent.close().catch(() => {});
+    await this.agent?.close().catch(() => {});
   }
 
   private get workerId(): string {
@@ -111,7 +111,7 @@ export class WebhookDispatcher {
 
   private async deliver(delivery: WebhookDelivery): Promise<void> {
     const { db, config, log } = this.options;
-    const result = await sendWebhook(delivery, { signer: this.signer, dispatcher: this.agent, timeoutMs: config.webhookTimeoutMs });
+    const result = await sendWebhook(delivery, { signer: this.signer, dispatcher: this.agent!, timeoutMs: config.webhookTimeoutMs });
     const retryDelayMs = backoffDelayMs(delivery.attempts, { baseMs: config.webhookRetryDelaySec * 1000, maxMs: config.webhookRetryDelayMaxSec * 1000 });
     const where = displayUrl(delivery.url);
     try {
