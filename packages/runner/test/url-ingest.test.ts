@@ -8,7 +8,7 @@ import { downloadForVideo, PostgresJobSource, startApiServer } from '@videoqa/ru
 import { enqueueJob, getVideoSourceUrl, openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { badInputs, createTestDatabase, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli, tempDir } from './helpers.ts';
+import { runCli, startCli, tempDir } from './helpers.ts';
 
 /** A local web server with the shapes a video URL comes in, counting the requests it gets. */
 interface MediaServer {
@@ -100,6 +100,15 @@ afterAll(async () => {
   await media?.close();
   await inner?.close();
 });
+
+/** Waits for a state the system reaches on its own (a hang guard, not a timing assertion). */
+async function until(probe: () => boolean, limitMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!probe()) {
+    if (Date.now() - started > limitMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 const configFor = (overrides: Record<string, unknown> = {}): Config => loadConfig({ env: {}, overrides: { dataDir, ingestAllowPrivate: true, ingestTimeoutMs: 20_000, ...overrides } });
 
@@ -230,6 +239,24 @@ describe('URL ingest through the CLI and the job API', () => {
     expect(summary.duration_sec).toBeGreaterThan(1.5);
     expect(await getVideoSourceUrl(db, summary.video_id)).toBe(url);
     expect(readdirSync(join(dir, 'uploads'))).toEqual([`${summary.video_id}_1.mp4`]);
+  });
+
+  it('Ctrl-C during a download stops it and leaves nothing in uploads/', async () => {
+    const dir = tempDir('vq-ingest-int-');
+    const cli = startCli(['process', `${media.url}/slow.mp4`], { DATABASE_URL: dbInfo.url, DATA_DIR: dir, INGEST_ALLOW_PRIVATE: 'true' });
+    await cli.waitFor(/downloading http/);
+    // the download directory exists while the transfer hangs
+    await until(() => {
+      try {
+        return readdirSync(join(dir, 'uploads')).some((n) => n.startsWith('.ingest-'));
+      } catch {
+        return false; // not created yet
+      }
+    });
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/videoqa: ABORTED: download aborted/);
+    expect(readdirSync(join(dir, 'uploads'))).toEqual([]);
   });
 
   it('POST /v1/jobs {"url"} downloads before enqueueing and answers refusals with a 4xx/5xx code', async () => {

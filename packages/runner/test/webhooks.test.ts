@@ -211,6 +211,22 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
   });
 });
 
+describe('WEBHOOK_SECRET', () => {
+  it('must be a whsec_ secret, and a bad one is never echoed', () => {
+    const bad = 'whsec_short';
+    let message = '';
+    try {
+      loadConfig({ env: { WEBHOOK_SECRET: bad } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^Invalid configuration: WEBHOOK_SECRET: must be whsec_ followed by base64/);
+    expect(message).not.toContain(bad);
+    expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'not-a-whsec-secret-at-all-0123456789abcdef' } })).toThrow(/WEBHOOK_SECRET/);
+    expect(loadConfig({ env: { WEBHOOK_SECRET: SECRET } }).webhookSecret).toBe(SECRET);
+  });
+});
+
 describe('webhook delivery across processes (real PostgreSQL)', () => {
   let t: TestDb;
   beforeAll(async () => {
