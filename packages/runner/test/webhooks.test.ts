@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig, type Config } from '@videoqa/core';
-import { createLogger, PostgresJobSource, resolveJobWebhook, startApiServer, WebhookDispatcher } from '@videoqa/runner';
+import { createLogger, PostgresJobSource, resolveJobWebhook, startApiServer, startWebhookDispatcher, WebhookDispatcher } from '@videoqa/runner';
 import { claimJob, claimWebhookDeliveries, completeJob, enqueueJob, failJob, listWebhookDeliveries, PgStore, type Db } from '@videoqa/storage-pg';
 import { badInputs, openTestDb, type TestDb } from '@videoqa/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -224,6 +224,12 @@ describe('WEBHOOK_SECRET', () => {
     expect(message).not.toContain(bad);
     expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'not-a-whsec-secret-at-all-0123456789abcdef' } })).toThrow(/WEBHOOK_SECRET/);
     expect(loadConfig({ env: { WEBHOOK_SECRET: SECRET } }).webhookSecret).toBe(SECRET);
+  });
+
+  it('is required at start when WEBHOOK_URL is set; without either, no dispatcher runs', async () => {
+    const config = loadConfig({ env: { WEBHOOK_URL: 'https://hooks.example.com/videoqa' } });
+    await expect(startWebhookDispatcher({ db: undefined as never, config, log: silent })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/WEBHOOK_SECRET: must be set/) });
+    expect(await startWebhookDispatcher({ db: undefined as never, config: loadConfig({ env: {} }), log: silent })).toBeUndefined();
   });
 });
 

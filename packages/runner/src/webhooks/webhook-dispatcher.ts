@@ -138,11 +138,18 @@ export class WebhookDispatcher {
   }
 }
 
-/** A dispatcher when WEBHOOK_SECRET is set (webhooks are off otherwise), started. */
+/**
+ * A dispatcher when WEBHOOK_SECRET is set (webhooks are off otherwise), started.
+ * WEBHOOK_URL without a secret fails at start, not at the first enqueue.
+ */
 export async function startWebhookDispatcher(options: WebhookDispatcherOptions): Promise<WebhookDispatcher | undefined> {
-  if (!options.config.webhookSecret) return undefined;
+  if (!options.config.webhookSecret) {
+    if (options.config.webhookUrl) throw new ConfigError([{ variable: 'WEBHOOK_SECRET', message: 'must be set (whsec_…) when WEBHOOK_URL is' }]);
+    return undefined;
+  }
   const dispatcher = new WebhookDispatcher(options);
   await dispatcher.start();
-  options.log.info({ url: options.config.webhookUrl ? displayUrl(options.config.webhookUrl) : null }, 'webhook delivery started');
+  const defaultUrl = options.config.webhookUrl ? displayUrl(options.config.webhookUrl) : null;
+  options.log.info({ defaultUrl }, `webhook delivery started (default URL: ${defaultUrl ?? 'none, only jobs that name one'})`);
   return dispatcher;
 }
