@@ -1,7 +1,7 @@
 // A stage plugin of your own, placed between two standard stages:
 // normalize → loudness → transcribe (the other stages as usual).
 //   node examples/custom-stage.ts path/to/video.mp4 [--data-dir ./data]
-import { defineStage, MemoryStore, runPipeline, type Stage } from '@videoqa/core';
+import { defineStage, loadConfig, MemoryStore, runPipeline, type Stage } from '@videoqa/core';
 import { defaultStages, runToText, type NormalizeData } from '@videoqa/stages';
 
 /** Measures integrated loudness (EBU R128) of the normalized audio with ffmpeg. */
@@ -29,7 +29,7 @@ if (!file) {
   process.exit(2);
 }
 const dataDir = rest[rest.indexOf('--data-dir') + 1] ?? './data';
-const run = runPipeline({ video: file, stages, store: new MemoryStore(), config: { dataDir } });
+const run = runPipeline({ video: file, stages, store: new MemoryStore(), config: loadConfig({ overrides: { dataDir } }) });
 const order: string[] = [];
 run.events.on('stage:start', (e) => order.push(e.stage));
 const result = await run;

@@ -1,7 +1,7 @@
 // Process one video with the library, in memory: no database, no worker.
 //   node examples/process-file.ts path/to/video.mp4 [--data-dir ./data]
 // With OPENAI_API_KEY set the AI stages run too; without it they are skipped.
-import { MemoryStore, runPipeline } from '@videoqa/core';
+import { MemoryStore, loadConfig, runPipeline } from '@videoqa/core';
 import { closeOcr, defaultStages } from '@videoqa/stages';
 
 const [file, ...rest] = process.argv.slice(2);
@@ -11,7 +11,7 @@ if (!file) {
 }
 const dataDir = rest[rest.indexOf('--data-dir') + 1] ?? './data';
 const store = new MemoryStore();
-const run = runPipeline({ video: file, stages: defaultStages(), store, config: { dataDir } });
+const run = runPipeline({ video: file, stages: defaultStages(), store, config: loadConfig({ overrides: { dataDir } }) });
 run.events.on('stage:done', (e) => console.log(`${e.stage}: done in ${e.durationMs} ms`, e.counts));
 run.events.on('stage:skipped', (e) => console.log(`${e.stage}: skipped (${e.reason})`));
 

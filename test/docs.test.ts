@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ENV_NAMES } from '@videoqa/core';
+import { ENV_NAMES, ERROR_CODES, httpStatusForCode } from '@videoqa/core';
 import { describe, expect, it } from 'vitest';
 
 const read = (p: string) => readFileSync(fileURLToPath(new URL(`../${p}`, import.meta.url)), 'utf8');
@@ -9,6 +9,15 @@ describe('documentation stays true', () => {
   it('documents every configuration variable', () => {
     const doc = read('docs/configuration.md');
     for (const name of [...Object.values(ENV_NAMES), 'MAX_RETRIES']) expect(doc, name).toContain(`\`${name}\``);
+  });
+
+  it('documents every error code with its HTTP status and exit code', () => {
+    const doc = read('docs/operations.md');
+    const exits = { usage: 2, badInput: 4, failed: 1 } as const;
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      const http = 'http' in info ? String(httpStatusForCode(code as keyof typeof ERROR_CODES, false)) : '400 / 503*';
+      expect(doc, code).toContain(`| \`${code}\` | ${http} | ${exits[info.exit]} |`);
+    }
   });
 
   it('documents every CLI command', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, httpStatusForCode, isErrorCode } from './error-codes.ts';
 import { AbortedError, FileNotFoundError, InvalidMediaError, isRetryable, ProviderError, VideoqaError, errorCode } from './errors.ts';
 
 describe('errors', () => {
@@ -33,5 +34,20 @@ describe('errors', () => {
     expect(isRetryable(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false);
     expect(isRetryable(new AbortedError())).toBe(true);
     expect(isRetryable(new Error('something unexpected'))).toBe(true);
+  });
+
+  it('come from one closed registry that gives each its HTTP status', () => {
+    expect(isErrorCode('VIDEO_BUSY')).toBe(true);
+    expect(isErrorCode('MADE_UP_ON_THE_SPOT')).toBe(false);
+    expect(isErrorCode('toString')).toBe(false);
+    expect(httpStatusForCode('VIDEO_NOT_FOUND', false)).toBe(404);
+    expect(httpStatusForCode('VIDEO_BUSY', false)).toBe(409);
+    expect(httpStatusForCode('PROVIDER_RATE_LIMITED', true)).toBe(503);
+    expect(httpStatusForCode('PROVIDER_AUTH', false)).toBe(502);
+    expect(httpStatusForCode('TOOL_FAILED', true)).toBe(503);
+    expect(httpStatusForCode('TOOL_FAILED', false)).toBe(400);
+    for (const [code, info] of Object.entries(ERROR_CODES)) expect(['usage', 'badInput', 'failed'], code).toContain(info.exit);
+    // @ts-expect-error: a code outside the registry does not compile
+    void new VideoqaError('MADE_UP_ON_THE_SPOT', 'x', false);
   });
 });

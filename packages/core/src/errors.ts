@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.ts';
+
 /**
  * Every error videoqa raises on purpose is a VideoqaError with a stable `code`
  * (safe to switch on across versions) and a `retryable` flag that the job queue
@@ -11,12 +13,12 @@ export interface VideoqaErrorOptions {
 }
 
 export class VideoqaError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly fix: string | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, retryable: boolean, options: VideoqaErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, retryable: boolean, options: VideoqaErrorOptions = {}) {
     super(options.fix ? `${message} — ${options.fix}` : message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -137,7 +139,7 @@ export class ToolFailedError extends VideoqaError {
 
 export type ProviderErrorKind = 'rate_limited' | 'server' | 'timeout' | 'network' | 'auth' | 'bad_request' | 'not_found' | 'malformed_reply';
 
-const PROVIDER_CODES: Record<ProviderErrorKind, string> = {
+const PROVIDER_CODES: Record<ProviderErrorKind, ErrorCode> = {
   rate_limited: 'PROVIDER_RATE_LIMITED',
   server: 'PROVIDER_SERVER_ERROR',
   timeout: 'PROVIDER_TIMEOUT',
@@ -232,7 +234,7 @@ export class InvalidStateError extends VideoqaError {
  * is retrieved and nothing is sent to a model). Plain VideoqaErrors with these
  * codes, not classes of their own: callers switch on `code`.
  */
-export type RequestErrorCode = 'QUESTION_EMPTY' | 'QUESTION_TOO_LONG' | 'VIDEO_NOT_READY';
+export type RequestErrorCode = Extract<ErrorCode, 'QUESTION_EMPTY' | 'QUESTION_TOO_LONG' | 'VIDEO_NOT_READY'>;
 
 export function requestError(code: RequestErrorCode, message: string, options: VideoqaErrorOptions = {}): VideoqaError {
   return new VideoqaError(code, message, false, options);
@@ -264,7 +266,7 @@ export function isRetryable(err: unknown): boolean {
   return true;
 }
 
-/** Stable code of any error: VideoqaError codes, system codes, or 'UNKNOWN'. */
+/** Stable code of any error: VideoqaError codes (ErrorCode), system codes (ENOSPC...), or 'UNKNOWN'. */
 export function errorCode(err: unknown): string {
   if (err instanceof VideoqaError) return err.code;
   if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;

@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export { ERROR_CODES, httpStatusForCode, isErrorCode, type ErrorCode, type ExitClass } from './error-codes.ts';
 export * from './ids.ts';
 export * from './config.ts';
 export * from './paths.ts';
@@ -15,6 +16,7 @@ export * from './events.ts';
 export type * from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
 export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';
+export { failedStageOf, type StageFailure } from './pipeline-stage.ts';
 export { scrubSecrets } from './secrets.ts';
 export {
   ASK_SYSTEM_PROMPT,

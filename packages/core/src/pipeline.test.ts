@@ -7,6 +7,7 @@ import { AbortedError, InvalidMediaError, PipelineFailedError, PipelineGraphErro
 import { silentLogger } from './logger.ts';
 import { MemoryStore } from './memory-store.ts';
 import { runPipeline } from './pipeline.ts';
+import { failedStageOf } from './pipeline-stage.ts';
 import type { Stage, StageContext } from './stage.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vq-pipeline-'));
@@ -305,5 +306,30 @@ describe('runPipeline', () => {
     expect(err).toMatchObject({ code: 'PIPELINE_FAILED', retryable: false, result: { status: 'failed', failedStage: 'b' } });
     expect((err as Error).message).toMatch(/^Video bad: stage "b" failed: Cannot process "uploads\/x.mp4": not a video/);
     expect((err as Error).cause).toBeInstanceOf(InvalidMediaError);
+  });
+
+  it('records on the error which stage failed, so a worker or caller can say where without extra bookkeeping', async () => {
+    const t = newTrace();
+    const broken: Stage = { name: 'scenes', after: ['normalize'], async run() { throw new InvalidMediaError('uploads/x.mp4', 'no frames'); } };
+    const result = await runPipeline({ video: video('where'), stages: [timed('normalize', [], 5, t), broken, timed('frames', ['scenes'], 5, t)], config: { dataDir } });
+    expect(result.failedStage).toBe('scenes');
+    expect(failedStageOf(result.error)).toBe('scenes');
+    expect(failedStageOf(new Error('elsewhere'))).toBeUndefined();
+    expect(failedStageOf(undefined)).toBeUndefined();
+  });
+
+  it('uses the configuration it is given and never reads the environment', async () => {
+    const before = process.env.FRAMES_SCENE_SPAN_SEC;
+    process.env.FRAMES_SCENE_SPAN_SEC = '99';
+    try {
+      const seen: number[] = [];
+      const look = (name: string): Stage => ({ name, async run(ctx) { seen.push(ctx.config.framesSceneSpanSec); } });
+      await runPipeline({ video: video('env1'), stages: [look('a')], config: { dataDir } }).orThrow();
+      await runPipeline({ video: video('env2'), stages: [look('b')], config: { dataDir, framesSceneSpanSec: 7 } }).orThrow();
+      expect(seen).toEqual([15, 7]);
+    } finally {
+      if (before === undefined) delete process.env.FRAMES_SCENE_SPAN_SEC;
+      else process.env.FRAMES_SCENE_SPAN_SEC = before;
+    }
   });
 });

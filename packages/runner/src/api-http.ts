@@ -18,6 +18,8 @@ import {
   validateVideoId,
   VideoBusyError,
   VideoqaError,
+  httpStatusForCode,
+  type ErrorCode,
   type Config,
   type Logger,
   type Store,
@@ -60,14 +62,16 @@ const uploadQuery = z.object({
   webhook_url: z.string().min(1).max(4096).optional(),
 }).strict();
 
-export class HttpError extends Error {
+/**
+ * A refused request: a VideoqaError (one error class, codes from ERROR_CODES) with the
+ * status to answer, when the status is not the code's usual one, and the zod issues.
+ */
+export class HttpError extends VideoqaError {
   readonly status: number;
-  readonly code: string;
   readonly issues: unknown;
-  constructor(status: number, code: string, message: string, issues?: unknown) {
-    super(message);
+  constructor(status: number, code: ErrorCode, message: string, issues?: unknown) {
+    super(code, message, status >= 500);
     this.status = status;
-    this.code = code;
     this.issues = issues;
   }
 }
@@ -259,10 +263,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return send(res, err.status, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
-      if (err instanceof VideoqaError) {
-        const status = ['JOB_NOT_FOUND', 'VIDEO_NOT_FOUND', 'FILE_NOT_FOUND'].includes(err.code) ? 404 : err.code === 'VIDEO_BUSY' ? 409 : err.retryable ? 503 : 400;
-        return send(res, status, { error: { code: err.code, message: err.message } });
-      }
+      if (err instanceof VideoqaError) return send(res, httpStatusForCode(err.code, err.retryable), { error: { code: err.code, message: err.message } });
       options.log?.error({ err }, 'API request failed');
       send(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
     });

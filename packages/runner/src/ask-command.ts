@@ -1,7 +1,7 @@
 import { ConfigError, validateQuestion, VideoqaError, type Config, type Passage } from '@videoqa/core';
 import { chatFromConfig, embeddingsFromConfig } from '@videoqa/stages';
 import { ask, type AskOptions, type AskResult, type Queryable } from '@videoqa/storage-pg';
-import { EXIT, overridesFrom, withRuntime, type CommandIO } from './commands.ts';
+import { EXIT, exitCodeFor, overridesFrom, withRuntime, type CommandIO } from './commands.ts';
 
 export interface AskCommandOptions {
   video?: string;
@@ -9,11 +9,6 @@ export interface AskCommandOptions {
   limit?: string;
   dataDir?: string;
 }
-
-/** Codes of questions refused as asked: usage errors (exit 2), as a bad option is. */
-const USAGE_CODES = new Set(['QUESTION_EMPTY', 'QUESTION_TOO_LONG']);
-/** The video named cannot be asked about: input refused (exit 4), as an unknown id is for other commands. */
-const REFUSED_CODES = new Set(['VIDEO_NOT_FOUND', 'VIDEO_NOT_READY', 'INVALID_ID']);
 
 /** `mm:ss`; ends are rounded up so the range printed always covers the moment. */
 export function clockRange(tStart: number, tEnd: number): string {
@@ -99,9 +94,11 @@ export async function askCommand(question: string, opts: AskCommandOptions, io: 
       return result.skipped === 'no_chat_provider' ? EXIT.partial : EXIT.ok;
     });
   } catch (err) {
-    if (!(err instanceof VideoqaError) || !(USAGE_CODES.has(err.code) || REFUSED_CODES.has(err.code))) throw err;
+    // Refused questions and videos (exit 2 or 4 by their code) print here; anything else goes to the CLI's handler.
+    const exit = exitCodeFor(err);
+    if (!(err instanceof VideoqaError) || exit === EXIT.failed) throw err;
     io.stderr.write(`videoqa: ${err.code}: ${err.message}\n`);
-    return USAGE_CODES.has(err.code) ? EXIT.usage : EXIT.badInput;
+    return exit;
   }
 }
 

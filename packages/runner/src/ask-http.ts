@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { errorCode, ProviderError, VideoqaError, type Config, type Logger } from '@videoqa/core';
+import { errorCode, VideoqaError, type Config, type Logger } from '@videoqa/core';
 import type { Queryable } from '@videoqa/storage-pg';
-import { HttpError, parse, readJson, send } from './api-http.ts';
+import { parse, readJson, send } from './api-http.ts';
 import { askResultView, askWithConfig } from './ask-command.ts';
 
 const askSchema = z
@@ -19,10 +19,6 @@ export interface AskHandlerOptions {
   log?: Logger;
 }
 
-/** A provider failure is the upstream's fault, not the caller's: 502, with the provider's code. */
-function upstream(err: unknown): unknown {
-  return err instanceof ProviderError ? new HttpError(err.kind === 'rate_limited' ? 503 : 502, err.code, err.message) : err;
-}
 
 /**
  * POST /v1/ask {"question": "...", "video_id"?: "...", "limit"?: n}
@@ -46,13 +42,8 @@ export async function handleAsk(req: IncomingMessage, res: ServerResponse, optio
       return askResultView(result);
     });
 
-  if (!/\btext\/event-stream\b/i.test(req.headers.accept ?? '')) {
-    try {
-      return send(res, 200, await run());
-    } catch (err) {
-      throw upstream(err);
-    }
-  }
+  // A provider's failure answers 502/503 with its own code (ERROR_CODES): the upstream's fault, not the caller's.
+  if (!/\btext\/event-stream\b/i.test(req.headers.accept ?? '')) return send(res, 200, await run());
 
   // The stream opens with the first event, so errors found before it (bad input) are still plain 4xx JSON.
   const event = (name: string, data: unknown) => {
@@ -63,7 +54,7 @@ export async function handleAsk(req: IncomingMessage, res: ServerResponse, optio
     const view = await run((text) => event('token', { text }));
     event('result', view);
   } catch (err) {
-    if (!res.headersSent) throw upstream(err);
+    if (!res.headersSent) throw err;
     if (!(err instanceof VideoqaError)) options.log?.error({ err }, 'ask failed while streaming');
     event('error', { code: errorCode(err), message: err instanceof VideoqaError ? err.message : 'internal error' });
   }

@@ -9,11 +9,9 @@ import {
   resolveInDataDir,
   sha256File,
   VideoBusyError,
-  InvalidIdError,
-  InvalidMediaError,
+  ERROR_CODES,
   JobNotFoundError,
   newId,
-  PathOutsideDataDirError,
   redactUrl,
   runPipeline,
   VideoNotFoundError,
@@ -22,13 +20,14 @@ import {
   type PipelineResult,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES, toProviderError } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, setVideoSourceUrl, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, setVideoSourceUrl, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, askUsageSummary, schemaVersion, searchContent, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { startApiServer } from './api-http.ts';
+import { askUsageLine } from './ask-usage-view.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
 import { checkOutboundUrl } from './outbound/address-guard.ts';
 import { displayUrl } from './outbound/url-download.ts';
-import { isHttpUrl, REFUSED_URL_CODES, withDownloadedUrl } from './outbound/url-ingest.ts';
+import { isHttpUrl, withDownloadedUrl } from './outbound/url-ingest.ts';
 import { toSnakeCaseJson } from './json-view.ts';
 import { showProgress } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
@@ -52,12 +51,10 @@ export interface CommandIO {
   stderr: NodeJS.WriteStream;
 }
 
+/** The exit code for an error: its code's exit class in ERROR_CODES; 1 for anything that is not a VideoqaError. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof ConfigError) return EXIT.usage;
-  if (err instanceof InvalidMediaError || err instanceof FileNotFoundError || err instanceof PathOutsideDataDirError || err instanceof InvalidIdError) return EXIT.badInput;
-  if (err instanceof VideoNotFoundError || err instanceof JobNotFoundError) return EXIT.badInput;
-  if (err instanceof VideoqaError && REFUSED_URL_CODES.has(err.code)) return EXIT.badInput;
-  return EXIT.failed;
+  if (!(err instanceof VideoqaError)) return EXIT.failed;
+  return EXIT[ERROR_CODES[err.code].exit];
 }
 
 const quietRuntime = (overrides: Record<string, unknown> = {}) =>
@@ -384,7 +381,8 @@ export async function statusCommand(id: string | undefined, opts: { json?: boole
     const print = (value: unknown, text: string) => io.stdout.write(opts.json ? `${JSON.stringify(toSnakeCaseJson(value), null, 2)}\n` : text);
     if (!id) {
       const s = await queueStats(rt.db);
-      print(s, `jobs: ${s.jobs.pending} pending, ${s.jobs.processing} processing, ${s.jobs.done} done, ${s.jobs.failed} failed\nvideos: ${s.videos.pending} pending, ${s.videos.processing} processing, ${s.videos.ready} ready, ${s.videos.failed} failed\noldest due job waiting ${s.oldestPendingAgeSec.toFixed(1)} s; ${s.scheduledRetries} waiting to retry\n`);
+      const asks = await askUsageSummary(rt.db);
+      print({ ...s, asks }, `jobs: ${s.jobs.pending} pending, ${s.jobs.processing} processing, ${s.jobs.done} done, ${s.jobs.failed} failed\nvideos: ${s.videos.pending} pending, ${s.videos.processing} processing, ${s.videos.ready} ready, ${s.videos.failed} failed\noldest due job waiting ${s.oldestPendingAgeSec.toFixed(1)} s; ${s.scheduledRetries} waiting to retry\n${askUsageLine(asks)}\n`);
       return EXIT.ok;
     }
     const job = await getJob(rt.db, id).catch((err: unknown) => (err instanceof JobNotFoundError ? null : Promise.reject(err)));
@@ -396,7 +394,8 @@ export async function statusCommand(id: string | undefined, opts: { json?: boole
     if (!video) throw new VideoNotFoundError(id);
     const runs = await rt.store.listStageRuns(id);
     const jobs = await listJobsForVideo(rt.db, id);
-    print({ video, stages: runs, jobs }, `video ${video.id}: ${video.status}${video.durationSec ? `, ${video.durationSec.toFixed(1)} s` : ''}${video.error ? `\n  error: ${video.error}` : ''}\n${runs.map((r) => `  ${r.stage.padEnd(11)} ${r.status}${r.error ? `: ${r.error}` : ''}`).join('\n')}\n${jobs.map((j) => `  job ${j.id}: ${j.status}`).join('\n')}\n`);
+    const asks = await askUsageSummary(rt.db, { videoId: id });
+    print({ video, stages: runs, jobs, asks }, `video ${video.id}: ${video.status}${video.durationSec ? `, ${video.durationSec.toFixed(1)} s` : ''}${video.error ? `\n  error: ${video.error}` : ''}\n${runs.map((r) => `  ${r.stage.padEnd(11)} ${r.status}${r.error ? `: ${r.error}` : ''}`).join('\n')}\n${jobs.map((j) => `  job ${j.id}: ${j.status}`).join('\n')}\n  ${askUsageLine(asks, 'asks about this video')}\n`);
     return EXIT.ok;
   });
 }

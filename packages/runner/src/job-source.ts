@@ -21,7 +21,8 @@ export interface JobSource {
   next(signal: AbortSignal): Promise<ClaimedJob | null>;
   /** Extends the lease; throws LeaseLostError when the job was taken over. */
   renew(job: ClaimedJob): Promise<void>;
-  complete(job: ClaimedJob, result: { transcription?: string }): Promise<void>;
+  /** Marks it done and its video ready; a transcription job's text is built by the queue from the stored segments. */
+  complete(job: ClaimedJob): Promise<void>;
   /** Records the failure; retryable errors with attempts left are scheduled again. */
   fail(job: ClaimedJob, error: Error, retryable: boolean): Promise<'retry' | 'failed'>;
   /** Gives the job back without counting the attempt (shutdown). */

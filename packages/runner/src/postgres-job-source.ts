@@ -38,8 +38,8 @@ export class PostgresJobSource implements JobSource {
     return renewLease(this.db, { jobId: job.id, workerId: this.config.workerId, leaseMs: this.config.workerLeaseMs });
   }
 
-  complete(job: ClaimedJob, result: { transcription?: string }): Promise<void> {
-    return completeJob(this.db, { jobId: job.id, workerId: this.config.workerId, transcription: result.transcription });
+  complete(job: ClaimedJob): Promise<void> {
+    return completeJob(this.db, { jobId: job.id, workerId: this.config.workerId });
   }
 
   fail(job: ClaimedJob, error: Error, retryable: boolean): Promise<'retry' | 'failed'> {

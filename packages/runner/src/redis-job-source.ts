@@ -102,11 +102,11 @@ export class RedisJobSource implements JobSource {
     if (!ok) throw new LeaseLostError(job.id, this.config.workerId);
   }
 
-  async complete(job: ClaimedJob, result: { transcription?: string }): Promise<void> {
+  async complete(job: ClaimedJob): Promise<void> {
     const h = this.holder(job);
     await h.bull.moveToCompleted({ ok: true }, h.token, false);
     this.held.delete(job.id);
-    await setExternalJobState(this.db, { jobId: job.id, status: 'done', attempts: job.attempts, transcription: result.transcription ?? null, videoStatus: 'ready' });
+    await setExternalJobState(this.db, { jobId: job.id, status: 'done', attempts: job.attempts, videoStatus: 'ready' });
   }
 
   async fail(job: ClaimedJob, error: Error, retryable: boolean): Promise<'retry' | 'failed'> {

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import {
+  failedStageOf,
   AbortedError,
   backoffDelayMs,
   InvalidStateError,
@@ -190,9 +191,8 @@ export class Worker {
         }
         return;
       }
-      if (result.status === 'failed') throw Object.assign(result.error ?? new Error('pipeline failed'), { failedStage: result.failedStage });
-      const transcription = job.kind === 'transcribe' ? (await store.listSegments(job.videoId)).map((s) => s.text).join(' ') : undefined;
-      await withRetry(() => source.complete(job, { transcription }));
+      if (result.status === 'failed') throw result.error ?? new Error('pipeline failed');
+      await withRetry(() => source.complete(job));
       this.metrics.jobs.done++;
       const timings = Object.fromEntries(Object.entries(result.stages).map(([k, v]) => [k, v.status === 'done' ? v.durationMs : v.status]));
       log.info({ durationMs: Date.now() - started, stages: timings }, `READY: job ${job.id} for video ${job.videoId} done in ${((Date.now() - started) / 1000).toFixed(2)} s`);
@@ -207,7 +207,7 @@ export class Worker {
         const outcome = await withRetry(() => source.fail(job, err, retryable));
         if (outcome === 'retry') this.metrics.jobs.retried++;
         else this.metrics.jobs.failed++;
-        const stage = (err as { failedStage?: string }).failedStage;
+        const stage = failedStageOf(err);
         log.error(
           { err, retryable, outcome, stage, attempt: job.attempts, durationMs: Date.now() - started },
           `FAILED: job ${job.id} for video ${job.videoId}${stage ? ` in ${stage}` : ''}: ${err.message} (${outcome === 'retry' ? `will retry, attempt ${job.attempts} of ${job.maxAttempts}` : 'not retried'})`,

@@ -167,7 +167,7 @@ describe.each(['PGlite', 'PostgreSQL'])('POST /v1/ask on %s', (name) => {
       [{ question: '   ' }, 400, 'QUESTION_EMPTY'],
       [{ question: 'x'.repeat(2001) }, 400, 'QUESTION_TOO_LONG'],
       [{ question: QUESTION, video_id: 'nope' }, 404, 'VIDEO_NOT_FOUND'],
-      [{ question: QUESTION, video_id: 'busy' }, 400, 'VIDEO_NOT_READY'],
+      [{ question: QUESTION, video_id: 'busy' }, 409, 'VIDEO_NOT_READY'],
       [{ question: 42 }, 400, 'INVALID_REQUEST'],
       [{ question: QUESTION, limit: 0 }, 400, 'INVALID_REQUEST'],
     ];

@@ -275,7 +275,7 @@ describe('URL ingest through the CLI and the job API', () => {
 
       const cases: [string, unknown, number, string][] = [
         [api.url, { url: `${media.url}/page.html` }, 415, 'INGEST_WRONG_TYPE'],
-        [api.url, { url: `${media.url}/noise.bin` }, 422, 'INVALID_MEDIA'],
+        [api.url, { url: `${media.url}/noise.bin` }, 400, 'INVALID_MEDIA'],
         [api.url, { url: `${media.url}/hop/9` }, 502, 'INGEST_TOO_MANY_REDIRECTS'],
         [api.url, { url: `${media.url}/missing.mp4` }, 502, 'INGEST_HTTP_STATUS'],
         [api.url, { url: `${media.url}/slow.mp4` }, 504, 'INGEST_TIMEOUT'],

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, sleep, silentLogger, type Stage } from '@videoqa/core';
+import { InvalidMediaError, loadConfig, sleep, silentLogger, type Stage } from '@videoqa/core';
 import { openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import pg from 'pg';
 import { PostgresJobSource, startDevServer, Worker, WorkerMetrics } from '@videoqa/runner';
@@ -307,6 +307,39 @@ describe('Worker in process', () => {
       { video_id: 'after-idle', n: 1 },
       { video_id: 'during', n: 1 },
     ]);
+  });
+
+  it("a job's video reaches processing, ready and failed through the queue's SQL only, never through the store", async () => {
+    const config = loadConfig({ env: {}, overrides: { dataDir: tempDir(), workerPollMs: 20, workerMaxAttempts: 1 } });
+    for (const id of ['ok', 'bad']) {
+      await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4')`, [id]);
+      await db.query(`INSERT INTO jobs (id, video_id) VALUES ($1, $2)`, [`job-${id}`, id]);
+    }
+    const statusWrites: unknown[] = [];
+    const store = new PgStore(db);
+    const updateVideo = store.updateVideo.bind(store);
+    store.updateVideo = async (id, patch) => {
+      if ('status' in patch) statusWrites.push({ id, ...patch });
+      return updateVideo(id, patch);
+    };
+    const seen: string[] = [];
+    const stage: Stage = {
+      name: 'look',
+      async run(ctx) {
+        seen.push(`${ctx.video.id}:${(await rows(`SELECT status FROM videos WHERE id = $1`, [ctx.video.id]))[0]!.status}`);
+        if (ctx.video.id === 'bad') throw new InvalidMediaError('uploads/x.mp4', 'not a video');
+      },
+    };
+    const worker = new Worker({ source: new PostgresJobSource(db, config), store, config, log: silentLogger, stagesFor: () => [stage] });
+    await worker.start();
+    while ((await rows(`SELECT 1 FROM jobs WHERE status NOT IN ('done', 'failed')`)).length > 0) await sleep(20);
+    await worker.stop();
+    expect(seen.sort()).toEqual(['bad:processing', 'ok:processing']); // the claim set it
+    expect(await rows(`SELECT id, status FROM videos ORDER BY id`)).toEqual([
+      { id: 'bad', status: 'failed' },
+      { id: 'ok', status: 'ready' },
+    ]);
+    expect(statusWrites).toEqual([]);
   });
 
   it('retries a retryable failure with backoff and fails it after max attempts', async () => {

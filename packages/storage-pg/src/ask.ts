@@ -5,6 +5,7 @@ import {
   validateQuestion,
   validateVideoId,
   VideoNotFoundError,
+  VideoqaError,
   type ChatProvider,
   type Citation,
   type DroppedCitation,
@@ -13,6 +14,7 @@ import {
   type Usage,
 } from '@videoqa/core';
 import type { Queryable } from './db.ts';
+import { recordAskUsage, type AskOutcome } from './ask-usage.ts';
 import { retrievePassages } from './passages.ts';
 
 export interface AskOptions {
@@ -66,6 +68,40 @@ export async function ask(db: Queryable, question: string, options: AskOptions =
   const q = validateQuestion(question);
   if (options.videoId !== undefined) await requireReadyVideo(db, options.videoId);
 
+  // Every ask past input checking is recorded (ask_usage), failures too: what they spent is filled in as it is spent.
+  const spent: Usage = { requests: 0 };
+  const videoId = options.videoId ?? null;
+  let result: AskResult;
+  try {
+    result = await answer(db, q, options, spent);
+  } catch (err) {
+    const errorCode = err instanceof VideoqaError ? err.code : err instanceof Error ? err.name : 'UNKNOWN';
+    const failed = { question: q, videoId, outcome: 'failed' as const, found: false, model: options.chat ? (options.chat.model ?? options.chat.name) : null, passages: 0, citations: 0, citationsDropped: 0, usage: spent, errorCode };
+    // The ask's own error is the one to report; a failed write of its record must not hide it.
+    await recordAskUsage(db, failed).catch(() => undefined);
+    throw err;
+  }
+  await recordAskUsage(db, {
+    question: q,
+    videoId,
+    outcome: outcomeOf(result),
+    found: result.found,
+    model: result.model,
+    passages: result.passages.length,
+    citations: result.citations.length,
+    citationsDropped: result.dropped.length,
+    usage: result.usage,
+  });
+  return result;
+}
+
+function outcomeOf(r: AskResult): AskOutcome {
+  if (r.skipped) return r.skipped;
+  if (r.guarded) return r.guarded;
+  return r.found ? 'answered' : 'not_found';
+}
+
+async function answer(db: Queryable, q: string, options: AskOptions, usage: Usage): Promise<AskResult> {
   const retrieved = await retrievePassages(db, q, {
     videoId: options.videoId,
     limit: options.limit,
@@ -75,7 +111,7 @@ export async function ask(db: Queryable, question: string, options: AskOptions =
     signal: options.signal,
   });
   const { passages } = retrieved;
-  const usage: Usage = { requests: 0, ...retrieved.usage };
+  Object.assign(usage, retrieved.usage);
   const base = { question: q, citations: [], dropped: [], passages, usage, found: false };
   if (!options.chat) return { ...base, answer: '', model: null, skipped: 'no_chat_provider' };
   if (passages.length === 0) {
@@ -96,8 +132,9 @@ export async function ask(db: Queryable, question: string, options: AskOptions =
       }
     : undefined;
 
-  const reply = await options.chat.answer({ question: q, passages, onToken, signal: options.signal });
+  // Counted before the call: a request that fails was still made.
   usage.requests = 1;
+  const reply = await options.chat.answer({ question: q, passages, onToken, signal: options.signal });
   usage.inputTokens = reply.usage?.inputTokens ?? 0;
   usage.outputTokens = reply.usage?.outputTokens ?? 0;
   usage.totalTokens = reply.usage?.totalTokens ?? usage.inputTokens + usage.outputTokens;

@@ -1,6 +1,6 @@
 export type { Db, Queryable, QueryResult } from './db.ts';
 export { createNodePostgresDb, type NodePostgresOptions } from './node-postgres-db.ts';
-export { createPgliteDb, type PgliteOptions } from './pglite-db.ts';
+export { createPgliteDb, type PgliteDb, type PgliteOptions } from './pglite-db.ts';
 export { openDatabase, DatabaseInUseError, type OpenDatabaseOptions } from './open-database.ts';
 export { migrate, schemaVersion, vectorColumnsInUse, EMBEDDING_DIMENSIONS, LATEST_SCHEMA_VERSION, type MigrateResult, type MigrateOptions } from './migrate.ts';
 export { migrations, type Migration, type MigrationContext } from './migrations/index.ts';
@@ -27,3 +27,4 @@ export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller
 export { setExternalJobState, type ExternalJobState } from './queue/externalJobState.ts';
 export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, type RetrievedPassages } from './passages.ts';
 export { ask, type AskOptions, type AskResult } from './ask.ts';
+export { askUsageSummary, questionHash, recordAskUsage, type AskOutcome, type AskUsageRecord, type AskUsageSummary } from './ask-usage.ts';

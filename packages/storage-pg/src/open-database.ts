@@ -13,6 +13,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Embedded database in memory only (tests, one-off runs). */
   inMemory?: boolean;
+  /** With inMemory: start from this copy of a database (PGlite `dumpDataDir()`), e.g. a migrated template. */
+  loadDataDir?: Blob;
   /** Apply pending migrations after connecting (default true). */
   migrate?: boolean;
   /** 'off' stores embeddings as real[] even where pgvector exists. */
@@ -67,7 +69,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   if (options.databaseUrl) {
     db = createNodePostgresDb({ connectionString: options.databaseUrl, max: options.poolSize, onError: options.onError });
   } else if (options.inMemory) {
-    db = await createPgliteDb();
+    db = await createPgliteDb({ loadDataDir: options.loadDataDir });
   } else {
     if (!options.dataDir) throw new TypeError('openDatabase needs databaseUrl, dataDir or inMemory');
     const dir = resolve(options.dataDir, 'db');

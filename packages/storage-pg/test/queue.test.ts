@@ -17,6 +17,7 @@ import {
 import type { TestDb } from '@videoqa/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DB_KINDS, testDb } from './helpers.ts';
+import { PgStore } from '../src/pg-store.ts';
 
 const claimOpts = (workerId = 'w1', leaseMs = 60_000) => ({ workerId, leaseMs, defaultMaxAttempts: 3 });
 const videoStatus = async (db: Db, id: string) => (await db.query<{ status: string }>('SELECT status FROM videos WHERE id = $1', [id])).rows[0]?.status;
@@ -53,10 +54,21 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     expect(job.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
     await expect(completeJob(t.db, { jobId: 'j1', workerId: 'intruder' })).rejects.toBeInstanceOf(LeaseLostError);
     await expect(renewLease(t.db, { jobId: 'j1', workerId: 'intruder', leaseMs: 1000 })).rejects.toBeInstanceOf(LeaseLostError);
-    await completeJob(t.db, { jobId: 'j1', workerId: 'w1', transcription: 'hello world' });
-    expect(await getJob(t.db, 'j1')).toMatchObject({ status: 'done', lockedBy: null, transcription: 'hello world', attempts: 1 });
+    await completeJob(t.db, { jobId: 'j1', workerId: 'w1' });
+    expect(await getJob(t.db, 'j1')).toMatchObject({ status: 'done', lockedBy: null, transcription: null, attempts: 1 });
     expect(await videoStatus(t.db, 'v1')).toBe('ready');
     await expect(completeJob(t.db, { jobId: 'j1', workerId: 'w1' })).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it("builds a transcription job's text from the stored segments, in order, in the statement that completes it", async () => {
+    await enqueueJob(t.db, { videoId: 'v1', jobId: 'jt', kind: 'transcribe', originalPath: 'uploads/v1_a.mp4' });
+    await new PgStore(t.db).replaceSegments('v1', [
+      { id: 's2', videoId: 'v1', idx: 1, tStart: 2, tEnd: 4, text: 'world' },
+      { id: 's1', videoId: 'v1', idx: 0, tStart: 0, tEnd: 2, text: 'hello' },
+    ]);
+    await claimJob(t.db, claimOpts('w1'));
+    await completeJob(t.db, { jobId: 'jt', workerId: 'w1' });
+    expect(await getJob(t.db, 'jt')).toMatchObject({ status: 'done', transcription: 'hello world' });
   });
 
   it('retries a retryable failure after a backoff, keeping the video processing', async () => {

@@ -8,9 +8,6 @@ import { downloadVideo, type DownloadResult } from './url-download.ts';
 /** Does a CLI argument or API field name an http(s) URL rather than a file? */
 export const isHttpUrl = (value: string): boolean => /^https?:\/\//i.test(value.trim());
 
-/** Codes of a URL refused as given (CLI exit 4, HTTP 4xx); the rest are the remote side's fault. */
-export const REFUSED_URL_CODES = new Set(['URL_NOT_ALLOWED', 'INGEST_TOO_LARGE', 'INGEST_WRONG_TYPE', 'INVALID_MEDIA']);
-
 /** A file name for the download: the URL's last path segment, made safe, with an extension. */
 export function fileNameFromUrl(url: URL): string {
   let last = url.pathname.split('/').filter(Boolean).pop() ?? '';

@@ -3,8 +3,9 @@ import { ocr } from './002_ocr.ts';
 import { contentHash } from './003_content_hash.ts';
 import { webhooks } from './004_webhooks.ts';
 import { sourceUrl } from './007_source_url.ts';
+import { askUsage } from './010_ask_usage.ts';
 import type { Migration } from './types.ts';
 
 /** Forward-only, in version order. Never edit a released migration: add a new one. */
-export const migrations: readonly Migration[] = [initial, ocr, contentHash, webhooks, sourceUrl];
+export const migrations: readonly Migration[] = [initial, ocr, contentHash, webhooks, sourceUrl, askUsage];
 export type { Migration, MigrationContext } from './types.ts';

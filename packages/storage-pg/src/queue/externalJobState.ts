@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.ts';
+import { JOB_TRANSCRIPTION_SQL } from './completeJob.ts';
 import type { JobStatus } from './job.ts';
 
 export interface ExternalJobState {
@@ -8,7 +9,6 @@ export interface ExternalJobState {
   attempts?: number;
   error?: string | null;
   stack?: string | null;
-  transcription?: string | null;
   /** The video's status to set alongside (omit to leave it). */
   videoStatus?: 'pending' | 'processing' | 'ready' | 'failed';
 }
@@ -25,16 +25,16 @@ export async function setExternalJobState(db: Queryable, s: ExternalJobState): P
        UPDATE jobs SET status = $2, attempts = coalesce($3, attempts), locked_by = $4, locked_until = NULL,
               error = CASE WHEN $2 = 'done' THEN NULL ELSE coalesce($5, error) END,
               error_stack = CASE WHEN $2 = 'done' THEN NULL ELSE coalesce($6, error_stack) END,
-              transcription = coalesce($7, transcription), run_at = 'infinity', updated_at = now()
+              transcription = CASE WHEN $2 = 'done' THEN ${JOB_TRANSCRIPTION_SQL} ELSE jobs.transcription END, run_at = 'infinity', updated_at = now()
         WHERE id = $1
         RETURNING video_id
      ), v AS (
-       UPDATE videos SET status = $8, error = CASE WHEN $8 IN ('ready', 'processing') AND $5::text IS NULL THEN NULL ELSE coalesce($5, videos.error) END, updated_at = now()
-         FROM j WHERE videos.id = j.video_id AND $8::text IS NOT NULL
+       UPDATE videos SET status = $7, error = CASE WHEN $7 IN ('ready', 'processing') AND $5::text IS NULL THEN NULL ELSE coalesce($5, videos.error) END, updated_at = now()
+         FROM j WHERE videos.id = j.video_id AND $7::text IS NOT NULL
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM j`,
-    [s.jobId, s.status, s.attempts ?? null, s.workerId ?? null, s.error ?? null, s.stack ?? null, s.transcription ?? null, s.videoStatus ?? null],
+    [s.jobId, s.status, s.attempts ?? null, s.workerId ?? null, s.error ?? null, s.stack ?? null, s.videoStatus ?? null],
   );
   return res.rows[0]?.n === 1;
 }
