@@ -148,6 +148,34 @@ export const configSchema = z.object({
   retainNormalizedDays: num(0).optional(),
   /** How often a worker applies the retention settings (only when one is set). */
   gcIntervalMs: int(1000).default(60 * 60_000),
+
+  /** Where every job's ready/failed event is POSTed when the job names no URL of its own. */
+  webhookUrl: url(['http:', 'https:']).optional(),
+  /** Standard Webhooks signing secret: whsec_ and base64 of 24-64 random bytes. */
+  webhookSecret: str
+    .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))')
+    .optional(),
+  /** Let webhooks reach loopback/private addresses (SSRF guard off for webhooks). */
+  webhookAllowPrivate: bool.default(false),
+  webhookMaxAttempts: int(1, 100).default(8),
+  webhookTimeoutMs: int(100).default(10_000),
+  webhookRetryDelaySec: num(0).default(10),
+  webhookRetryDelayMaxSec: num(0).default(6 * 3600),
+  webhookPollMs: int(10).default(2000),
+
+  /** Let URL ingest reach loopback/private addresses (SSRF guard off for ingest). */
+  ingestAllowPrivate: bool.default(false),
+  ingestMaxBytes: int(1).default(2 * 1024 ** 3),
+  /** The whole download, redirects included. */
+  ingestTimeoutMs: int(100).default(30 * 60_000),
+  ingestMaxRedirects: int(0, 20).default(5),
+  /** Address ranges (CIDR) that ingest and webhooks may reach although private, e.g. an internal media server. */
+  outboundAllowCidrs: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+      z.array(z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'must be CIDR ranges such as 10.0.5.0/24 or fd00::/8, comma separated')),
+    )
+    .default([]),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -235,10 +263,23 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   retainUploadsDays: 'RETAIN_UPLOADS_DAYS',
   retainNormalizedDays: 'RETAIN_NORMALIZED_DAYS',
   gcIntervalMs: 'GC_INTERVAL_MS',
+  webhookUrl: 'WEBHOOK_URL',
+  webhookSecret: 'WEBHOOK_SECRET',
+  webhookAllowPrivate: 'WEBHOOK_ALLOW_PRIVATE',
+  webhookMaxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
+  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  webhookRetryDelaySec: 'WEBHOOK_RETRY_DELAY',
+  webhookRetryDelayMaxSec: 'WEBHOOK_RETRY_DELAY_MAX',
+  webhookPollMs: 'WEBHOOK_POLL_MS',
+  ingestAllowPrivate: 'INGEST_ALLOW_PRIVATE',
+  ingestMaxBytes: 'INGEST_MAX_BYTES',
+  ingestTimeoutMs: 'INGEST_TIMEOUT_MS',
+  ingestMaxRedirects: 'INGEST_MAX_REDIRECTS',
+  outboundAllowCidrs: 'OUTBOUND_ALLOW_CIDRS',
 };
 
 /** Settings whose values are never printed or logged. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['openaiApiKey', 'supadataApiKey', 'apiToken', 'transcriptionApiKey', 'visionApiKey', 'embeddingApiKey', 'chatApiKey'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['openaiApiKey', 'supadataApiKey', 'apiToken', 'transcriptionApiKey', 'visionApiKey', 'embeddingApiKey', 'chatApiKey', 'webhookSecret'];
 
 export interface LoadConfigOptions {
   /** Environment to read; default process.env. */

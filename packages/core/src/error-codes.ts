@@ -94,6 +94,22 @@ export const ERROR_CODES = {
   /** The provider's reply was not what its API promises. */
   PROVIDER_MALFORMED_REPLY: { http: 502, exit: 'failed' },
 
+  // Outbound HTTP: URL ingest and webhooks
+  /** The SSRF guard refused a URL: not http(s), credentials in it, or a non-public address (a redirect's included). */
+  URL_NOT_ALLOWED: { http: 400, exit: 'badInput' },
+  /** A download over INGEST_MAX_BYTES. */
+  INGEST_TOO_LARGE: { http: 413, exit: 'badInput' },
+  /** A download whose Content-Type is not a video (a web page, JSON, an image, audio). */
+  INGEST_WRONG_TYPE: { http: 415, exit: 'badInput' },
+  /** More redirects than INGEST_MAX_REDIRECTS. */
+  INGEST_TOO_MANY_REDIRECTS: { http: 502, exit: 'failed' },
+  /** The remote server answered a download with an error status. */
+  INGEST_HTTP_STATUS: { http: 502, exit: 'failed' },
+  /** A download not finished within INGEST_TIMEOUT_MS. */
+  INGEST_TIMEOUT: { http: 504, exit: 'failed' },
+  /** The remote server could not be resolved or reached. */
+  INGEST_NETWORK: { http: 502, exit: 'failed' },
+
   // HTTP API requests
   /** Missing or wrong bearer token. */
   UNAUTHORIZED: { http: 401, exit: 'failed' },

@@ -286,3 +286,25 @@ export function errorCode(err: unknown): string {
 export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/**
+ * Codes of outbound HTTP (URL ingest, webhooks) going wrong. URL_NOT_ALLOWED is the
+ * SSRF guard's refusal (scheme, credentials in the URL, or a private/loopback target).
+ */
+export type OutboundErrorCode =
+  | 'URL_NOT_ALLOWED'
+  | 'INGEST_TOO_LARGE'
+  | 'INGEST_WRONG_TYPE'
+  | 'INGEST_TOO_MANY_REDIRECTS'
+  | 'INGEST_HTTP_STATUS'
+  | 'INGEST_TIMEOUT'
+  | 'INGEST_NETWORK';
+
+const RETRYABLE_OUTBOUND = new Set<OutboundErrorCode>(['INGEST_TIMEOUT', 'INGEST_NETWORK']);
+
+/** An outbound request was refused by the guard or failed; `retryable` for timeouts, network faults and 5xx/429. */
+export class OutboundError extends VideoqaError {
+  constructor(code: OutboundErrorCode, message: string, options: VideoqaErrorOptions & { retryable?: boolean } = {}) {
+    super(code, message, options.retryable ?? RETRYABLE_OUTBOUND.has(code), options);
+  }
+}

@@ -24,9 +24,11 @@ import {
   type Logger,
   type Store,
 } from '@videoqa/core';
-import { activeJobForVideo, getJob, type Db, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, getJob, listWebhookDeliveries, type Db, type JobKind } from '@videoqa/storage-pg';
 import { handleAsk } from './ask-http.ts';
 import { handleLifecycleRoute } from './lifecycle-http.ts';
+import { createUrlIngest } from './url-jobs-http.ts';
+import { resolveJobWebhook } from './webhooks/webhook-target.ts';
 import type { EnqueuingJobSource } from './job-sources.ts';
 import { createReadRoutes } from './read-http.ts';
 import { createViewerFiles } from './viewer-http.ts';
@@ -53,15 +55,18 @@ export interface ApiServer {
 
 const kind = z.enum(['process', 'transcribe']);
 const submitSchema = z.object({
-  path: z.string().min(1, 'path must not be empty').describe('the media file, relative to DATA_DIR (or absolute inside it)'),
+  path: z.string().min(1, 'path must not be empty').describe('the media file, relative to DATA_DIR (or absolute inside it)').optional(),
+  url: z.string().min(1, 'url must not be empty').max(4096).describe('an http(s) URL to download the media file from').optional(),
+  webhook_url: z.string().min(1).max(4096).describe('where the ready/failed event is POSTed').optional(),
   kind: kind.default('transcribe'),
   video_id: z.string().optional(),
   max_attempts: z.number().int().min(1).max(100).optional(),
-}).strict();
+}).strict().refine((b) => (b.path === undefined) !== (b.url === undefined), { message: 'give either path or url', path: ['path'] });
 const uploadQuery = z.object({
   filename: z.string().min(1).max(200).default('upload.mp4'),
   kind: kind.default('transcribe'),
   video_id: z.string().optional(),
+  webhook_url: z.string().min(1).max(4096).optional(),
 }).strict();
 
 /**
@@ -135,6 +140,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
   if (!source.enqueue) throw new Error('the job source cannot enqueue');
   const enqueue = source.enqueue.bind(source);
+  const ingestUrl = createUrlIngest({ db, config });
 
   const authorized = (req: IncomingMessage): boolean => {
     if (!token) return true;
@@ -161,6 +167,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       transcription: job.status === 'done' ? job.transcription : null,
       created_at: job.createdAt,
       updated_at: job.updatedAt,
+      webhooks: (await listWebhookDeliveries(db, job.id)).map((d) => ({ webhook_id: d.id, type: d.eventType, status: d.status, attempts: d.attempts, last_status_code: d.lastStatusCode, last_error: d.lastError, delivered_at: d.deliveredAt })),
     };
   };
 
@@ -170,8 +177,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (active) throw new VideoBusyError(videoId, active.id, active.status);
   };
 
-  const submit = async (videoId: string, originalPath: string, jobKind: JobKind, maxAttempts?: number) => {
-    const job = await enqueue({ videoId, originalPath, kind: jobKind, maxAttempts });
+  const submit = async (videoId: string, originalPath: string, jobKind: JobKind, maxAttempts?: number, webhookUrl?: string) => {
+    const job = await enqueue({ videoId, originalPath, kind: jobKind, maxAttempts, webhookUrl });
     return jobView(job.id);
   };
 
@@ -181,6 +188,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
     const videoId = validateVideoId(q.video_id ?? newId());
+    const webhookUrl = await resolveJobWebhook(config, q.webhook_url);
     await ensureIdle(videoId); // before the upload replaces the file under a pending job
     const target = resolveInDataDir(config.dataDir, join('uploads', `${videoId}_${safeFileName(q.filename)}`));
     await mkdir(join(config.dataDir, 'uploads'), { recursive: true });
@@ -204,7 +212,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await rm(temp, { force: true });
       throw err;
     }
-    return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind));
+    return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind, undefined, webhookUrl));
   };
 
   let uploadsInFlight = 0;
@@ -223,12 +231,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     if (path === '/v1/jobs' && req.method === 'POST') {
       const body = parse(submitSchema, await readJson(req));
+      const webhookUrl = await resolveJobWebhook(config, body.webhook_url);
+      if (body.url !== undefined) {
+        const videoId = validateVideoId(body.video_id ?? newId());
+        await ensureIdle(videoId);
+        return send(res, 201, await submit(videoId, await ingestUrl(body.url, videoId), body.kind, body.max_attempts, webhookUrl));
+      }
+      if (body.path === undefined) throw new HttpError(400, 'INVALID_REQUEST', 'give either path or url');
       const abs = resolveInDataDir(config.dataDir, body.path);
       const info = await stat(abs).catch(() => null);
       if (!info?.isFile()) throw new FileNotFoundError(body.path, 'Media file not found in DATA_DIR');
       const videoId = validateVideoId(body.video_id ?? newId());
       await ensureIdle(videoId);
-      return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, abs), body.kind, body.max_attempts));
+      return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, abs), body.kind, body.max_attempts, webhookUrl));
     }
 
     if (path === '/v1/uploads' && req.method === 'POST') {

@@ -35,6 +35,7 @@ import {
   type SearchKind,
   type VideoSummary,
 } from '@videoqa/storage-pg';
+import { resolveJobWebhook } from './webhooks/webhook-target.ts';
 import { buildVideoExport, exportVideo, type ExportFormat, type VideoExport } from './export.ts';
 import { cancelJobById, collectGarbage, deleteVideo, diskUsage, type CancelView, type DeleteOptions, type DeleteResult, type GcResult, type StorageUsage } from './lifecycle.ts';
 
@@ -74,6 +75,8 @@ export interface EnqueueOptions {
   videoId?: string;
   kind?: JobKind;
   maxAttempts?: number;
+  /** Where the job's ready/failed event is POSTed (default WEBHOOK_URL; needs WEBHOOK_SECRET). */
+  webhookUrl?: string;
 }
 
 export interface ClientSearchOptions {
@@ -160,8 +163,9 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
       const videoId = opts.videoId ?? newId();
       const active = await activeJobForVideo(db, videoId);
       if (active) throw new VideoBusyError(videoId, active.id, active.status);
+      const webhookUrl = await resolveJobWebhook(config, opts.webhookUrl);
       const imported = await importVideoFile(file, { dataDir: config.dataDir, videoId });
-      return enqueueJob(db, { videoId, originalPath: imported.originalPath, kind: opts.kind, maxAttempts: opts.maxAttempts });
+      return enqueueJob(db, { videoId, originalPath: imported.originalPath, kind: opts.kind, maxAttempts: opts.maxAttempts, webhookUrl });
     },
     search(query, opts = {}) {
       return searchContent(db, query, { ...opts, embeddings });

@@ -4,6 +4,7 @@ import {
   ConfigError,
   FileNotFoundError,
   importVideoFile,
+  loadConfig,
   resolveInDataDir,
   sha256File,
   VideoBusyError,
@@ -18,17 +19,22 @@ import {
   type ProviderFallback,
 } from '@videoqa/core';
 import { defaultStages, embeddingsFromConfig, ocrLanguageDir, runToText, STAGE_NAMES } from '@videoqa/stages';
-import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, askUsageSummary, schemaVersion, searchContent, storedEmbeddingDimensions, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
+import { activeJobForVideo, enqueueJob, findVideoByContent, getJob, setVideoContentHash, setVideoSourceUrl, LATEST_SCHEMA_VERSION, listJobsForVideo, queueStats, retryJob, askUsageSummary, schemaVersion, searchContent, storedEmbeddingDimensions, vectorColumnsInUse, type JobKind } from '@videoqa/storage-pg';
 import { capabilityChecks } from './capability-checks.ts';
 import { startApiServer } from './api-http.ts';
 import { askUsageLine } from './ask-usage-view.ts';
 import { startDevServer } from './dev-http.ts';
 import { createJobSource } from './job-sources.ts';
 import { startRetentionTimer } from './lifecycle.ts';
+import { checkOutboundUrl } from './outbound/address-guard.ts';
+import { displayUrl } from './outbound/url-download.ts';
+import { isHttpUrl, withDownloadedUrl } from './outbound/url-ingest.ts';
 import { toSnakeCaseJson } from './json-view.ts';
 import { showProgress } from './progress.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { Worker } from './worker.ts';
+import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { resolveJobWebhook } from './webhooks/webhook-target.ts';
 
 /** Exit codes, documented in docs/cli.md. */
 export const EXIT = {
@@ -74,6 +80,8 @@ export interface ProcessOptions {
   resume?: boolean;
   /** Process the file even when a video already holds the same bytes. */
   force?: boolean;
+  /** The http(s) URL the file was downloaded from (stored on the video). */
+  sourceUrl?: string;
 }
 
 /** The fallbacks a stage's provider needed (a server without json_schema, verbose_json or base64), when any. */
@@ -164,6 +172,11 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   for (const s of only ?? []) {
     if (!(STAGE_NAMES as readonly string[]).includes(s)) throw new ConfigError([{ variable: '--stages', message: `unknown stage "${s}" (stages: ${STAGE_NAMES.join(', ')})` }]);
   }
+  if (isHttpUrl(file) && !opts.sourceUrl) {
+    const config = loadConfig({ overrides: overridesFrom(opts) });
+    if (!opts.json) io.stderr.write(`downloading ${displayUrl(checkOutboundUrl(file))}\n`);
+    return withDownloadedUrl(file, config, (local) => processCommand(local, { ...opts, sourceUrl: file }, io));
+  }
   await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
@@ -180,6 +193,7 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     await rt.store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
     await setVideoContentHash(rt.db, videoId, sha256);
+    if (opts.sourceUrl) await setVideoSourceUrl(rt.db, videoId, opts.sourceUrl);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -212,22 +226,30 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
   });
 }
 
-export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function enqueueCommand(file: string, opts: { id?: string; kind?: string; maxAttempts?: string; json?: boolean; dataDir?: string; sourceUrl?: string; webhook?: string }, io: CommandIO): Promise<number> {
   const kind = (opts.kind ?? 'process') as JobKind;
   if (kind !== 'process' && kind !== 'transcribe') throw new ConfigError([{ variable: '--kind', message: `must be process or transcribe (got "${opts.kind}")` }]);
   const maxAttempts = opts.maxAttempts === undefined ? undefined : Number(opts.maxAttempts);
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw new ConfigError([{ variable: '--max-attempts', message: 'must be a positive integer' }]);
+  if (isHttpUrl(file) && !opts.sourceUrl) {
+    const config = loadConfig({ overrides: overridesFrom(opts) });
+    checkOutboundUrl(file);
+    await resolveJobWebhook(config, opts.webhook); // a bad webhook is refused before the download
+    return withDownloadedUrl(file, config, (local) => enqueueCommand(local, { ...opts, sourceUrl: file }, io));
+  }
   await assertInputFile(file);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const videoId = opts.id ?? newId();
     // before the import replaces the file under a job that is waiting or running
     const active = opts.id ? await activeJobForVideo(rt.db, videoId) : null;
     if (active) throw new VideoBusyError(videoId, active.id, active.status);
+    const webhookUrl = await resolveJobWebhook(rt.config, opts.webhook);
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
+    if (opts.sourceUrl) await setVideoSourceUrl(rt.db, videoId, opts.sourceUrl);
     const source = await createJobSource(rt);
     try {
-      const job = source.enqueue ? await source.enqueue({ videoId, originalPath: imported.originalPath, kind, maxAttempts }) : await enqueueJob(rt.db, { videoId, originalPath: imported.originalPath, kind, maxAttempts });
-      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
+      const job = source.enqueue ? await source.enqueue({ videoId, originalPath: imported.originalPath, kind, maxAttempts, webhookUrl }) : await enqueueJob(rt.db, { videoId, originalPath: imported.originalPath, kind, maxAttempts, webhookUrl });
+      io.stdout.write(opts.json ? `${JSON.stringify({ job_id: job.id, video_id: videoId, kind, queue: source.name, original_path: imported.originalPath, ...(opts.sourceUrl ? { source_url: opts.sourceUrl } : {}), ...(webhookUrl ? { webhook_url: webhookUrl } : {}) })}\n` : `enqueued job ${job.id} (${kind}) for video ${videoId} on the ${source.name} queue\n`);
     } finally {
       await source.stop();
     }
@@ -242,14 +264,17 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   let source: Awaited<ReturnType<typeof createJobSource>> | undefined;
   let dev: Awaited<ReturnType<typeof startDevServer>> | undefined;
   let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  let webhooks: WebhookDispatcher | undefined;
   let worker: Worker;
   try {
     source = await createJobSource(rt);
     worker = new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
     dev = rt.config.workerDevHttp ? await startDevServer({ db: rt.db, metrics: worker.metrics, host: rt.config.workerHttpHost, port: rt.config.workerHttpPort, log: rt.log }) : undefined;
     api = rt.config.apiHttp ? await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log }) : undefined;
+    webhooks = await startWebhookDispatcher({ db: rt.db, config: rt.config, log: rt.log });
   } catch (err) {
     // A port in use (say): close what was opened, or the open pool keeps the process alive after the error line.
+    await api?.close();
     await dev?.close();
     await source?.stop();
     await rt.close();
@@ -274,6 +299,7 @@ export async function workerCommand(opts: { dataDir?: string; concurrency?: stri
   await stopRetention();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  await webhooks?.stop();
   await dev?.close();
   await api?.close();
   await rt.close();
@@ -289,9 +315,12 @@ export async function apiCommand(opts: { dataDir?: string; port?: string; host?:
   const rt = await openRuntime({ overrides, logFile: true });
   const source = await createJobSource(rt);
   let api;
+  let webhooks: WebhookDispatcher | undefined;
   try {
     api = await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log });
+    webhooks = await startWebhookDispatcher({ db: rt.db, config: rt.config, log: rt.log });
   } catch (err) {
+    await api?.close();
     await source.stop();
     await rt.close();
     throw err;
@@ -301,6 +330,7 @@ export async function apiCommand(opts: { dataDir?: string; port?: string; host?:
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
+  await webhooks?.stop();
   await api.close();
   await source.stop();
   await rt.close();

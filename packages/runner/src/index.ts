@@ -38,3 +38,23 @@ export {
   type UsageKind,
   type VideoUsage,
 } from './lifecycle.ts';
+export {
+  classifyAddress,
+  addressAllowed,
+  resolveAllowed,
+  assertUrlAllowed,
+  checkOutboundUrl,
+  guardedAgent,
+  parseAllowCidrs,
+  ingestPolicy,
+  webhookPolicy,
+  type AddressPolicy,
+  type AddressVerdict,
+  type LookupAll,
+  type ResolvedAddress,
+} from './outbound/address-guard.ts';
+export { downloadVideo, displayUrl, type DownloadOptions, type DownloadResult } from './outbound/url-download.ts';
+export { downloadForVideo, isHttpUrl, fileNameFromUrl } from './outbound/url-ingest.ts';
+export { WebhookDispatcher, startWebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.ts';
+export { sendWebhook, webhookBody, type SendResult } from './webhooks/send-webhook.ts';
+export { resolveJobWebhook } from './webhooks/webhook-target.ts';

@@ -64,7 +64,7 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
   program
     .command('process')
     .description('process one video now, in this process (normalize, transcribe, scenes, frames, vision, embeddings)')
-    .argument('<file>', 'the video file')
+    .argument('<file>', 'the video file, or an http(s) URL to download it from (INGEST_* settings)')
     .option('--json', 'print a machine-readable summary instead of progress and text')
     .option('--stages <list>', 'run only these stages, comma separated (the stages they need must have run)')
     .option('--id <videoId>', 'video id to use (reuse one to resume an earlier run)')
@@ -75,11 +75,12 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
 
   program
     .command('enqueue')
-    .description('copy a file into DATA_DIR/uploads and add a job for it to the queue')
-    .argument('<file>', 'the video file')
+    .description('copy a file (or download a URL) into DATA_DIR/uploads and add a job for it to the queue')
+    .argument('<file>', 'the video file, or an http(s) URL to download it from (INGEST_* settings)')
     .option('--kind <kind>', 'process (whole pipeline) or transcribe (normalize + transcribe, text in jobs.transcription)', 'process')
     .option('--id <videoId>', 'video id to use')
     .option('--max-attempts <n>', 'attempts before the job fails for good (default WORKER_MAX_ATTEMPTS)')
+    .option('--webhook <url>', 'POST the ready/failed event there, signed (default WEBHOOK_URL; needs WEBHOOK_SECRET)')
     .option('--json', 'print the job as JSON')
     .option(...dataDir)
     .action(async (file: string, opts) => void (code = await enqueueCommand(file, opts, io)));

@@ -39,10 +39,10 @@ export class RedisJobSource implements JobSource {
   }
 
   /** Adds a job to Redis and its mirror row to Postgres. */
-  async enqueue(options: { videoId: string; originalPath?: string; kind?: JobKind; maxAttempts?: number; jobId?: string }): Promise<{ id: string }> {
+  async enqueue(options: { videoId: string; originalPath?: string; kind?: JobKind; maxAttempts?: number; jobId?: string; webhookUrl?: string }): Promise<{ id: string }> {
     const id = validateId(options.jobId ?? newId('job_'), 'job');
     const maxAttempts = options.maxAttempts ?? this.config.workerMaxAttempts;
-    await enqueueJob(this.db, { videoId: options.videoId, originalPath: options.originalPath, jobId: id, kind: options.kind, maxAttempts, external: true });
+    await enqueueJob(this.db, { videoId: options.videoId, originalPath: options.originalPath, jobId: id, kind: options.kind, maxAttempts, external: true, webhookUrl: options.webhookUrl });
     await this.queue.add(
       'video',
       { videoId: options.videoId, kind: options.kind ?? 'process' },

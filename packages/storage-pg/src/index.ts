@@ -16,7 +16,12 @@ export { migrations, type Migration, type MigrationContext } from './migrations/
 export { PgStore, embeddingLiteral } from './pg-store.ts';
 export { searchContent, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
 export { findVideoByContent, listVideos, setVideoContentHash, type ListVideosOptions, type VideoSummary } from './videos.ts';
+export { setVideoSourceUrl, getVideoSourceUrl } from './video-source.ts';
 export * from './queue/job.ts';
+export * from './webhooks/delivery.ts';
+export { claimWebhookDeliveries, type ClaimWebhookOptions } from './webhooks/claimWebhookDeliveries.ts';
+export { recordWebhookAttempt, type WebhookAttemptOutcome } from './webhooks/recordWebhookAttempt.ts';
+export { listWebhookDeliveries, type WebhookAttempt } from './webhooks/listWebhookDeliveries.ts';
 export { claimJob, type ClaimOptions } from './queue/claimJob.ts';
 export { completeJob } from './queue/completeJob.ts';
 export { failJob, type FailJobOptions } from './queue/failJob.ts';

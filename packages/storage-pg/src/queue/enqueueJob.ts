@@ -12,6 +12,8 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Scheduled by another queue (Redis): run_at = 'infinity', so Postgres workers never claim it. */
   external?: boolean;
+  /** Where the job's ready/failed event is POSTed (jobs.webhook_url; checked by the caller). */
+  webhookUrl?: string;
 }
 
 /** Creates the video row when missing and a pending job for it, in one transaction. */
@@ -27,8 +29,8 @@ export async function enqueueJob(db: Db, options: EnqueueOptions): Promise<Job> 
       [videoId, options.originalPath ?? null],
     );
     const res = await tx.query<JobRow>(
-      `INSERT INTO jobs (id, video_id, kind, max_attempts, run_at) VALUES ($1, $2, $3, $4, CASE WHEN $6 THEN 'infinity'::timestamptz ELSE coalesce($5, now()) END) RETURNING ${JOB_COLUMNS}`,
-      [jobId, videoId, kind, options.maxAttempts ?? null, options.runAt ?? null, options.external ?? false],
+      `INSERT INTO jobs (id, video_id, kind, max_attempts, run_at, webhook_url) VALUES ($1, $2, $3, $4, CASE WHEN $6 THEN 'infinity'::timestamptz ELSE coalesce($5, now()) END, $7) RETURNING ${JOB_COLUMNS}`,
+      [jobId, videoId, kind, options.maxAttempts ?? null, options.runAt ?? null, options.external ?? false, options.webhookUrl ?? null],
     );
     return jobFromRow(res.rows[0]!);
   });
