@@ -2,7 +2,7 @@ import { loadConfig, type Config, type ConfigInput } from './config.ts';
 import { AbortedError, PipelineFailedError, PipelineGraphError, toError } from './errors.ts';
 import { PipelineEvents } from './events.ts';
 import { importVideoFile } from './files.ts';
-import { buildStageGraph, transitiveDependents } from './graph.ts';
+import { buildStageGraph, splitDependency, transitiveDependents } from './graph.ts';
 import { newId, validateVideoId } from './ids.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -106,17 +106,28 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
   const state = new Map<string, State>();
   const outputs = new Map<string, unknown>();
   const results: Record<string, StageResult> = {};
+  /** `"{stage}:{output}"` made ready by ctx.provide in this run. */
+  const provided = new Set<string>();
+  /** A finished (or resumed) stage stands in for every early output it did not provide. */
+  const setOutputs = (name: string, data: unknown) => {
+    outputs.set(name, data);
+    for (const o of graph.stages.get(name)!.provides ?? []) if (!provided.has(`${name}:${o}`)) outputs.set(`${name}:${o}`, data);
+  };
+  const baseState = (dep: string) => state.get(splitDependency(dep).stage);
+  const dependencyMet = (dep: string) => provided.has(dep) || SATISFIED.has(baseState(dep)!);
+  /** Wakes the scheduler when a running stage provides an early output. */
+  let wake: () => void = () => {};
 
   for (const name of graph.order) {
     if (selected.has(name)) state.set(name, 'pending');
     else if (storedRuns.has(name)) {
       state.set(name, 'external');
-      outputs.set(name, (storedRuns.get(name)!.output as StoredOutput | undefined)?.data);
+      setOutputs(name, (storedRuns.get(name)!.output as StoredOutput | undefined)?.data);
     } else state.set(name, 'unavailable');
   }
   for (const name of selected) {
     for (const dep of graph.deps.get(name)!) {
-      if (state.get(dep) === 'unavailable') {
+      if (baseState(dep) === 'unavailable') {
         throw new PipelineGraphError(`Stage "${name}" needs "${dep}", which is not selected and has not completed for video ${videoId}`);
       }
     }
@@ -150,10 +161,10 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
     const stage = graph.stages.get(name)!;
     const deps = graph.deps.get(name)!;
     const stored = storedRuns.get(name);
-    if (resume && stored && deps.every((d) => state.get(d) === 'resumed' || state.get(d) === 'external')) {
+    if (resume && stored && deps.every((d) => baseState(d) === 'resumed' || baseState(d) === 'external')) {
       const out = (stored.output ?? {}) as StoredOutput;
       state.set(name, 'resumed');
-      outputs.set(name, out.data);
+      setOutputs(name, out.data);
       results[name] = { status: 'resumed', durationMs: 0, counts: out.counts ?? {}, usage: {}, reason: 'already done', data: out.data };
       emit('stage:skipped', { videoId, stage: name, reason: 'already done in an earlier run', resumed: true, durationMs: 0 });
       return;
@@ -189,6 +200,15 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
       addUsage(add) {
         for (const [k, v] of Object.entries(add)) if (Number.isFinite(v)) usage[k] = (usage[k] ?? 0) + v;
       },
+      provide(output, data) {
+        if (!(stage.provides ?? []).includes(output)) throw new PipelineGraphError(`Stage "${name}" provided "${output}", which is not in its provides list`);
+        const key = `${name}:${output}`;
+        if (provided.has(key)) return;
+        outputs.set(key, data === undefined ? undefined : JSON.parse(JSON.stringify(data)));
+        provided.add(key);
+        emit('stage:output', { videoId, stage: name, output });
+        wake();
+      },
     };
 
     try {
@@ -200,7 +220,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
       const storedOutput: StoredOutput = { data, counts, ...(out.skipped ? { skipped: out.skipped } : {}) };
       await store.saveStageRun({ videoId, stage: name, status, startedAt: stageStarted, finishedAt: new Date(), output: storedOutput, usage });
       state.set(name, status);
-      outputs.set(name, data);
+      setOutputs(name, data);
       results[name] = { status, durationMs, counts, usage, data, ...(out.skipped ? { reason: out.skipped } : {}) };
     } catch (caught) {
       const error = toError(caught);
@@ -231,7 +251,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
     if (!controller.signal.aborted) {
       for (const name of graph.order) {
         if (state.get(name) !== 'pending') continue;
-        if (!graph.deps.get(name)!.every((d) => SATISFIED.has(state.get(d)!))) continue;
+        if (!graph.deps.get(name)!.every(dependencyMet)) continue;
         state.set(name, 'running');
         const p = runStage(name)
           .catch((err: unknown) => {
@@ -246,7 +266,7 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
       }
     }
     if (running.size === 0) break;
-    await Promise.race(running.values());
+    await Promise.race([...running.values(), new Promise<void>((resolve) => (wake = resolve))]);
   }
   options.signal?.removeEventListener('abort', onExternalAbort);
 

@@ -1,6 +1,6 @@
 import './stage-outputs.ts';
 export { defaultStages, transcriptionStages, STAGE_NAMES, type DefaultStagesOptions } from './default-stages.ts';
-export { normalizeStage, NORMALIZED_FPS, type NormalizeOptions, type NormalizeData } from './stages/normalize.ts';
+export { normalizeStage, NORMALIZED_FPS, type NormalizeOptions, type NormalizeData, type NormalizeAudioData } from './stages/normalize.ts';
 export { transcribeStage, type TranscribeOptions, type TranscribeData } from './stages/transcribe.ts';
 export { scenesStage, type ScenesData } from './stages/scenes.ts';
 export { framesStage, type FramesOptions, type FramesData } from './stages/frames.ts';
