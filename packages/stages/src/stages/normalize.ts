@@ -12,6 +12,7 @@ import {
 import { analysisSize, normalizedSize } from '../ffmpeg/geometry.ts';
 import { probeMedia, probeVideo, type MediaInfo } from '../ffmpeg/probe.ts';
 import { lastLines, spawnTool } from '../ffmpeg/run.ts';
+import { remuxBlocker } from '../ffmpeg/conforming.ts';
 import { FrameScorer } from '../scenes/frame-scores.ts';
 import { writeSceneScores } from '../scenes/scores-file.ts';
 
@@ -27,6 +28,8 @@ export interface NormalizeOptions {
   analyzeScenes?: boolean;
   /** Accept files without video (audio only): only audio.wav is produced. For transcription-only jobs. */
   allowAudioOnly?: boolean;
+  /** Copy an input that is already what the encode would produce instead of encoding it again (default true). */
+  remux?: boolean;
 }
 
 export interface NormalizeData {
@@ -41,6 +44,8 @@ export interface NormalizeData {
   fps: number;
   /** Scene scores file written in the same pass, relative to DATA_DIR. */
   sceneScoresPath: string | null;
+  /** How normalized.mp4 was made: 'remux' (the input's streams copied) or 'encode'; null without video. */
+  videoPath?: 'remux' | 'encode' | null;
   source: { width: number; height: number; rotation: number; fps: number | null; videoCodec: string | null; audioCodec: string | null; formatName: string };
 }
 
@@ -102,12 +107,23 @@ export function normalizeStage(options: NormalizeOptions = {}): Stage<NormalizeD
       const size = media.video ? normalizedSize({ width: media.video.displayWidth, height: media.video.displayHeight }, { shortSide: options.shortSide }) : { width: 0, height: 0 };
       const small = analysisSize(size);
       const analyze = Boolean(media.video) && options.analyzeScenes !== false;
-      if (media.video) {
+      const shortSide = options.shortSide ?? 720;
+      const blocker = media.video ? (options.remux === false ? 'remux disabled' : remuxBlocker(media, { fps: NORMALIZED_FPS, shortSide })) : null;
+      const remux = Boolean(media.video) && blocker === null;
+      if (media.video && remux) {
+        // Already H.264/AAC MP4 at the target size and 30 fps: copy the streams, and still decode
+        // once for the scene frames (the same filter chain the encode path splits them from).
+        if (analyze) args.push('-filter_complex', `[0:v:0]fps=${NORMALIZED_FPS},scale=${size.width}:${size.height}:flags=bicubic,setsar=1,format=yuv420p,scale=${small.width}:${small.height}:flags=area,format=rgb24[scn]`);
+        args.push('-map', '0:v:0', '-c:v', 'copy');
+        if (media.audio) args.push('-map', '0:a:0', '-c:a', 'copy');
+        args.push('-movflags', '+faststart', '-f', 'mp4', tmpVideo);
+      } else if (media.video) {
         const graph = `[0:v:0]fps=${NORMALIZED_FPS},scale=${size.width}:${size.height}:flags=bicubic,setsar=1,format=yuv420p${analyze ? `,split=2[vout][vs];[vs]scale=${small.width}:${small.height}:flags=area,format=rgb24[scn]` : '[vout]'}`;
         args.push('-filter_complex', graph, '-map', '[vout]');
         if (media.audio) args.push('-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k');
         args.push('-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 23), '-g', String(NORMALIZED_FPS * 2), '-movflags', '+faststart', '-f', 'mp4', tmpVideo);
       }
+      if (media.video) ctx.log.info({ remux, ...(blocker ? { encodeBecause: blocker } : {}) }, remux ? 'input already conforms: remuxing' : 'encoding');
       if (analyze) args.push('-map', '[scn]', '-f', 'rawvideo', 'pipe:1');
 
       const expected = media.durationSec ?? undefined;
@@ -165,6 +181,7 @@ export function normalizeStage(options: NormalizeOptions = {}): Stage<NormalizeD
           height: size.height,
           fps: NORMALIZED_FPS,
           sceneScoresPath,
+          videoPath: media.video ? (remux ? 'remux' : 'encode') : null,
           source: {
             width: media.video?.displayWidth ?? 0,
             height: media.video?.displayHeight ?? 0,
