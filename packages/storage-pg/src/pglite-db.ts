@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Db, Queryable } from './db.ts';
@@ -20,7 +24,28 @@ export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_
  * A Db on PGlite (PostgreSQL in WebAssembly, one connection in this process),
  * with pgvector loaded. PGlite serialises queries and transactions itself.
  */
+/**
+ * Creating a PGlite database runs initdb in WebAssembly, and this process would keep its peak
+ * (~1050 MB measured, against ~400 MB for opening an existing database) for the rest of its
+ * life. A short-lived child process creates it instead; this one only opens it. Where the
+ * child cannot run, the database is created here as before.
+ */
+async function createInChildProcess(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  let code: string;
+  try {
+    const pglite = import.meta.resolve('@electric-sql/pglite');
+    const pgvector = import.meta.resolve('@electric-sql/pglite-pgvector');
+    code = `const { PGlite } = await import(${JSON.stringify(pglite)}); const { vector } = await import(${JSON.stringify(pgvector)});
+const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); await pg.close();`;
+  } catch {
+    return; // no import.meta.resolve here (an old runtime or a bundler): create in this process
+  }
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, dataDir], { timeout: 300_000 });
+}
+
 export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db> {
+  if (options.dataDir) await createInChildProcess(options.dataDir).catch(() => {});
   const pg = await PGlite.create(options.dataDir, { extensions: { vector }, startParams: PGLITE_START_PARAMS });
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query(text, params) {

@@ -1,4 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgliteDb } from '@videoqa/storage-pg';
@@ -16,5 +19,18 @@ describe('embedded database settings', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('a new database is created (initdb) in a child process: this process keeps only what opening costs', async () => {
+    // In a fresh Node process, so the figure is that process's own peak (VmHWM), not the test runner's.
+    const src = fileURLToPath(new URL('../src/pglite-db.ts', import.meta.url));
+    const code = `const { createPgliteDb } = await import(${JSON.stringify(src)});
+const db = await createPgliteDb({ dataDir: process.argv[1] }); await db.query('SELECT 1'); await db.close();
+console.log(/VmHWM:\\s+(\\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]);`;
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'vq-pglite-')), 'db');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, dataDir]);
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+    // initdb in this process peaks above 1000 MiB (measured 1049-1078); opening alone stays near 250.
+    expect(Number(stdout.trim()) / 1024).toBeLessThan(600);
   });
 });
