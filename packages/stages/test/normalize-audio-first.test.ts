@@ -34,7 +34,8 @@ function gatedFfmpeg(dir: string, gate: string): string {
 
 describe('normalize: audio first', () => {
   it('audio.wav is provided and transcribed before the video encode ends; both files are what one combined ffmpeg command writes', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, audio: { kind: 'speech', sentences: ['The audio goes first.', 'The video follows.'] } });
+    // 25 fps: not already normalized, so the video is encoded (a conforming input is remuxed).
+    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, fps: 25, audio: { kind: 'speech', sentences: ['The audio goes first.', 'The video follows.'] } });
     const dataDir = tempDataDir();
     const gate = join(dataDir, 'encode-may-run');
     const order: string[] = [];
