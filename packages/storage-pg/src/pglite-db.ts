@@ -41,7 +41,11 @@ const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); awa
   } catch {
     return; // no import.meta.resolve here (an old runtime or a bundler): create in this process
   }
-  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, dataDir], { timeout: 300_000 });
+  const args = ['--input-type=module', '-e', code, dataDir];
+  // As with ffmpeg (packages/stages/src/ffmpeg/run.ts): setpriv makes the kernel kill the child
+  // if this process dies, so a killed first run leaves no initdb behind.
+  const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
+  await promisify(execFile)(setpriv ? '/usr/bin/setpriv' : process.execPath, setpriv ? ['--pdeathsig', 'KILL', '--', process.execPath, ...args] : args, { timeout: 300_000 });
 }
 
 export async function createPgliteDb(options: PgliteOptions = {}): Promise<Db> {
