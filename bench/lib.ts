@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, release, platform } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,13 +75,22 @@ export interface Measured {
   peakRssMiB: number;
   stdout: string;
   code: number | null;
+  /** User + system CPU seconds of the process and every descendant it waited for (GNU time), or NaN without /usr/bin/time. */
+  cpuSeconds: number;
 }
+
+/** GNU time reports the CPU of the whole tree (ffmpeg children included), which Node cannot. */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 /** Runs a command, timing it and sampling the memory of its whole process tree. */
 export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timeDir = GNU_TIME ? mkdtempSync(join(tmpdir(), 'vq-time-')) : null;
+    const timeFile = timeDir ? join(timeDir, 'cpu') : '';
+    const child = GNU_TIME
+      ? spawn(GNU_TIME, ['-q', '-f', '%U %S', '-o', timeFile, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -93,8 +102,22 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
     child.once('error', reject);
     child.once('close', (code) => {
       clearInterval(timer);
+      const seconds = round((performance.now() - t0) / 1000, 2);
+      let cpuSeconds = Number.NaN;
+      if (timeDir) {
+        const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+        cpuSeconds = round(user! + sys!, 2);
+        rmSync(timeDir, { recursive: true, force: true });
+      }
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`));
-      resolve({ seconds: round((performance.now() - t0) / 1000, 2), peakRssMiB: round(peak / 1024, 0), stdout, code });
+      resolve({ seconds, peakRssMiB: round(peak / 1024, 0), stdout, code, cpuSeconds });
     });
   });
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { MemoryStore, runPipeline } from '@videoqa/core';
 import { closeOcr, framesStage, normalizeStage, ocrStage, scenesStage, type ScenesData } from '@videoqa/stages';
 import { cutFixtures, makeVideo, scoreBoundaries, slideFixtures, type Shot, type ShotSource } from '@videoqa/testing';
-import { measure, round, writeResult, type Measured } from './lib.ts';
+import { measure, median, round, writeResult, type Measured } from './lib.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SOURCES: ShotSource[] = ['testsrc2', 'smptebars', 'rgbtestsrc', 'gradients', 'pan', 'spin', 'blue', 'checker'];
-const RUNS = 2;
+// Repetitions, ffmpeg alone and ours interleaved so both see the same load; medians are reported.
+const RUNS = Number(process.env.LOCAL_STAGES_REPS ?? 3);
 
 function shots(minutes: number): Shot[] {
   const out: Shot[] = [];
@@ -29,7 +30,6 @@ const ffmpegAlone = (input: string, dir: string) => [
   '-map', '0:a:0', '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 'wav', join(dir, 'alone.wav'),
 ];
 
-const best = (runs: Measured[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 const results: Record<string, unknown> = {};
 // LOCAL_STAGES_MINUTES=1 runs the 1-minute video only (the 5-minute one takes ~5 minutes more).
@@ -54,14 +54,25 @@ for (const minutes of MINUTES) {
   const scenes = await measure(process.execPath, [join(here, 'scene-scoring-child.ts'), join(dataDir, 'processed', (await import('node:fs')).readdirSync(join(dataDir, 'processed'))[0]!, 'normalized.mp4')]);
   const sceneStats = JSON.parse(scenes.stdout.trim());
   rmSync(dataDir, { recursive: true, force: true });
-  const a = best(alone);
-  const o = best(ours);
+  const med = (runs: Measured[]) => ({
+    seconds: round(median(runs.map((m) => m.seconds)), 2),
+    cpuSeconds: round(median(runs.map((m) => m.cpuSeconds)), 2),
+    peakRssMiB: median(runs.map((m) => m.peakRssMiB)),
+  });
+  const a = med(alone);
+  const o = med(ours);
   results[`${minutes}min_1080p30`] = {
     videoSeconds: video.durationSec,
     cuts: video.cuts.length,
-    ffmpegAlone: { seconds: a.seconds, peakRssMiB: a.peakRssMiB, allRuns: alone.map((m) => m.seconds) },
-    normalizeScenesFrames: { seconds: o.seconds, peakRssMiB: o.peakRssMiB, allRuns: ours.map((m) => m.seconds), stages },
+    repetitions: RUNS,
+    ffmpegAlone: { ...a, allRuns: alone.map((m) => ({ wall: m.seconds, cpu: m.cpuSeconds })) },
+    normalizeScenesFrames: { ...o, allRuns: ours.map((m) => ({ wall: m.seconds, cpu: m.cpuSeconds })), stages },
+    // Medians of interleaved runs: wall and CPU (the whole process tree, ffmpeg children included).
     ratioToFfmpegAlone: round(o.seconds / a.seconds, 3),
+    cpuRatioToFfmpegAlone: round(o.cpuSeconds / a.cpuSeconds, 3),
+    // Per-run ratios (each ours against the ffmpeg-alone run just before it), for the spread.
+    pairedWallRatios: ours.map((m, i) => round(m.seconds / alone[i]!.seconds, 3)),
+    pairedCpuRatios: ours.map((m, i) => round(m.cpuSeconds / alone[i]!.cpuSeconds, 3)),
     sceneDetectionAlone: {
       frames: sceneStats.frames,
       seconds: round(sceneStats.decodeAndScoreSec, 2),

@@ -20,6 +20,8 @@ export interface StageSkippedEvent {
   resumed: boolean;
   durationMs: number;
 }
+/** A stage made one of its `provides` outputs ready before finishing (e.g. normalize's audio). */
+export interface StageOutputEvent { videoId: string; stage: string; output: string }
 export interface StageErrorEvent { videoId: string; stage: string; error: Error; durationMs: number }
 export interface PipelineDoneEvent { videoId: string; durationMs: number; result: PipelineResult }
 export interface PipelineFailedEvent { videoId: string; durationMs: number; error: Error; failedStage?: string; result: PipelineResult }
@@ -28,6 +30,7 @@ export interface PipelineEventMap {
   'pipeline:start': (e: PipelineStartEvent) => void;
   'stage:start': (e: StageStartEvent) => void;
   'stage:progress': (e: StageProgressEvent) => void;
+  'stage:output': (e: StageOutputEvent) => void;
   'stage:done': (e: StageDoneEvent) => void;
   'stage:skipped': (e: StageSkippedEvent) => void;
   'stage:error': (e: StageErrorEvent) => void;

@@ -1,10 +1,17 @@
 import { PipelineGraphError } from './errors.ts';
 import type { Stage } from './stage.ts';
 
+/** `"normalize:audio"` → `{ stage: 'normalize', output: 'audio' }`; a plain name has no output. */
+export function splitDependency(dep: string): { stage: string; output?: string } {
+  const i = dep.indexOf(':');
+  return i < 0 ? { stage: dep } : { stage: dep.slice(0, i), output: dep.slice(i + 1) };
+}
+
 export interface StageGraph {
   /** Stages in a valid execution order (dependencies first). */
   order: string[];
   stages: Map<string, Stage>;
+  /** What each stage waits for: stage names, or `"{stage}:{output}"` for an output provided early. */
   deps: Map<string, string[]>;
   /** Direct dependents of each stage. */
   dependents: Map<string, string[]>;
@@ -32,13 +39,17 @@ export function buildStageGraph(stages: readonly Stage[]): StageGraph {
     const optional = (stage.afterIfPresent ?? []).filter((d: string) => byName.has(d) && d !== stage.name);
     const after = [...new Set<string>([...(stage.after ?? []), ...optional])];
     for (const dep of after) {
-      if (dep === stage.name) throw new PipelineGraphError(`Stage "${stage.name}" depends on itself`);
-      if (!byName.has(dep)) {
+      const { stage: base, output } = splitDependency(dep);
+      if (base === stage.name) throw new PipelineGraphError(`Stage "${stage.name}" depends on itself`);
+      if (!byName.has(base)) {
         throw new PipelineGraphError(
           `Stage "${stage.name}" runs after "${dep}", which is not in the pipeline (stages: ${[...byName.keys()].join(', ')})`,
         );
       }
-      dependents.get(dep)!.push(stage.name);
+      if (output !== undefined && !(byName.get(base)!.provides ?? []).includes(output)) {
+        throw new PipelineGraphError(`Stage "${stage.name}" runs after "${dep}", but stage "${base}" provides no output "${output}" (provides: ${(byName.get(base)!.provides ?? []).join(', ') || 'none'})`);
+      }
+      if (!dependents.get(base)!.includes(stage.name)) dependents.get(base)!.push(stage.name);
     }
     deps.set(stage.name, after);
   }
@@ -56,7 +67,7 @@ export function buildStageGraph(stages: readonly Stage[]): StageGraph {
     }
     state.set(name, 'visiting');
     path.push(name);
-    for (const dep of deps.get(name)!) visit(dep);
+    for (const dep of deps.get(name)!) visit(splitDependency(dep).stage);
     path.pop();
     state.set(name, 'done');
     order.push(name);

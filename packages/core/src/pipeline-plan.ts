@@ -1,7 +1,7 @@
 import { parseConfig, type Config } from './config.ts';
 import { PipelineGraphError } from './errors.ts';
 import { importVideoFile } from './files.ts';
-import { buildStageGraph, type StageGraph } from './graph.ts';
+import { buildStageGraph, splitDependency, type StageGraph } from './graph.ts';
 import { validateVideoId } from './ids.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -67,12 +67,12 @@ export async function planRun(options: RunPipelineOptions, videoId: string): Pro
     if (selected.has(name)) state.set(name, 'pending');
     else if (storedRuns.has(name)) {
       state.set(name, 'external');
-      outputs.set(name, (storedRuns.get(name)!.output as StoredOutput | undefined)?.data);
+      recordOutputs(graph, outputs, new Set(), name, (storedRuns.get(name)!.output as StoredOutput | undefined)?.data);
     } else state.set(name, 'unavailable');
   }
   for (const name of selected) {
     for (const dep of graph.deps.get(name)!) {
-      if (state.get(dep) === 'unavailable') {
+      if (state.get(splitDependency(dep).stage) === 'unavailable') {
         throw new PipelineGraphError(`Stage "${name}" needs "${dep}", which is not selected and has not completed for video ${videoId}`);
       }
     }
@@ -99,4 +99,14 @@ export async function planRun(options: RunPipelineOptions, videoId: string): Pro
     state,
     outputs,
   };
+}
+
+/**
+ * Stores a finished (or resumed, or earlier) stage's data: under its name, and under each
+ * early output (`"{stage}:{output}"`) it did not provide during the run, for which the
+ * whole data stands in.
+ */
+export function recordOutputs(graph: StageGraph, outputs: Map<string, unknown>, provided: ReadonlySet<string>, name: string, data: unknown): void {
+  outputs.set(name, data);
+  for (const o of graph.stages.get(name)!.provides ?? []) if (!provided.has(`${name}:${o}`)) outputs.set(`${name}:${o}`, data);
 }

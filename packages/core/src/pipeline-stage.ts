@@ -1,9 +1,9 @@
-import { AbortedError, toError } from './errors.ts';
+import { AbortedError, PipelineGraphError, toError } from './errors.ts';
 import type { PipelineEvents } from './events.ts';
-import { transitiveDependents } from './graph.ts';
+import { splitDependency, transitiveDependents } from './graph.ts';
 import { hideDataDir } from './paths.ts';
 import type { StageResult } from './pipeline-result.ts';
-import type { RunPlan, StoredOutput } from './pipeline-plan.ts';
+import { recordOutputs, type RunPlan, type StoredOutput } from './pipeline-plan.ts';
 import type { StageContext, StageOutput } from './stage.ts';
 import type { Usage } from './store.ts';
 
@@ -21,6 +21,10 @@ export interface RunState {
   emit: PipelineEvents['emit'];
   /** Why a stage that did not finish was stopped. */
   abortReason(): string;
+  /** `"{stage}:{output}"` made ready by ctx.provide in this run. */
+  provided: Set<string>;
+  /** Wakes the scheduler when a running stage provides an early output. */
+  wake(): void;
 }
 
 /** Errors that ended a run carry the stage they came from, so whoever records them can say where. */
@@ -44,10 +48,11 @@ export async function runOneStage(name: string, run: RunState): Promise<void> {
   const { graph, store, state, outputs, videoId } = plan;
   const deps = graph.deps.get(name)!;
   const stored = plan.storedRuns.get(name);
-  if (plan.resume && stored && deps.every((d) => state.get(d) === 'resumed' || state.get(d) === 'external')) {
+  const depState = (d: string) => state.get(splitDependency(d).stage);
+  if (plan.resume && stored && deps.every((d) => depState(d) === 'resumed' || depState(d) === 'external')) {
     const out = (stored.output ?? {}) as StoredOutput;
     state.set(name, 'resumed');
-    outputs.set(name, out.data);
+    recordOutputs(graph, outputs, run.provided, name, out.data);
     results[name] = { status: 'resumed', durationMs: 0, counts: out.counts ?? {}, usage: {}, reason: 'already done', data: out.data };
     emit('stage:skipped', { videoId, stage: name, reason: 'already done in an earlier run', resumed: true, durationMs: 0 });
     return;
@@ -74,7 +79,7 @@ export async function runOneStage(name: string, run: RunState): Promise<void> {
     const storedOutput: StoredOutput = { data, counts, ...(out.skipped ? { skipped: out.skipped } : {}) };
     await store.saveStageRun({ videoId, stage: name, status, startedAt, finishedAt: new Date(), output: storedOutput, usage });
     state.set(name, status);
-    outputs.set(name, data);
+    recordOutputs(graph, outputs, run.provided, name, data);
     results[name] = { status, durationMs, counts, usage, data, ...(out.skipped ? { reason: out.skipped } : {}) };
   } catch (caught) {
     await recordStageError(name, run, toError(caught), { t0, startedAt, usage });
@@ -108,6 +113,15 @@ async function stageContext(name: string, run: RunState, usage: Usage): Promise<
     },
     addUsage(add) {
       for (const [k, v] of Object.entries(add)) if (Number.isFinite(v)) usage[k] = (usage[k] ?? 0) + v;
+    },
+    provide(output, data) {
+      if (!(plan.graph.stages.get(name)!.provides ?? []).includes(output)) throw new PipelineGraphError(`Stage "${name}" provided "${output}", which is not in its provides list`);
+      const key = `${name}:${output}`;
+      if (run.provided.has(key)) return;
+      plan.outputs.set(key, data === undefined ? undefined : JSON.parse(JSON.stringify(data)));
+      run.provided.add(key);
+      emit('stage:output', { videoId, stage: name, output });
+      run.wake();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Config, ConfigInput } from './config.ts';
 import { AbortedError, PipelineFailedError, toError } from './errors.ts';
 import { PipelineEvents } from './events.ts';
+import { splitDependency } from './graph.ts';
 import { newId } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type { PipelineResult } from './pipeline-result.ts';
@@ -108,6 +109,8 @@ function startRun(plan: RunPlan, options: RunPipelineOptions, events: PipelineEv
       }
     },
     abortReason: () => abortReason(run.failure, options.signal),
+    provided: new Set(),
+    wake: () => {},
     detachSignal: () => options.signal?.removeEventListener('abort', onExternalAbort),
   };
   return run;
@@ -116,12 +119,13 @@ function startRun(plan: RunPlan, options: RunPipelineOptions, events: PipelineEv
 /** Starts every stage whose dependencies are satisfied, as soon as they are, until none is running. */
 async function scheduleStages(run: RunState): Promise<void> {
   const { graph, state } = run.plan;
+  const dependencyMet = (dep: string) => run.provided.has(dep) || SATISFIED.has(state.get(splitDependency(dep).stage)!);
   const running = new Map<string, Promise<void>>();
   for (;;) {
     if (!run.controller.signal.aborted) {
       for (const name of graph.order) {
         if (state.get(name) !== 'pending') continue;
-        if (!graph.deps.get(name)!.every((d) => SATISFIED.has(state.get(d)!))) continue;
+        if (!graph.deps.get(name)!.every(dependencyMet)) continue;
         state.set(name, 'running');
         const p = runOneStage(name, run)
           .catch((err: unknown) => {
@@ -136,7 +140,8 @@ async function scheduleStages(run: RunState): Promise<void> {
       }
     }
     if (running.size === 0) return;
-    await Promise.race(running.values());
+    // A stage finishing, or one providing an early output (ctx.provide), can let others start.
+    await Promise.race([...running.values(), new Promise<void>((resolve) => (run.wake = resolve))]);
   }
 }
 

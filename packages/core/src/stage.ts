@@ -49,6 +49,12 @@ export interface StageContext {
   progress(done: number, total?: number): void;
   /** Add to this stage's usage counters (requests, tokens, audio seconds). Kept even if the stage fails. */
   addUsage(usage: Usage): void;
+  /**
+   * Makes one of this stage's `provides` outputs available now: stages that come after
+   * `"{this stage}:{output}"` start at once, and read `data` as ctx.outputs.get("{stage}:{output}").
+   * Optional so that hand-made contexts (tests, other runners) need not implement it.
+   */
+  provide?(output: string, data: unknown): void;
 }
 
 /**
@@ -64,6 +70,13 @@ export interface Stage<TData = unknown> {
    * otherwise (e.g. vision uses OCR text as a hint when the ocr stage is there).
    */
   readonly afterIfPresent?: readonly string[];
+  /**
+   * Outputs this stage makes ready before it finishes (ctx.provide). A stage that needs only one
+   * of them comes after `"{stage}:{output}"` instead of the whole stage; e.g. transcribe comes
+   * after `normalize:audio` and starts while normalize still encodes the video. When the stage
+   * finishes (or is resumed) without providing it, its whole `data` stands in for the output.
+   */
+  readonly provides?: readonly string[];
   readonly description?: string;
   run(ctx: StageContext): Promise<StageOutput<TData> | void>;
 }

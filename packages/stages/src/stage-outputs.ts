@@ -1,6 +1,6 @@
 import type { EmbeddingsData } from './stages/embeddings.ts';
 import type { FramesData } from './stages/frames.ts';
-import type { NormalizeData } from './stages/normalize.ts';
+import type { NormalizeAudioData, NormalizeData } from './stages/normalize.ts';
 import type { OcrData } from './stages/ocr.ts';
 import type { ScenesData } from './stages/scenes.ts';
 import type { TranscribeData } from './stages/transcribe.ts';
@@ -11,6 +11,8 @@ import type { VisionData } from './stages/vision.ts';
 declare module '@videoqa/core' {
   interface StageOutputs {
     normalize: NormalizeData;
+    /** normalize's early output: audio.wav, ready before the video encode ends. */
+    'normalize:audio': NormalizeAudioData;
     transcribe: TranscribeData;
     scenes: ScenesData;
     frames: FramesData;

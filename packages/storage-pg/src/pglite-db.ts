@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Db, Queryable } from './db.ts';
@@ -18,11 +22,49 @@ export interface PgliteDb extends Db {
 }
 
 /**
+ * PostgreSQL's default shared_buffers (128 MB) lives inside PGlite's WebAssembly memory, in
+ * this process, and WebAssembly memory never shrinks. One connection and tables of a few
+ * thousand rows per video need far less; the OS page cache still holds the files. Measured on
+ * reopening a database: 395 MB resident after open with the default, 246-258 MB with 16 MB
+ * (docs/benchmarks.md, "Memory").
+ */
+export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'temp_buffers=2MB', '-c', 'wal_buffers=1MB'];
+
+/**
  * A Db on PGlite (PostgreSQL in WebAssembly, one connection in this process),
  * with pgvector loaded. PGlite serialises queries and transactions itself.
  */
+/**
+ * Creating a PGlite database runs initdb in WebAssembly, and this process would keep its peak
+ * (~1050 MB measured, against ~400 MB for opening an existing database) for the rest of its
+ * life. A short-lived child process creates it instead; this one only opens it. Where the
+ * child cannot run, the database is created here as before.
+ */
+async function createInChildProcess(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  let code: string;
+  try {
+    const pglite = import.meta.resolve('@electric-sql/pglite');
+    const pgvector = import.meta.resolve('@electric-sql/pglite-pgvector');
+    code = `const { PGlite } = await import(${JSON.stringify(pglite)}); const { vector } = await import(${JSON.stringify(pgvector)});
+const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); await pg.close();`;
+  } catch {
+    return; // no import.meta.resolve here (an old runtime or a bundler): create in this process
+  }
+  const args = ['--input-type=module', '-e', code, dataDir];
+  // As with ffmpeg (packages/stages/src/ffmpeg/run.ts): setpriv makes the kernel kill the child
+  // if this process dies, so a killed first run leaves no initdb behind.
+  const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
+  await promisify(execFile)(setpriv ? '/usr/bin/setpriv' : process.execPath, setpriv ? ['--pdeathsig', 'KILL', '--', process.execPath, ...args] : args, { timeout: 300_000 });
+}
+
 export async function createPgliteDb(options: PgliteOptions = {}): Promise<PgliteDb> {
-  const pg = await PGlite.create(options.dataDir, { extensions: { vector }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+  if (options.dataDir && !options.loadDataDir) await createInChildProcess(options.dataDir).catch(() => {});
+  const pg = await PGlite.create(options.dataDir, {
+    extensions: { vector },
+    startParams: PGLITE_START_PARAMS,
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  });
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query(text, params) {
       const res = await q.query(text, params as unknown[] | undefined);

@@ -13,6 +13,12 @@ export interface VideoStreamInfo {
   rotation: number;
   fps: number | null;
   frames: number | null;
+  /** ffprobe's pix_fmt, e.g. yuv420p. */
+  pixFmt?: string | null;
+  /** True when the average and the base frame rate agree exactly (no variable frame rate). */
+  constantFrameRate?: boolean;
+  /** Sample aspect ratio is 1:1 (or not given). */
+  squarePixels?: boolean;
 }
 
 export interface AudioStreamInfo {
@@ -36,6 +42,7 @@ interface ProbeStream {
   width?: number;
   height?: number;
   sample_aspect_ratio?: string;
+  pix_fmt?: string;
   avg_frame_rate?: string;
   r_frame_rate?: string;
   nb_frames?: string;
@@ -120,6 +127,9 @@ export async function probeMedia(path: string, ffprobePath = 'ffprobe', signal?:
       rotation,
       fps: rate(v.avg_frame_rate) ?? rate(v.r_frame_rate),
       frames: v.nb_frames ? Number(v.nb_frames) : null,
+      pixFmt: v.pix_fmt ?? null,
+      constantFrameRate: Boolean(v.avg_frame_rate && v.avg_frame_rate === v.r_frame_rate),
+      squarePixels: sar === 1,
     };
   }
   const audio: AudioStreamInfo | null = a ? { codec: a.codec_name ?? 'unknown', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0 } : null;

@@ -35,6 +35,23 @@ export function diesWithParent(path: string, args: readonly string[]): [string, 
   return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', path, ...args]] : [path, [...args]];
 }
 
+export type ToolSpawnListener = (program: string, args: readonly string[]) => void;
+const spawnListeners = new Set<ToolSpawnListener>();
+
+/**
+ * Calls `listener` for every ffmpeg/ffprobe process this module starts, until the returned
+ * function is called. Tests count processes with it (frames: one process for many keyframes).
+ */
+export function onToolSpawn(listener: ToolSpawnListener): () => void {
+  spawnListeners.add(listener);
+  return () => spawnListeners.delete(listener);
+}
+
+function notifySpawn(path: string, args: readonly string[]): void {
+  const program = path.split('/').pop() ?? path;
+  for (const l of spawnListeners) l(program, args);
+}
+
 /** setpriv's own exit when it cannot exec the program (the program is missing). */
 const SETPRIV_EXEC_FAILED = /^setpriv: failed to execute .*No such file or directory/m;
 
@@ -50,6 +67,7 @@ export function spawnTool(path: string, args: readonly string[], options: SpawnT
   const program = path.split('/').pop() ?? path;
   const stdio: ('ignore' | 'pipe')[] = ['ignore', options.pipeStdout || options.progressFd === 1 ? 'pipe' : 'ignore', 'pipe'];
   if (options.progressFd === 3) stdio.push('pipe');
+  notifySpawn(path, args);
   const child = spawn(...diesWithParent(path, args), { stdio });
   const tail: string[] = [];
   let partial = '';
@@ -104,6 +122,7 @@ export function lastLines(text: string, n: number): string {
 /** Runs a program to completion and returns its stdout as text. */
 export async function runToText(path: string, args: readonly string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
+    notifySpawn(path, args);
     const child = spawn(...diesWithParent(path, args), { stdio: ['ignore', 'pipe', 'pipe'], signal });
     let stdout = '';
     let stderr = '';

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { frameId, removeStaleTemps, toDataDirRelative, type FrameRow, type Stage } from '@videoqa/core';
-import { spawnTool } from '../ffmpeg/run.ts';
+import { extractFrames } from '../frames/extract-frames.ts';
 import { findDuplicates, greyThumbnail, phash64, THUMB_HEIGHT, THUMB_WIDTH } from '../frames/phash.ts';
 import { RegionChange } from '../scenes/content-tracker.ts';
 import { frameTimes } from '../frames/frame-times.ts';
@@ -14,7 +14,7 @@ import { normalizedInput } from './normalized-input.ts';
 const DUPLICATE_PIXEL_DELTA = 24;
 
 export interface FramesOptions {
-  /** Frames extracted at once (default: CPU count, at most 4). */
+  /** ffmpeg processes (and frames hashed) at once (default: CPU count, at most 4). */
   concurrency?: number;
   /** JPEG quality for ffmpeg's -q:v (2 best .. 31 worst; default 3). */
   jpegQuality?: number;
@@ -50,22 +50,23 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
       await mkdir(workDir, { recursive: true });
       const hashes: string[] = new Array(plan.length);
       const thumbs: Uint8Array[] = new Array(plan.length);
-      const queue = new PQueue({ concurrency: options.concurrency ?? Math.min(4, availableParallelism()) });
-      let done = 0;
+      const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
+      const files = plan.map((p) => join(workDir, basename(ctx.paths.frame(p.sceneIdx, p.k))));
+      const queue = new PQueue({ concurrency });
       try {
+        // All keyframes in as few ffmpeg processes as memory allows (one for up to FRAMES_PER_PROCESS).
+        await extractFrames(videoFile, plan.map((p, i) => ({ t: p.t, file: files[i]! })), {
+          ffmpegPath: ctx.config.ffmpegPath,
+          jpegQuality: options.jpegQuality ?? 3,
+          concurrency,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress(done, total),
+        });
         await Promise.all(
-          plan.map((p, i) =>
+          files.map((file, i) =>
             queue.add(async () => {
               ctx.signal.throwIfAborted();
-              const file = join(workDir, basename(ctx.paths.frame(p.sceneIdx, p.k)));
-              const run = spawnTool(
-                ctx.config.ffmpegPath,
-                ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-ss', p.t.toFixed(3), '-i', videoFile, '-frames:v', '1', '-q:v', String(options.jpegQuality ?? 3), '-f', 'image2', '-c:v', 'mjpeg', '-update', '1', file],
-                { signal: ctx.signal },
-              );
-              await run.done;
               [hashes[i], thumbs[i]] = await Promise.all([phash64(file), greyThumbnail(file)]);
-              ctx.progress(++done, plan.length);
             }),
           ),
         );

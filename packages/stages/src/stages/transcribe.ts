@@ -73,10 +73,11 @@ async function findSilences(ctx: StageContext, wav: string): Promise<{ start: nu
 export function transcribeStage(options: TranscribeOptions = {}): Stage<TranscribeData> {
   return {
     name: 'transcribe',
-    after: ['normalize'],
+    // Only audio.wav is needed: normalize provides it before its video encode ends.
+    after: ['normalize:audio'],
     description: 'speech to timestamped segments and SRT subtitles',
     async run(ctx) {
-      const norm = ctx.outputs.get('normalize');
+      const norm = ctx.outputs.get('normalize:audio');
       if (norm && !norm.hasAudio) return { skipped: 'the video has no audio track' };
       const resolved = options.provider ? { provider: options.provider } : transcriptionFromConfig(ctx.config);
       if (!resolved.provider) return { skipped: `${resolved.missing}: transcription skipped` };
