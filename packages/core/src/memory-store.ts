@@ -1,6 +1,8 @@
 import { VideoNotFoundError } from './errors.ts';
 import type {
   CaptionRow,
+  ChapterRow,
+  VideoSummaryRow,
   EmbeddingKind,
   EmbeddingUpdate,
   FrameRow,
@@ -27,6 +29,8 @@ export class MemoryStore implements Store {
   private readonly frames = new Map<string, FrameRow[]>();
   private readonly captions = new Map<string, Map<string, CaptionRow>>();
   private readonly ocr = new Map<string, OcrRow[]>();
+  private readonly chapters = new Map<string, ChapterRow[]>();
+  private readonly summaries = new Map<string, VideoSummaryRow>();
   private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map() };
   private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
 
@@ -98,6 +102,22 @@ export class MemoryStore implements Store {
 
   async listOcr(videoId: string): Promise<OcrRow[]> {
     return clone(this.ocr.get(videoId) ?? []).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void> {
+    this.requireVideo(videoId);
+    this.chapters.set(videoId, clone([...chapters]));
+    if (summary) this.summaries.set(videoId, clone(summary));
+    else this.summaries.delete(videoId);
+  }
+
+  async listChapters(videoId: string): Promise<ChapterRow[]> {
+    return clone(this.chapters.get(videoId) ?? []).sort(byIdx);
+  }
+
+  async getSummary(videoId: string): Promise<VideoSummaryRow | null> {
+    const s = this.summaries.get(videoId);
+    return s ? clone(s) : null;
   }
 
   async listSegments(videoId: string): Promise<SegmentRow[]> {

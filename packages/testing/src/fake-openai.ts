@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import busboy from 'busboy';
 import sharp from 'sharp';
+import { answerChapters, chaptersRequest, type ChaptersMode } from './fake-chapters.ts';
 import { hashingEmbedding, tokens } from './hashing-embeddings.ts';
 import { decodeToPcm, detectSpeech, PCM_RATE } from './speech-regions.ts';
 
@@ -55,6 +56,8 @@ export interface FakeOpenAIOptions {
   transcriptScript?: string[];
   /** How grounded-answer (ask) requests are answered; default 'grounded'. */
   askMode?: AskMode;
+  /** How chapters requests are answered; default 'faithful'. */
+  chaptersMode?: ChaptersMode;
   ffmpegPath?: string;
   /** Port on 127.0.0.1 (default: any free port). */
   port?: number;
@@ -237,12 +240,14 @@ export class FakeOpenAIServer {
   private readonly options: FakeOpenAIOptions;
   private port = 0;
   private askMode: AskMode;
+  private chaptersMode: ChaptersMode;
 
   private constructor(options: FakeOpenAIOptions) {
     this.options = options;
     this.apiKey = options.apiKey ?? `sk-test-${randomBytes(12).toString('hex')}`;
     this.latency = { ...options.latencyMs };
     this.askMode = options.askMode ?? 'grounded';
+    this.chaptersMode = options.chaptersMode ?? 'faithful';
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -269,6 +274,11 @@ export class FakeOpenAIServer {
   /** Changes how grounded-answer requests are answered from now on. */
   setAskMode(mode: AskMode): void {
     this.askMode = mode;
+  }
+
+  /** Changes how chapters requests are answered from now on. */
+  setChaptersMode(mode: ChaptersMode): void {
+    this.chaptersMode = mode;
   }
 
   setLatency(route: FakeRoute, ms: number): void {
@@ -520,6 +530,8 @@ export class FakeOpenAIServer {
       if (js.strict) checkStrictSchema(js.schema);
       const ask = askRequest(record.messages);
       if (ask) return this.completion(model, JSON.stringify(malformed === 'schema' ? { answer: 42, citations: 'none' } : this.groundedAnswer(ask)), record.messages);
+      const chapters = chaptersRequest(record.messages);
+      if (chapters) return this.completion(model, JSON.stringify(malformed === 'schema' ? { chapters: 7 } : answerChapters(chapters, this.chaptersMode)), record.messages);
       const seen = images[0] ? await describeImage(images[0]) : undefined;
       const value = instance(js.schema, js.schema, (path) => {
         if (path === 'caption') return seen ? `A frame with mostly ${seen.colour} tones at ${seen.brightness}% brightness (${seen.width}x${seen.height})` : 'No image was given';

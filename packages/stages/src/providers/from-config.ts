@@ -1,4 +1,4 @@
-import type { ChatProvider, Config, EmbeddingsProvider, TranscriptionProvider, VisionProvider } from '@videoqa/core';
+import type { ChaptersProvider, ChatProvider, Config, EmbeddingsProvider, TranscriptionProvider, VisionProvider } from '@videoqa/core';
 import { createOpenAIProviders, type OpenAIProviders } from './openai.ts';
 import { createSupadataTranscription } from './supadata.ts';
 
@@ -63,4 +63,9 @@ export function embeddingsFromConfig(config: Config): ResolvedProvider<Embedding
 export function chatFromConfig(config: Config): ResolvedProvider<ChatProvider> {
   const p = openai(config);
   return p ? { provider: p.chat } : { missing: NO_OPENAI_KEY };
+}
+
+export function chaptersFromConfig(config: Config): ResolvedProvider<ChaptersProvider> {
+  const p = openai(config);
+  return p ? { provider: p.chapters } : { missing: NO_OPENAI_KEY };
 }

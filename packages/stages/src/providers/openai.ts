@@ -1,8 +1,9 @@
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { ProviderError, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { ProviderError, type ChaptersProvider, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
 import { createOpenAIChat } from './openai-chat.ts';
+import { createOpenAIChapters } from './openai-chapters.ts';
 import { toProviderError } from './provider-errors.ts';
 import { bufferedFormDataFetch } from './buffered-fetch.ts';
 
@@ -55,6 +56,8 @@ export interface OpenAIProviders {
   vision: VisionProvider;
   embeddings: EmbeddingsProvider;
   chat: ChatProvider;
+  /** Chapters, summary, key points and tags (the chapters stage), on the chat model. */
+  chapters: ChaptersProvider;
 }
 
 /**
@@ -176,5 +179,7 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
 
   const chat = createOpenAIChat(client, { model: options.chatModel ?? 'gpt-4o-mini', secrets });
 
-  return { client, transcription, vision, embeddings, chat };
+  const chapters = createOpenAIChapters(client, { model: options.chatModel ?? 'gpt-4o-mini', secrets });
+
+  return { client, transcription, vision, embeddings, chat, chapters };
 }
