@@ -224,6 +224,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
     raw.workerMaxAttempts = retries + 1;
   }
+  // TRANSCRIPTION_MODEL is accepted as another name for OPENAI_TRANSCRIPTION_MODEL (which wins when both are set).
+  if (raw.transcriptionModel === undefined && env.TRANSCRIPTION_MODEL !== undefined && env.TRANSCRIPTION_MODEL.trim() !== '') raw.transcriptionModel = env.TRANSCRIPTION_MODEL;
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) raw[key] = value;
   }

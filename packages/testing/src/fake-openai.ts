@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import busboy from 'busboy';
 import sharp from 'sharp';
 import { answerChapters, chaptersRequest, type ChaptersMode } from './fake-chapters.ts';
+import { diarize, medianPitchHz, type KnownVoice } from './fake-diarize.ts';
 import { hashingEmbedding, tokens } from './hashing-embeddings.ts';
 import { decodeToPcm, detectSpeech, PCM_RATE } from './speech-regions.ts';
 
@@ -43,6 +44,9 @@ export interface RecordedRequest {
   responseFormat?: string;
   /** Chat requests: the text of each message, in order. */
   messages?: { role: string; content: string }[];
+  /** Transcription requests: the known_speaker_names[] sent, and chunking_strategy. */
+  knownSpeakerNames?: string[];
+  chunkingStrategy?: string;
   /** Chat requests: whether the reply was streamed (stream: true). */
   stream?: boolean;
   authorization: 'ok' | 'missing' | 'wrong';
@@ -87,7 +91,8 @@ interface AskPassage {
 }
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
-const TRANSCRIPTION_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe']);
+const TRANSCRIPTION_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize']);
+const DIARIZE_MODEL = 'gpt-4o-transcribe-diarize';
 const CHAT_MODELS = new Set(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini']);
 const EMBEDDING_MODELS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 const MAX_EMBEDDING_INPUTS = 2048;
@@ -454,7 +459,7 @@ export class FakeOpenAIServer {
       case 'models':
         return { object: 'list', data: [...TRANSCRIPTION_MODELS, ...CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) };
       case 'transcriptions':
-        return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed);
+        return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed, record);
       case 'chat':
         return this.chat(body as Record<string, unknown>, record, malformed);
       case 'embeddings':
@@ -462,13 +467,40 @@ export class FakeOpenAIServer {
     }
   }
 
-  private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema'): Promise<unknown> {
+  private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema', record?: RecordedRequest): Promise<unknown> {
     const model = body.fields.model?.[0];
     if (!model) throw new HttpError(400, "you must provide a model parameter", 'invalid_request_error', null, 'model');
     if (!TRANSCRIPTION_MODELS.has(model)) throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
     if (!body.file || body.file.length === 0) throw new HttpError(400, "Missing file", 'invalid_request_error', null, 'file');
     const format = body.fields.response_format?.[0] ?? 'json';
     if (format === 'verbose_json' && model !== 'whisper-1') throw new HttpError(400, `response_format 'verbose_json' is not compatible with model '${model}'`);
+    // The rules of gpt-4o-transcribe-diarize, as the openai SDK's types document them.
+    if (format === 'diarized_json' && model !== DIARIZE_MODEL) throw new HttpError(400, `response_format 'diarized_json' is only supported by ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'response_format');
+    const diarizing = model === DIARIZE_MODEL;
+    if (diarizing && body.fields.prompt) throw new HttpError(400, `prompt is not supported with ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'prompt');
+    if (diarizing && body.fields['timestamp_granularities[]']) throw new HttpError(400, `timestamp_granularities is not supported with ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'timestamp_granularities');
+    const knownNames = body.fields['known_speaker_names[]'] ?? [];
+    const knownRefs = body.fields['known_speaker_references[]'] ?? [];
+    if (record) {
+      record.knownSpeakerNames = knownNames;
+      record.chunkingStrategy = body.fields.chunking_strategy?.[0];
+    }
+    const known: KnownVoice[] = [];
+    if (knownNames.length > 0 || knownRefs.length > 0) {
+      if (!diarizing) throw new HttpError(400, `known_speaker_names is only supported by ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'known_speaker_names');
+      if (knownNames.length !== knownRefs.length) throw new HttpError(400, 'known_speaker_names and known_speaker_references must have the same length', 'invalid_request_error', null, 'known_speaker_references');
+      if (knownNames.length > 4) throw new HttpError(400, 'At most 4 known speakers are supported', 'invalid_request_error', null, 'known_speaker_names');
+      for (const [i, ref] of knownRefs.entries()) {
+        const m = /^data:audio\/[\w.+-]+;base64,(.+)$/s.exec(ref);
+        if (!m) throw new HttpError(400, `known_speaker_references[${i}] must be a data URL of an audio file`, 'invalid_request_error', null, 'known_speaker_references');
+        const refPcm = await decodeToPcm(Buffer.from(m[1]!, 'base64'), this.options.ffmpegPath).catch(() => {
+          throw new HttpError(400, `known_speaker_references[${i}] could not be decoded`, 'invalid_request_error', null, 'known_speaker_references');
+        });
+        const seconds = refPcm.length / PCM_RATE;
+        if (seconds < 2 || seconds > 10) throw new HttpError(400, `known_speaker_references[${i}] must be between 2 and 10 seconds long (got ${seconds.toFixed(2)})`, 'invalid_request_error', null, 'known_speaker_references');
+        known.push({ name: knownNames[i]!, pitchHz: medianPitchHz(refPcm) });
+      }
+    }
     let pcm: Int16Array;
     try {
       pcm = await decodeToPcm(body.file, this.options.ffmpegPath);
@@ -476,7 +508,23 @@ export class FakeOpenAIServer {
       throw new HttpError(400, 'Audio file might be corrupted or unsupported', 'invalid_request_error', 'invalid_value', 'file');
     }
     const duration = pcm.length / PCM_RATE;
+    if (diarizing && duration > 30 && !body.fields.chunking_strategy) {
+      throw new HttpError(400, `chunking_strategy is required when using ${DIARIZE_MODEL} for inputs longer than 30 seconds`, 'invalid_request_error', null, 'chunking_strategy');
+    }
     const regions = detectSpeech(pcm);
+    if (format === 'diarized_json') {
+      const script = this.options.transcriptScript;
+      const segments = diarize(pcm, regions, known).map((r, i) => ({
+        type: 'transcript.text.segment',
+        id: `seg_${i}`,
+        start: Math.round(r.start * 100) / 100,
+        end: Math.round(r.end * 100) / 100,
+        text: script?.[i] ?? `speech of ${(r.end - r.start).toFixed(2)} seconds`,
+        speaker: r.speaker,
+      }));
+      if (malformed === 'schema') return { text: 'x', segments: [{ start: 'soon' }] };
+      return { task: 'transcribe', duration, text: segments.map((s) => s.text).join(' '), segments, usage: { type: 'duration', seconds: Math.ceil(duration) } };
+    }
     const script = this.options.transcriptScript;
     const segments = regions.map((r, i) => ({
       id: i,

@@ -6,6 +6,7 @@ export { hashingEmbedding, hashingEmbeddingsProvider, tokens } from './hashing-e
 export type { ChaptersMode } from './fake-chapters.ts';
 export { FakeOpenAIServer, MAX_AUDIO_BYTES, type AskMode, type FakeOpenAIOptions, type FakeRoute, type Fault, type RecordedRequest } from './fake-openai.ts';
 export { decodeToPcm, detectSpeech, PCM_RATE, type SpeechRegion } from './speech-regions.ts';
+export { medianPitchHz, diarize, type DiarizedRegion, type KnownVoice } from './fake-diarize.ts';
 export {
   badInputs,
   copyAs,
@@ -24,6 +25,8 @@ export {
   scoreBoundaries,
   slideFixtures,
   toneRegions,
+  TWO_VOICES,
+  type EspeakVoice,
   type AudioSpec,
   type GeneratedSlides,
   type GeneratedVideo,

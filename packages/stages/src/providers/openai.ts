@@ -1,7 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { ProviderError, type ChaptersProvider, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { ProviderError, type ChaptersProvider, type ChatProvider, type TranscriptionRequest, type TranscriptionResult, type EmbeddingsProvider, type FrameDescription, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
 import { createOpenAIChat } from './openai-chat.ts';
 import { createOpenAIChapters } from './openai-chapters.ts';
 import { toProviderError } from './provider-errors.ts';
@@ -26,6 +26,16 @@ export const frameAnalysisSchema = z.object({
 
 const VISION_PROMPT =
   'You describe single frames of a video so the video can be searched later. Be concrete and factual: what is shown, readable text, user-interface controls. Do not guess at what is not visible.';
+
+/** Diarized segments: speaker, start, end, text; no word timings (gpt-4o-transcribe-diarize). */
+const diarizedReplySchema = z.object({
+  text: z.string(),
+  duration: z.number().optional(),
+  segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string(), speaker: z.string() })),
+});
+
+/** Models that label speakers, answering with response_format diarized_json. */
+export const isDiarizingModel = (model: string): boolean => /diarize/.test(model);
 
 const transcriptionReplySchema = z.object({
   text: z.string(),
@@ -84,17 +94,21 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
   const dimensions = options.embeddingDimensions ?? 1536;
   const embeddingModel = options.embeddingModel ?? 'text-embedding-3-small';
 
+  const transcriptionModel = options.transcriptionModel ?? 'whisper-1';
+  const diarizes = isDiarizingModel(transcriptionModel);
   const transcription: TranscriptionProvider = {
     name: 'openai',
     maxUploadBytes: OPENAI_MAX_UPLOAD_BYTES,
+    diarizes,
     async transcribe(req) {
+      if (diarizes) return transcribeDiarized(req);
       let raw: unknown;
       try {
         // A Buffer-backed file can be re-sent when the SDK retries; a spent stream cannot.
         raw = await client.audio.transcriptions.create(
           {
             file: await toFile(Buffer.from(req.audio), req.fileName),
-            model: options.transcriptionModel ?? 'whisper-1',
+            model: transcriptionModel,
             response_format: 'verbose_json',
             timestamp_granularities: ['segment'],
             ...(req.language ? { language: req.language } : {}),
@@ -110,6 +124,38 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
       return { segments, text: parsed.data.text, durationSec: parsed.data.duration, language: parsed.data.language };
     },
   };
+
+  /**
+   * gpt-4o-transcribe-diarize: diarized_json, chunking_strategy "auto" (required over 30 s,
+   * harmless below), no prompt and no timestamp_granularities (both refused by the model).
+   * Speakers from earlier chunks go along as known_speaker_references (2-10 s clips as data
+   * URLs) so the model gives them the same names again.
+   */
+  async function transcribeDiarized(req: TranscriptionRequest): Promise<TranscriptionResult> {
+    let raw: unknown;
+    const known = (req.knownSpeakers ?? []).slice(0, 4);
+    try {
+      raw = await client.audio.transcriptions.create(
+        {
+          file: await toFile(Buffer.from(req.audio), req.fileName),
+          model: transcriptionModel,
+          response_format: 'diarized_json',
+          chunking_strategy: 'auto',
+          ...(req.language ? { language: req.language } : {}),
+          ...(known.length > 0
+            ? { known_speaker_names: known.map((k) => k.name), known_speaker_references: known.map((k) => `data:${k.mimeType};base64,${Buffer.from(k.audio).toString('base64')}`) }
+            : {}),
+        },
+        { signal: req.signal },
+      );
+    } catch (err) {
+      throw fail(err, req.signal);
+    }
+    const parsed = diarizedReplySchema.safeParse(raw);
+    if (!parsed.success) throw new ProviderError('OpenAI', 'malformed_reply', `diarized transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end)).map((s) => ({ start: s.start, end: s.end, text: s.text, speaker: s.speaker }));
+    return { segments, text: parsed.data.text, durationSec: parsed.data.duration };
+  }
 
   const vision: VisionProvider = {
     name: 'openai',
