@@ -100,8 +100,11 @@ export interface EmbeddingsProvider {
 }
 
 /** Where a passage's text comes from: transcript segments, or a frame caption with its on-screen text. */
-/** segment: transcript window; caption: a keyframe's description; ocr: text read on a keyframe. */
-export type PassageKind = 'segment' | 'caption' | 'ocr';
+/**
+ * segment: transcript window; caption: a keyframe's description; ocr: text read on a keyframe;
+ * chapter: a chapter's title and summary; summary: the video's summary and key points.
+ */
+export type PassageKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
 
 /**
  * A stretch of one video given to a model as evidence: neighbouring transcript

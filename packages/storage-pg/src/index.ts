@@ -5,7 +5,7 @@ export { openDatabase, DatabaseInUseError, type OpenDatabaseOptions } from './op
 export { migrate, schemaVersion, vectorColumnsInUse, EMBEDDING_DIMENSIONS, LATEST_SCHEMA_VERSION, type MigrateResult, type MigrateOptions } from './migrate.ts';
 export { migrations, type Migration, type MigrationContext } from './migrations/index.ts';
 export { PgStore, embeddingLiteral } from './pg-store.ts';
-export { searchContent, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
+export { searchContent, SEARCH_KINDS, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
 export { findVideoByContent, listVideos, setVideoContentHash, type ListVideosOptions, type VideoSummary } from './videos.ts';
 export * from './queue/job.ts';
 export { claimJob, type ClaimOptions } from './queue/claimJob.ts';

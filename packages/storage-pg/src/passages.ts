@@ -30,8 +30,12 @@ interface SegmentRow {
   t_start: number;
   t_end: number;
   text: string;
+  speaker: string | null;
   cell: number;
 }
+
+/** A segment's text in a passage: with its speaker when the transcript was diarized, so the model knows who said it. */
+const spoken = (r: Pick<SegmentRow, 'text' | 'speaker'>) => (r.speaker ? `[Speaker ${r.speaker}] ${r.text.trim()}` : r.text.trim());
 
 interface SceneCaptionRow {
   video_id: string;
@@ -143,6 +147,11 @@ export async function retrievePassages(db: Queryable, question: string, options:
       });
       continue;
     }
+    if (h.kind === 'chapter' || h.kind === 'summary') {
+      // Written by the chapters stage from the video's own text: evidence about what a stretch (or the whole video) covers.
+      candidates.push({ id: passageId(h.videoId, h.kind, h.tStart), videoId: h.videoId, kind: h.kind, tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
+      continue;
+    }
     if (h.kind === 'ocr') {
       // Text on screen (slides, UIs) is evidence of its own: a passage at its keyframe.
       candidates.push({ id: passageId(h.videoId, 'ocr', h.frame?.t ?? h.tStart), videoId: h.videoId, kind: 'ocr', tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
@@ -160,11 +169,11 @@ export async function retrievePassages(db: Queryable, question: string, options:
       kind: 'segment',
       tStart: rows[0]!.t_start,
       tEnd: Math.max(...rows.map((r) => r.t_end)),
-      text: rows.map((r) => r.text.trim()).join(' '),
+      text: rows.map(spoken).join(' '),
       ...(scene ? { sceneCaption: captionText(scene.caption, scene.entities) } : {}),
       score: h.score,
       sources: rows.map((r) => r.id),
-      parts: rows.map((r) => ({ tStart: r.t_start, tEnd: r.t_end, text: r.text.trim() })),
+      parts: rows.map((r) => ({ tStart: r.t_start, tEnd: r.t_end, text: spoken(r) })),
     });
   }
 
@@ -209,7 +218,7 @@ async function loadSlotSegments(db: Queryable, slots: { videoId: string; cell: n
   const out = new Map<string, SegmentRow[]>();
   for (const [videoId, cells] of cellsByVideo) {
     const res = await db.query<SegmentRow>(
-      `SELECT id, video_id, t_start, t_end, text, floor(t_start / $2)::int AS cell
+      `SELECT id, video_id, t_start, t_end, text, speaker, floor(t_start / $2)::int AS cell
          FROM transcript_segments
         WHERE video_id = $1 AND floor(t_start / $2)::int = ANY($3::int[])
         ORDER BY idx`,
