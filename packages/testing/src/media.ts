@@ -93,7 +93,7 @@ export interface Shot {
 export type AudioSpec =
   | { kind: 'none' }
   | { kind: 'tone'; frequency?: number }
-  | { kind: 'speech'; sentences: string[]; gapSec?: number; leadSec?: number };
+  | { kind: 'speech'; sentences: string[]; gapSec?: number; leadSec?: number; voices?: readonly EspeakVoice[] };
 
 export interface VideoSpec {
   shots: Shot[];
@@ -129,7 +129,7 @@ export async function makeVideo(spec: VideoSpec): Promise<GeneratedVideo> {
   }, 0);
   const totalFrames = frameCounts.reduce((a, b) => a + b, 0);
   const durationSec = totalFrames / fps;
-  const speech = spec.audio?.kind === 'speech' ? await makeSpeechTrack(spec.audio.sentences, { gapSec: spec.audio.gapSec, leadSec: spec.audio.leadSec }) : undefined;
+  const speech = spec.audio?.kind === 'speech' ? await makeSpeechTrack(spec.audio.sentences, { gapSec: spec.audio.gapSec, leadSec: spec.audio.leadSec, voices: spec.audio.voices }) : undefined;
   const path = await cached({ ...spec, w, h, fps }, 'mp4', async (out) => {
     const args: string[] = [];
     const filters: string[] = [];
