@@ -31,7 +31,7 @@ export class MemoryStore implements Store {
   private readonly ocr = new Map<string, OcrRow[]>();
   private readonly chapters = new Map<string, ChapterRow[]>();
   private readonly summaries = new Map<string, VideoSummaryRow>();
-  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map() };
+  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map(), chapter: new Map(), summary: new Map() };
   private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -106,6 +106,8 @@ export class MemoryStore implements Store {
 
   async replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void> {
     this.requireVideo(videoId);
+    for (const c of this.chapters.get(videoId) ?? []) this.embeddings.chapter.delete(c.id);
+    this.embeddings.summary.delete(videoId);
     this.chapters.set(videoId, clone([...chapters]));
     if (summary) this.summaries.set(videoId, clone(summary));
     else this.summaries.delete(videoId);
@@ -138,12 +140,14 @@ export class MemoryStore implements Store {
   }
 
   async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
-    const ids =
-      kind === 'segment'
-        ? (this.segments.get(videoId) ?? []).map((s) => s.id)
-        : kind === 'ocr'
-          ? (this.ocr.get(videoId) ?? []).map((o) => o.id)
-          : [...(this.captions.get(videoId)?.keys() ?? [])];
+    const idsOf: Record<EmbeddingKind, () => string[]> = {
+      segment: () => (this.segments.get(videoId) ?? []).map((s) => s.id),
+      ocr: () => (this.ocr.get(videoId) ?? []).map((o) => o.id),
+      caption: () => [...(this.captions.get(videoId)?.keys() ?? [])],
+      chapter: () => (this.chapters.get(videoId) ?? []).map((c) => c.id),
+      summary: () => (this.summaries.has(videoId) ? [videoId] : []),
+    };
+    const ids = idsOf[kind]();
     return ids.filter((id) => this.embeddings[kind].has(id));
   }
 

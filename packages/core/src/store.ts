@@ -99,7 +99,8 @@ export interface VideoSummaryRow {
   model: string | null;
 }
 
-export type EmbeddingKind = 'segment' | 'caption' | 'ocr';
+/** Rows that carry an embedding. A summary's id is its video id (one summary per video). */
+export type EmbeddingKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
 
 export interface EmbeddingUpdate {
   id: string;

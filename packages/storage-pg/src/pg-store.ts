@@ -18,7 +18,9 @@ import {
 import type { Db, Queryable } from './db.ts';
 import { EMBEDDING_DIMENSIONS, vectorColumnsInUse } from './migrate.ts';
 
-const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr' };
+const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr', chapter: 'video_chapters', summary: 'video_summaries' };
+/** The key of each table's rows (a summary is keyed by its video). */
+const EMBEDDING_KEYS: Record<EmbeddingKind, string> = { segment: 'id', caption: 'id', ocr: 'id', chapter: 'id', summary: 'video_id' };
 /** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
 const EMBEDDING_BATCH = 250;
 
@@ -182,7 +184,8 @@ export class PgStore implements Store {
       'SELECT id, idx, t_start, t_end, text, speaker FROM transcript_segments WHERE video_id = $1 ORDER BY idx',
       [videoId],
     );
-    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, text: r.text, speaker: r.speaker }));
+    // speaker only when there is one: rows of an undiarized transcript look as they always did.
+    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, text: r.text, ...(r.speaker !== null ? { speaker: r.speaker } : {}) }));
   }
 
   async listScenes(videoId: string): Promise<SceneRow[]> {
@@ -284,7 +287,7 @@ export class PgStore implements Store {
     await this.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += EMBEDDING_BATCH) {
         await tx.query(
-          `UPDATE ${table} t SET embedding = v.e::${cast} FROM unnest($1::text[], $2::text[]) AS v(id, e) WHERE t.id = v.id`,
+          `UPDATE ${table} t SET embedding = v.e::${cast} FROM unnest($1::text[], $2::text[]) AS v(id, e) WHERE t.${EMBEDDING_KEYS[kind]} = v.id`,
           [rows.slice(i, i + EMBEDDING_BATCH).map((r) => r.id), literals.slice(i, i + EMBEDDING_BATCH)],
         );
       }
@@ -292,7 +295,8 @@ export class PgStore implements Store {
   }
 
   async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
-    const res = await this.db.query<{ id: string }>(`SELECT id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY id`, [videoId]);
+    const key = EMBEDDING_KEYS[kind];
+    const res = await this.db.query<{ id: string }>(`SELECT ${key} AS id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY ${key}`, [videoId]);
     return res.rows.map((r) => r.id);
   }
 

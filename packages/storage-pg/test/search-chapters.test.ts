@@ -1,7 +1,8 @@
 import { chapterId, segmentId } from '@videoqa/core';
-import { createOpenAIProviders } from '@videoqa/stages';
+import { MemoryStore, runPipeline } from '@videoqa/core';
+import { createOpenAIProviders, embeddingsStage } from '@videoqa/stages';
 import { ask, PgStore, retrievePassages, searchContent } from '@videoqa/storage-pg';
-import { FakeOpenAIServer, type TestDb } from '@videoqa/testing';
+import { FakeOpenAIServer, hashingEmbeddingsProvider, type TestDb } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, testDb } from './helpers.ts';
 
@@ -43,6 +44,25 @@ describe.each(DB_KINDS)('chapters, summaries and speakers in search and ask on %
       expect(hit!.text).toContain('Key points: Compost improves clay soil.');
     }
     expect(await searchContent(t.db, 'irrigation', { videoId: 'pod', kinds: ['segment'] })).toEqual([]);
+  });
+
+  it('embeds chapters and the summary (embeddings stage) so the vector half of search finds them too', async () => {
+    const store = new PgStore(t.db);
+    const embeddings = hashingEmbeddingsProvider();
+    const run = await runPipeline({ video: { id: 'pod', originalPath: 'uploads/pod_a.mp4' }, stages: [{ ...embeddingsStage({ provider: embeddings }), after: [] }], store, resume: false, config: { dataDir: '/tmp' } });
+    expect(run.status).toBe('done');
+    expect(run.stages.embeddings!.data).toMatchObject({ segments: 3, chapters: 2, summaries: 1 });
+    expect(await store.listEmbedded('chapter', 'pod')).toEqual(['pod_chapter_000', 'pod_chapter_001']);
+    expect(await store.listEmbedded('summary', 'pod')).toEqual(['pod']);
+    const [hit] = await searchContent(t.db, 'irrigation schedules watering', { videoId: 'pod', embeddings, methods: ['vector'], kinds: ['chapter'] });
+    expect(hit).toMatchObject({ kind: 'chapter', id: 'pod_chapter_001' });
+    expect(hit!.ranks.vector).toBe(1);
+    const [summary] = await searchContent(t.db, 'home gardening podcast', { videoId: 'pod', embeddings, methods: ['vector'], kinds: ['summary'] });
+    expect(summary).toMatchObject({ kind: 'summary', id: 'pod_summary', ranks: { vector: 1 } });
+    // A rerun of chapters replaces the rows, and their vectors with them.
+    await store.replaceChapters('pod', await store.listChapters('pod'), await store.getSummary('pod'));
+    expect(await store.listEmbedded('chapter', 'pod')).toEqual([]);
+    expect(await new MemoryStore().listEmbedded('summary', 'pod')).toEqual([]);
   });
 
   it('carries the speaker of a transcript hit', async () => {

@@ -163,7 +163,7 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
         merged = mergeChunkSegments(results);
       }
 
-      const rows: SegmentRow[] = merged.map((s, i) => ({ id: segmentId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.start, tEnd: s.end, text: s.text, speaker: s.speaker ?? null }));
+      const rows: SegmentRow[] = merged.map((s, i) => ({ id: segmentId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.start, tEnd: s.end, text: s.text, ...(s.speaker ? { speaker: s.speaker } : {}) }));
       if (!provider.diarizes) speakers = [...new Set(rows.map((r) => r.speaker).filter((x): x is string => !!x))];
       await removeStaleTemps(ctx.paths.subs);
       await writeFileAtomically(ctx.paths.subs, toSrt(rows));
