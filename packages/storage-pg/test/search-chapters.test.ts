@@ -21,7 +21,10 @@ describe.each(DB_KINDS)('chapters, summaries and speakers in search and ask on %
     await store.replaceSegments('pod', [
       { id: segmentId('pod', 0), videoId: 'pod', idx: 0, tStart: 1, tEnd: 5, text: 'Good morning and welcome to the podcast.', speaker: 'A' },
       { id: segmentId('pod', 1), videoId: 'pod', idx: 1, tStart: 6, tEnd: 10, text: 'Thank you, my garden has tomatoes and roses.', speaker: 'B' },
-      { id: segmentId('pod', 2), videoId: 'pod', idx: 2, tStart: 320, tEnd: 330, text: 'We water them every morning.', speaker: 'B' },
+      { id: segmentId('pod', 2), videoId: 'pod', idx: 2, tStart: 26, tEnd: 33, text: 'The roses came from my grandmother,', speaker: 'B' },
+      { id: segmentId('pod', 3), videoId: 'pod', idx: 3, tStart: 33.5, tEnd: 38, text: 'who grew them for fifty years.', speaker: 'B' },
+      { id: segmentId('pod', 4), videoId: 'pod', idx: 4, tStart: 40, tEnd: 44, text: 'What a lovely story.', speaker: 'A' },
+      { id: segmentId('pod', 5), videoId: 'pod', idx: 5, tStart: 320, tEnd: 330, text: 'We water them every morning.', speaker: 'B' },
     ]);
     await store.replaceChapters(
       'pod',
@@ -51,7 +54,7 @@ describe.each(DB_KINDS)('chapters, summaries and speakers in search and ask on %
     const embeddings = hashingEmbeddingsProvider();
     const run = await runPipeline({ video: { id: 'pod', originalPath: 'uploads/pod_a.mp4' }, stages: [{ ...embeddingsStage({ provider: embeddings }), after: [] }], store, resume: false, config: { dataDir: '/tmp' } });
     expect(run.status).toBe('done');
-    expect(run.stages.embeddings!.data).toMatchObject({ segments: 3, chapters: 2, summaries: 1 });
+    expect(run.stages.embeddings!.data).toMatchObject({ segments: 6, chapters: 2, summaries: 1 });
     expect(await store.listEmbedded('chapter', 'pod')).toEqual(['pod_chapter_000', 'pod_chapter_001']);
     expect(await store.listEmbedded('summary', 'pod')).toEqual(['pod']);
     const [hit] = await searchContent(t.db, 'irrigation schedules watering', { videoId: 'pod', embeddings, methods: ['vector'], kinds: ['chapter'] });
@@ -73,7 +76,9 @@ describe.each(DB_KINDS)('chapters, summaries and speakers in search and ask on %
   it('gives ask chapter and summary passages, and transcript passages that say who speaks; a chapter can be cited', async () => {
     const { passages } = await retrievePassages(t.db, 'podcast welcome', { videoId: 'pod' });
     const window = passages.find((p) => p.kind === 'segment')!;
-    expect(window.text).toBe('[Speaker A] Good morning and welcome to the podcast. [Speaker B] Thank you, my garden has tomatoes and roses.');
+    // The 0-30 s window ends inside B's turn: it runs on to the end of the turn (38 s), not into A's reply.
+    expect(window.text).toBe('[Speaker A] Good morning and welcome to the podcast. [Speaker B] Thank you, my garden has tomatoes and roses. The roses came from my grandmother, who grew them for fifty years.');
+    expect(window.tEnd).toBe(38);
     expect(passages.some((p) => p.kind === 'summary')).toBe(true);
 
     const providers = createOpenAIProviders({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0 });
