@@ -46,7 +46,9 @@ export const chaptersSpeakers: Migration = {
       );
       CREATE INDEX video_summaries_tsv_idx ON video_summaries USING gin (tsv);
     `);
-    if (vectorType.startsWith('vector')) {
+    // pgvector's HNSW indexes at most 2000 dimensions; larger vectors are searched without an index.
+    const dims = Number(/^vector\((\d+)\)$/.exec(vectorType)?.[1] ?? 0);
+    if (dims > 0 && dims <= 2000) {
       await tx.exec(`
         CREATE INDEX video_chapters_embedding_idx ON video_chapters USING hnsw (embedding vector_cosine_ops);
         CREATE INDEX video_summaries_embedding_idx ON video_summaries USING hnsw (embedding vector_cosine_ops);
