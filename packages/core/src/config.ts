@@ -111,6 +111,13 @@ export const configSchema = z.object({
   framesSceneSpanSec: num(1).default(15),
   framesDuplicateDistance: int(0, 64).default(10),
 
+  /** The chapters stage (chapters, summary, key points, tags); it also needs a chat provider (OPENAI_API_KEY). */
+  chaptersEnabled: bool.default(true),
+  /** Shortest chapter, seconds: at most one chapter per this many seconds of video. */
+  chaptersMinSec: num(10, 24 * 3600).default(120),
+  /** Estimated tokens of video text one chapters request may carry; longer videos are split into windows (map-reduce). */
+  chaptersTokenBudget: int(500, 200_000).default(8000),
+
   ocrEnabled: bool.default(true),
   /** Tesseract language codes, "+" or "," separated; each needs its @tesseract.js-data/<code> package. */
   ocrLanguages: z
@@ -243,6 +250,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   sceneMinLenFrames: 'SCENE_MIN_LEN_FRAMES',
   framesSceneSpanSec: 'FRAMES_SCENE_SPAN_SEC',
   framesDuplicateDistance: 'FRAMES_DUPLICATE_DISTANCE',
+  chaptersEnabled: 'CHAPTERS_ENABLED',
+  chaptersMinSec: 'CHAPTERS_MIN_SEC',
+  chaptersTokenBudget: 'CHAPTERS_TOKEN_BUDGET',
   ocrEnabled: 'OCR_ENABLED',
   ocrLanguages: 'OCR_LANGUAGES',
   ocrMinConfidence: 'OCR_MIN_CONFIDENCE',
@@ -307,6 +317,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
     raw.workerMaxAttempts = retries + 1;
   }
+  // TRANSCRIPTION_MODEL is accepted as another name for OPENAI_TRANSCRIPTION_MODEL (which wins when both are set).
+  if (raw.transcriptionModel === undefined && env.TRANSCRIPTION_MODEL !== undefined && env.TRANSCRIPTION_MODEL.trim() !== '') raw.transcriptionModel = env.TRANSCRIPTION_MODEL;
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) raw[key] = value;
   }

@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   STAGE_INPUT_MISSING: { exit: 'failed' },
   /** The vision model failed on one frame (the others are kept). */
   VISION_FRAME_FAILED: { exit: 'failed' },
+  /** The model's chapters could not be repaired into valid ones (untitled, none inside the video, empty summary). */
+  CHAPTERS_INVALID: { exit: 'failed' },
   /** An embedding's size differs from the schema's. */
   EMBEDDING_DIMENSIONS: { exit: 'failed' },
   /** An embedding holds a non-finite number. */

@@ -10,6 +10,7 @@ export function padIndex(i: number): string {
 export const sceneId = (videoId: string, i: number): string => `${videoId}_scene_${padIndex(i)}`;
 export const frameId = (videoId: string, i: number): string => `${videoId}_frame_${padIndex(i)}`;
 export const segmentId = (videoId: string, i: number): string => `${videoId}_segment_${padIndex(i)}`;
+export const chapterId = (videoId: string, i: number): string => `${videoId}_chapter_${padIndex(i)}`;
 export const captionId = (frameIdValue: string): string => `${frameIdValue}_caption`;
 
 export const MAX_ID_LENGTH = 128;

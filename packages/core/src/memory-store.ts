@@ -1,6 +1,8 @@
 import { VideoNotFoundError } from './errors.ts';
 import type {
   CaptionRow,
+  ChapterRow,
+  VideoSummaryRow,
   EmbeddingKind,
   EmbeddingUpdate,
   FrameRow,
@@ -27,7 +29,9 @@ export class MemoryStore implements Store {
   private readonly frames = new Map<string, FrameRow[]>();
   private readonly captions = new Map<string, Map<string, CaptionRow>>();
   private readonly ocr = new Map<string, OcrRow[]>();
-  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map() };
+  private readonly chapters = new Map<string, ChapterRow[]>();
+  private readonly summaries = new Map<string, VideoSummaryRow>();
+  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map(), chapter: new Map(), summary: new Map() };
   private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -100,6 +104,24 @@ export class MemoryStore implements Store {
     return clone(this.ocr.get(videoId) ?? []).sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  async replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void> {
+    this.requireVideo(videoId);
+    for (const c of this.chapters.get(videoId) ?? []) this.embeddings.chapter.delete(c.id);
+    this.embeddings.summary.delete(videoId);
+    this.chapters.set(videoId, clone([...chapters]));
+    if (summary) this.summaries.set(videoId, clone(summary));
+    else this.summaries.delete(videoId);
+  }
+
+  async listChapters(videoId: string): Promise<ChapterRow[]> {
+    return clone(this.chapters.get(videoId) ?? []).sort(byIdx);
+  }
+
+  async getSummary(videoId: string): Promise<VideoSummaryRow | null> {
+    const s = this.summaries.get(videoId);
+    return s ? clone(s) : null;
+  }
+
   async listSegments(videoId: string): Promise<SegmentRow[]> {
     return clone(this.segments.get(videoId) ?? []).sort(byIdx);
   }
@@ -118,12 +140,14 @@ export class MemoryStore implements Store {
   }
 
   async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
-    const ids =
-      kind === 'segment'
-        ? (this.segments.get(videoId) ?? []).map((s) => s.id)
-        : kind === 'ocr'
-          ? (this.ocr.get(videoId) ?? []).map((o) => o.id)
-          : [...(this.captions.get(videoId)?.keys() ?? [])];
+    const idsOf: Record<EmbeddingKind, () => string[]> = {
+      segment: () => (this.segments.get(videoId) ?? []).map((s) => s.id),
+      ocr: () => (this.ocr.get(videoId) ?? []).map((o) => o.id),
+      caption: () => [...(this.captions.get(videoId)?.keys() ?? [])],
+      chapter: () => (this.chapters.get(videoId) ?? []).map((c) => c.id),
+      summary: () => (this.summaries.has(videoId) ? [videoId] : []),
+    };
+    const ids = idsOf[kind]();
     return ids.filter((id) => this.embeddings[kind].has(id));
   }
 

@@ -9,6 +9,8 @@ export interface TranscriptSegment {
   start: number;
   end: number;
   text: string;
+  /** Speaker label from a diarizing transcription (e.g. "A"); absent when the provider has none. */
+  speaker?: string;
 }
 
 export interface TranscriptionRequest {
@@ -19,6 +21,11 @@ export interface TranscriptionRequest {
   language?: string;
   /** The media file relative to DATA_DIR, for providers that fetch by URL instead of taking an upload. */
   mediaPath?: string;
+  /**
+   * Short clips (2-10 s) of speakers heard in earlier chunks, so a diarizing provider
+   * gives them the same labels again. Providers without diarization ignore them.
+   */
+  knownSpeakers?: { name: string; audio: Uint8Array; mimeType: string }[];
   signal?: AbortSignal;
 }
 
@@ -35,6 +42,8 @@ export interface TranscriptionProvider {
   readonly maxUploadBytes: number;
   /** true when the provider fetches the media by URL itself (no chunking, no upload). */
   readonly byUrl?: boolean;
+  /** true when segments carry speaker labels (OpenAI gpt-4o-transcribe-diarize). */
+  readonly diarizes?: boolean;
   transcribe(request: TranscriptionRequest): Promise<TranscriptionResult>;
 }
 
@@ -91,8 +100,11 @@ export interface EmbeddingsProvider {
 }
 
 /** Where a passage's text comes from: transcript segments, or a frame caption with its on-screen text. */
-/** segment: transcript window; caption: a keyframe's description; ocr: text read on a keyframe. */
-export type PassageKind = 'segment' | 'caption' | 'ocr';
+/**
+ * segment: transcript window; caption: a keyframe's description; ocr: text read on a keyframe;
+ * chapter: a chapter's title and summary; summary: the video's summary and key points.
+ */
+export type PassageKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
 
 /**
  * A stretch of one video given to a model as evidence: neighbouring transcript
@@ -174,4 +186,32 @@ export interface ProviderFallback {
 /** Implemented by providers that can degrade; read after calls to log and record what changed. */
 export interface ReportsFallbacks {
   readonly fallbacks: readonly ProviderFallback[];
+}
+
+/** A chapters reply, shape-checked (chapterDraftSchema) but not yet checked against the video. */
+export interface ChapterDraftReply {
+  draft: import('./chapters.ts').ChapterDraft;
+  usage?: ProviderUsage;
+  model?: string;
+}
+
+export interface SummaryMergeReply {
+  draft: import('./chapters.ts').SummaryDraft;
+  usage?: ProviderUsage;
+  model?: string;
+}
+
+/**
+ * One structured chat completion drafting chapters, a summary, key points and tags
+ * for a window of a video, or merging several windows' drafts. Implementations build
+ * the prompt with buildChapterMessages() (core) so the rules about untrusted text are
+ * the same for every provider.
+ */
+export interface ChaptersProvider {
+  readonly name: string;
+  readonly model?: string;
+  /** Chapters, summary, key points and tags of one window of a video (chapterDraftSchema). */
+  draftChapters(request: import('./chapters.ts').ChapterWindowRequest, options?: { signal?: AbortSignal }): Promise<ChapterDraftReply>;
+  /** One summary, key points and tags from several windows' (summaryMergeSchema). */
+  mergeSummaries(request: import('./chapters.ts').ChapterMergeRequest, options?: { signal?: AbortSignal }): Promise<SummaryMergeReply>;
 }

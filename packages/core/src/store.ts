@@ -24,6 +24,8 @@ export interface SegmentRow {
   tStart: number;
   tEnd: number;
   text: string;
+  /** Speaker label (e.g. "A") when the transcription was diarized; null or absent otherwise. */
+  speaker?: string | null;
 }
 
 export interface SceneRow {
@@ -70,7 +72,38 @@ export interface OcrRow {
   language: string;
 }
 
-export type EmbeddingKind = 'segment' | 'caption' | 'ocr';
+/** One chapter of a video (chapters stage): consecutive, covering the video without gaps. */
+export interface ChapterRow {
+  /** `{video}_chapter_{i:03d}` */
+  id: string;
+  videoId: string;
+  idx: number;
+  tStart: number;
+  tEnd: number;
+  title: string;
+  summary: string;
+}
+
+/** A key point of a video summary, with the time range it comes from. */
+export interface KeyPoint {
+  text: string;
+  tStart: number;
+  tEnd: number;
+}
+
+/** The summary of one video (chapters stage). */
+export interface VideoSummaryRow {
+  videoId: string;
+  summary: string;
+  keyPoints: KeyPoint[];
+  /** Lowercase, de-duplicated. */
+  tags: string[];
+  /** The model that wrote it, when known. */
+  model: string | null;
+}
+
+/** Rows that carry an embedding. A summary's id is its video id (one summary per video). */
+export type EmbeddingKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
 
 export interface EmbeddingUpdate {
   id: string;
@@ -120,6 +153,10 @@ export interface Store {
   /** Swaps a video's OCR rows (the ocr stage writes them all at once). */
   replaceOcr(videoId: string, rows: readonly OcrRow[]): Promise<void>;
   listOcr(videoId: string): Promise<OcrRow[]>;
+  /** Swaps a video's chapters and summary together (the chapters stage writes them at once). */
+  replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void>;
+  listChapters(videoId: string): Promise<ChapterRow[]>;
+  getSummary(videoId: string): Promise<VideoSummaryRow | null>;
 
   setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void>;
   /** Ids of rows of this video that have an embedding. */

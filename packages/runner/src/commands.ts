@@ -354,12 +354,12 @@ export async function searchCommand(query: string, opts: { limit?: string; video
     const { provider, missing } = embeddingsFromConfig(rt.config);
     const hits = await searchContent(rt.db, query, { limit, videoId: opts.video, embeddings: provider });
     if (opts.json) {
-      io.stdout.write(`${JSON.stringify({ query, mode: provider ? 'hybrid' : 'text', results: hits.map((h) => ({ video_id: h.videoId, kind: h.kind, id: h.id, t_start: h.tStart, t_end: h.tEnd, text: h.text, score: h.score, frame: h.frame })) }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ query, mode: provider ? 'hybrid' : 'text', results: hits.map((h) => ({ video_id: h.videoId, kind: h.kind, id: h.id, t_start: h.tStart, t_end: h.tEnd, text: h.text, score: h.score, frame: h.frame, ...(h.speaker ? { speaker: h.speaker } : {}) })) }, null, 2)}\n`);
       return EXIT.ok;
     }
     if (!provider) io.stderr.write(`note: ${missing}; searching by text only\n`);
     if (hits.length === 0) io.stdout.write('no results\n');
-    for (const h of hits) io.stdout.write(`${h.score.toFixed(4)}  ${h.kind.padEnd(7)}  ${h.videoId}  ${clock(h.tStart)}-${clock(h.tEnd)}  ${h.text}\n`);
+    for (const h of hits) io.stdout.write(`${h.score.toFixed(4)}  ${h.kind.padEnd(7)}  ${h.videoId}  ${clock(h.tStart)}-${clock(h.tEnd)}  ${h.speaker ? `[Speaker ${h.speaker}] ` : ''}${h.text}\n`);
     return EXIT.ok;
   });
 }

@@ -7,7 +7,7 @@ export {
   type EnqueueOptions,
   type ClientSearchOptions,
 } from './client.ts';
-export { buildVideoExport, exportVideo, exportToMarkdown, EXPORT_FORMATS, type ExportFormat, type VideoExport } from './export.ts';
+export { buildVideoExport, exportVideo, exportToMarkdown, chapterLines, EXPORT_FORMATS, type ExportFormat, type VideoExport } from './export.ts';
 export { Worker, type WorkerOptions } from './worker.ts';
 export type { ClaimedJob, JobSource } from './job-source.ts';
 export { PostgresJobSource } from './postgres-job-source.ts';

@@ -8,6 +8,7 @@ export const STAGE_EVENTS: Record<string, string> = {
   frames: 'FRAMES',
   ocr: 'OCR',
   vision: 'VISION',
+  chapters: 'CHAPTERS',
   embeddings: 'EMBEDDINGS',
 };
 

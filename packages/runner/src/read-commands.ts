@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { ConfigError, type VideoStatus } from '@videoqa/core';
 import { listVideos } from '@videoqa/storage-pg';
 import { EXIT, positiveIntOption, withRuntime, type CommandIO } from './commands.ts';
+import { speakerName } from '@videoqa/stages';
 import { buildVideoExport, clockTime, EXPORT_FORMATS, exportVideo, type ExportFormat } from './export.ts';
 import { videoSummaryView } from './library-view.ts';
 
@@ -55,6 +56,15 @@ export async function showCommand(videoId: string, opts: { json?: boolean; dataD
       const usage = Object.entries(s.usage).map(([k, n]) => `${k}=${n}`).join(' ');
       out.push(`  ${s.stage.padEnd(11)} ${s.status.padEnd(9)} ${usage}${s.reason ? ` (${s.reason})` : ''}${s.error ? ` ${s.error}` : ''}`.trimEnd());
     }
+    if (doc.summary) {
+      out.push('', 'summary:', `  ${doc.summary.text}`);
+      for (const k of doc.summary.key_points) out.push(`  - ${clockTime(k.t_start)}–${clockTime(k.t_end)}  ${k.text}`);
+      if (doc.summary.tags.length > 0) out.push(`  tags: ${doc.summary.tags.join(', ')}`);
+    }
+    if (doc.chapter_lines.length > 0) {
+      out.push('', `chapters (${doc.chapters.length}):`);
+      for (const line of doc.chapter_lines) out.push(`  ${line}`);
+    }
     out.push('', `scenes (${doc.scenes.length}):`);
     for (const [i, scene] of doc.scenes.entries()) {
       out.push(`  ${String(i + 1).padStart(3)}  ${clockTime(scene.t_start)}–${clockTime(scene.t_end)}`);
@@ -65,7 +75,7 @@ export async function showCommand(videoId: string, opts: { json?: boolean; dataD
       }
     }
     out.push('', `transcript (${doc.segments.length} segments):`);
-    for (const s of doc.segments) out.push(`  ${clockTime(s.t_start)}  ${s.text}`);
+    for (const s of doc.segments) out.push(`  ${clockTime(s.t_start)}  ${s.speaker ? `[${speakerName(s.speaker)}] ` : ''}${s.text}`);
     io.stdout.write(`${out.join('\n')}\n`);
     return EXIT.ok;
   });

@@ -49,7 +49,8 @@ describe('videoqa process', () => {
     expect(summary.duration_sec).toBeCloseTo(video.durationSec, 0);
     expect(summary.scenes.map((s: { t_start: number }) => s.t_start)).toEqual([0, 3, 6, 9]);
     expect(summary.segments.map((s: { text: string }) => s.text)).toEqual(SENTENCES);
-    expect(Object.keys(summary.timings_ms).sort()).toEqual(['embeddings', 'frames', 'normalize', 'ocr', 'scenes', 'transcribe', 'vision']);
+    expect(Object.keys(summary.timings_ms).sort()).toEqual(['chapters', 'embeddings', 'frames', 'normalize', 'ocr', 'scenes', 'transcribe', 'vision']);
+    expect(summary.usage.chapters.requests).toBe(1);
     expect(summary.usage.vision.requests).toBe(3);
     expect(summary.usage.transcribe.audioSeconds).toBeGreaterThan(0);
 
@@ -60,9 +61,13 @@ describe('videoqa process', () => {
        UNION ALL SELECT 'scenes', count(*)::int FROM scenes WHERE video_id = 'e2e'
        UNION ALL SELECT 'frames', count(*)::int FROM frames WHERE video_id = 'e2e'
        UNION ALL SELECT 'captions', count(*)::int FROM frame_captions WHERE video_id = 'e2e' AND embedding IS NOT NULL
-       UNION ALL SELECT 'runs', count(*)::int FROM stage_runs WHERE video_id = 'e2e' AND status = 'done'`,
+       UNION ALL SELECT 'runs', count(*)::int FROM stage_runs WHERE video_id = 'e2e' AND status = 'done'
+       UNION ALL SELECT 'summaries', count(*)::int FROM video_summaries WHERE video_id = 'e2e'`,
     )).reduce<Record<string, number>>((o, r) => ({ ...o, [r.t]: r.n }), {});
-    expect(counts).toEqual({ segments: 3, scenes: 4, frames: 4, captions: 3, runs: 7 });
+    expect(counts).toEqual({ segments: 3, scenes: 4, frames: 4, captions: 3, runs: 8, summaries: 1 });
+    const chapters = await query<{ t_start: number; t_end: number }>(`SELECT t_start, t_end FROM video_chapters WHERE video_id = 'e2e' ORDER BY idx`);
+    expect(chapters[0]!.t_start).toBe(0);
+    expect(chapters.at(-1)!.t_end).toBeCloseTo(video.durationSec, 1);
     const [frame] = await query<{ id: string; duplicate_of: string }>(`SELECT id, duplicate_of FROM frames WHERE video_id = 'e2e' AND duplicate_of IS NOT NULL`);
     expect(frame).toEqual({ id: 'e2e_frame_003', duplicate_of: 'e2e_frame_001' });
     expect(readFileSync(join(dataDir, 'subs/e2e.srt'), 'utf8')).toMatch(/^1\n00:00:0\d,\d{3} --> 00:00:0\d,\d{3}\nWelcome to the cooking show\.\n/);
@@ -82,7 +87,7 @@ describe('videoqa process', () => {
     expect(res.code).toBe(3);
     const summary = JSON.parse(res.stdout);
     expect(summary.status).toBe('ready');
-    for (const stage of ['transcribe', 'vision', 'embeddings']) expect(summary.stages[stage]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/OPENAI_API_KEY is not set/) });
+    for (const stage of ['transcribe', 'vision', 'chapters', 'embeddings']) expect(summary.stages[stage]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/OPENAI_API_KEY is not set/) });
     expect(summary.counts).toMatchObject({ scenes: 4, frames: 4, segments: 0, captions: 0 });
   });
 

@@ -58,7 +58,9 @@ describe.each(['pglite', 'postgres'] as const)('createVideoqa on %s', (kind) => 
     expect(doc.scenes.map((s) => s.t_start)).toEqual([0, 3]);
     expect(doc.scenes[0]!.frames[0]).toMatchObject({ path: expect.stringMatching(/^frames\/garden\//), caption: expect.any(String) });
     expect(doc.segments.map((s) => s.text)).toEqual(SENTENCES);
-    expect(Object.keys(doc.usage).sort()).toEqual(['embeddings', 'ocr', 'transcribe', 'vision']);
+    expect(Object.keys(doc.usage).sort()).toEqual(['chapters', 'embeddings', 'ocr', 'transcribe', 'vision']);
+    expect(doc.chapters[0]).toMatchObject({ t_start: 0 });
+    expect(doc.summary?.text).toEqual(expect.any(String));
     expect(await vq.get('nope')).toBeNull();
 
     const srt = await vq.export('garden', 'srt');

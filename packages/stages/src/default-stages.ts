@@ -1,5 +1,6 @@
-import type { EmbeddingsProvider, Stage, TranscriptionProvider, VisionProvider } from '@videoqa/core';
+import type { ChaptersProvider, EmbeddingsProvider, Stage, TranscriptionProvider, VisionProvider } from '@videoqa/core';
 import type { SceneDetectionOptions } from './scenes/detect-scenes.ts';
+import { chaptersStage, type ChaptersOptions } from './stages/chapters.ts';
 import { embeddingsStage, type EmbeddingsOptions } from './stages/embeddings.ts';
 import { framesStage, type FramesOptions } from './stages/frames.ts';
 import { normalizeStage, type NormalizeOptions } from './stages/normalize.ts';
@@ -10,7 +11,7 @@ import { visionStage, type VisionOptions } from './stages/vision.ts';
 
 export interface DefaultStagesOptions {
   /** AI providers to use instead of the OpenAI ones built from config. */
-  providers?: { transcription?: TranscriptionProvider; vision?: VisionProvider; embeddings?: EmbeddingsProvider };
+  providers?: { transcription?: TranscriptionProvider; vision?: VisionProvider; embeddings?: EmbeddingsProvider; chapters?: ChaptersProvider };
   normalize?: NormalizeOptions;
   transcribe?: Omit<TranscribeOptions, 'provider'>;
   scenes?: Partial<SceneDetectionOptions>;
@@ -18,14 +19,16 @@ export interface DefaultStagesOptions {
   ocr?: OcrOptions;
   vision?: Omit<VisionOptions, 'provider'>;
   embeddings?: Omit<EmbeddingsOptions, 'provider'>;
+  chapters?: Omit<ChaptersOptions, 'provider'>;
 }
 
-export const STAGE_NAMES = ['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'embeddings'] as const;
+export const STAGE_NAMES = ['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'chapters', 'embeddings'] as const;
 
 /**
  * The standard stages, ready for runPipeline:
- * normalize → (transcribe ∥ scenes → frames → ocr → vision) → embeddings.
- * ocr skips itself when OCR_ENABLED is false.
+ * normalize → (transcribe ∥ scenes → frames → ocr → vision) → chapters → embeddings.
+ * ocr skips itself when OCR_ENABLED is false, chapters when CHAPTERS_ENABLED is false
+ * or there is no API key.
  * Add, replace or remove stages in the returned array as you like.
  */
 export function defaultStages(options: DefaultStagesOptions = {}): Stage[] {
@@ -36,6 +39,7 @@ export function defaultStages(options: DefaultStagesOptions = {}): Stage[] {
     framesStage(options.frames),
     ocrStage(options.ocr),
     visionStage({ ...options.vision, provider: options.providers?.vision }),
+    chaptersStage({ ...options.chapters, provider: options.providers?.chapters }),
     embeddingsStage({ ...options.embeddings, provider: options.providers?.embeddings }),
   ] as Stage[];
 }

@@ -19,11 +19,15 @@ export { phash64, phashFromPixels, hammingDistance, findDuplicates, greyThumbnai
 export { frameTimes, type FramePick } from './frames/frame-times.ts';
 export { evenBatches, extractFrames, FRAMES_PER_PROCESS, type FrameToExtract, type ExtractFramesOptions } from './frames/extract-frames.ts';
 export { planChunks, mergeChunkSegments, parseSilences, type AudioChunk, type Silence } from './transcribe/chunking.ts';
-export { toSrt, toVtt, srtTimestamp, vttTimestamp, type TimedText } from './transcribe/srt.ts';
+export { toSrt, toVtt, srtTimestamp, vttTimestamp, speakerName, type TimedText } from './transcribe/srt.ts';
 export { createOpenAIProviders, frameAnalysisSchema, OPENAI_MAX_UPLOAD_BYTES, type OpenAIProviderOptions, type OpenAIProviders } from './providers/openai.ts';
 export { createOpenAIChat, partialStringField } from './providers/openai-chat.ts';
 export { createSupadataTranscription, type SupadataOptions } from './providers/supadata.ts';
-export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, chatFromConfig, type ResolvedProvider } from './providers/from-config.ts';
+export { transcriptionFromConfig, visionFromConfig, embeddingsFromConfig, chatFromConfig, chaptersFromConfig, type ResolvedProvider } from './providers/from-config.ts';
 export { toProviderError } from './providers/provider-errors.ts';
 export { closeOcr, keptText, ocrId, ocrLanguageDir, ocrStage, type OcrData, type OcrOptions } from './stages/ocr.ts';
 export { probeCapabilities, toneWav, type CapabilityProbe } from './providers/capability-probes.ts';
+export { chaptersStage, type ChaptersOptions, type ChaptersData } from './stages/chapters.ts';
+export { repairDraft, repairSummary, toSummaryDraft, cleanTitle, cleanTags, pickKeyPoints, ChaptersInvalidError, MAX_TITLE_CHARS, MAX_KEY_POINTS, type RepairContext, type RepairedDraft, type RepairedChapter } from './chapters/repair.ts';
+export { planWindows, groupForMerge, type ChapterWindow } from './chapters/windows.ts';
+export { createOpenAIChapters } from './providers/openai-chapters.ts';

@@ -1,3 +1,4 @@
+import type { ChaptersData } from './stages/chapters.ts';
 import type { EmbeddingsData } from './stages/embeddings.ts';
 import type { FramesData } from './stages/frames.ts';
 import type { NormalizeAudioData, NormalizeData } from './stages/normalize.ts';
@@ -19,6 +20,7 @@ declare module '@videoqa/core' {
     vision: VisionData;
     embeddings: EmbeddingsData;
     ocr: OcrData;
+    chapters: ChaptersData;
   }
 }
 

@@ -76,7 +76,7 @@ describe('ocr stage', () => {
     const { result, store } = await runOn(deck.path, [normalizeStage(), scenesStage(), framesStage(), ocrStage()], { config: { ocrEnabled: false } });
     expect(result.stages.ocr!.status).toBe('skipped');
     expect(await store.listOcr('v1')).toEqual([]);
-    expect(defaultStages().map((s) => s.name)).toEqual(['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'embeddings']);
+    expect(defaultStages().map((s) => s.name)).toEqual(['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'chapters', 'embeddings']);
   });
 
   it('names the package to install when a language is missing, and does not retry', async () => {

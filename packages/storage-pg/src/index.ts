@@ -14,7 +14,7 @@ export {
 } from './embedding-dimensions.ts';
 export { migrations, type Migration, type MigrationContext } from './migrations/index.ts';
 export { PgStore, embeddingLiteral } from './pg-store.ts';
-export { searchContent, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
+export { searchContent, SEARCH_KINDS, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
 export { findVideoByContent, listVideos, setVideoContentHash, type ListVideosOptions, type VideoSummary } from './videos.ts';
 export { setVideoSourceUrl, getVideoSourceUrl } from './video-source.ts';
 export * from './queue/job.ts';

@@ -30,8 +30,17 @@ interface SegmentRow {
   t_start: number;
   t_end: number;
   text: string;
+  speaker: string | null;
+  idx: number;
   cell: number;
 }
+
+/**
+ * Segment texts as a passage shows them: `[Speaker A]` where the speaker changes (diarized
+ * transcripts), so the model knows who said what; plain text otherwise.
+ */
+const spokenTexts = (rows: readonly Pick<SegmentRow, 'text' | 'speaker'>[]): string[] =>
+  rows.map((r, i) => (r.speaker && r.speaker !== rows[i - 1]?.speaker ? `[Speaker ${r.speaker}] ${r.text.trim()}` : r.text.trim()));
 
 interface SceneCaptionRow {
   video_id: string;
@@ -118,6 +127,7 @@ export async function retrievePassages(db: Queryable, question: string, options:
     if (!slots.has(key)) slots.set(key, { videoId: h.videoId, cell, best: h });
   }
   const segmentsBySlot = await loadSlotSegments(db, [...slots.values()], windowSec);
+  await finishTurns(db, segmentsBySlot, windowSec);
   const scenes = await loadSceneCaptions(db, hits);
   const captionIds = hits.filter((h) => h.kind === 'caption').map((h) => h.id);
   const entities = new Map(
@@ -143,6 +153,11 @@ export async function retrievePassages(db: Queryable, question: string, options:
       });
       continue;
     }
+    if (h.kind === 'chapter' || h.kind === 'summary') {
+      // Written by the chapters stage from the video's own text: evidence about what a stretch (or the whole video) covers.
+      candidates.push({ id: passageId(h.videoId, h.kind, h.tStart), videoId: h.videoId, kind: h.kind, tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
+      continue;
+    }
     if (h.kind === 'ocr') {
       // Text on screen (slides, UIs) is evidence of its own: a passage at its keyframe.
       candidates.push({ id: passageId(h.videoId, 'ocr', h.frame?.t ?? h.tStart), videoId: h.videoId, kind: 'ocr', tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
@@ -160,11 +175,11 @@ export async function retrievePassages(db: Queryable, question: string, options:
       kind: 'segment',
       tStart: rows[0]!.t_start,
       tEnd: Math.max(...rows.map((r) => r.t_end)),
-      text: rows.map((r) => r.text.trim()).join(' '),
+      text: spokenTexts(rows).join(' '),
       ...(scene ? { sceneCaption: captionText(scene.caption, scene.entities) } : {}),
       score: h.score,
       sources: rows.map((r) => r.id),
-      parts: rows.map((r) => ({ tStart: r.t_start, tEnd: r.t_end, text: r.text.trim() })),
+      parts: spokenTexts(rows).map((text, i) => ({ tStart: rows[i]!.t_start, tEnd: rows[i]!.t_end, text })),
     });
   }
 
@@ -202,6 +217,27 @@ export async function retrievePassages(db: Queryable, question: string, options:
   return { passages: kept, usage };
 }
 
+/**
+ * A window whose last segment has a speaker runs on to the end of that speaker's turn (at
+ * most one more window's length), so a passage does not stop in the middle of what
+ * someone is saying. Undiarized transcripts are left as they are.
+ */
+async function finishTurns(db: Queryable, slots: Map<string, SegmentRow[]>, windowSec: number): Promise<void> {
+  for (const rows of slots.values()) {
+    const last = rows.at(-1);
+    if (!last?.speaker) continue;
+    const next = await db.query<SegmentRow>(
+      `SELECT id, video_id, t_start, t_end, text, speaker, idx, -1 AS cell FROM transcript_segments
+        WHERE video_id = $1 AND idx > $2 AND t_start < $3 ORDER BY idx LIMIT 100`,
+      [last.video_id, last.idx, last.t_start + windowSec],
+    );
+    for (const r of next.rows) {
+      if (r.speaker !== last.speaker) break;
+      rows.push(r);
+    }
+  }
+}
+
 /** Every segment starting in the hit slots, per slot, in order. One query per video. */
 async function loadSlotSegments(db: Queryable, slots: { videoId: string; cell: number }[], windowSec: number): Promise<Map<string, SegmentRow[]>> {
   const cellsByVideo = new Map<string, number[]>();
@@ -209,7 +245,7 @@ async function loadSlotSegments(db: Queryable, slots: { videoId: string; cell: n
   const out = new Map<string, SegmentRow[]>();
   for (const [videoId, cells] of cellsByVideo) {
     const res = await db.query<SegmentRow>(
-      `SELECT id, video_id, t_start, t_end, text, floor(t_start / $2)::int AS cell
+      `SELECT id, video_id, t_start, t_end, text, speaker, idx, floor(t_start / $2)::int AS cell
          FROM transcript_segments
         WHERE video_id = $1 AND floor(t_start / $2)::int = ANY($3::int[])
         ORDER BY idx`,

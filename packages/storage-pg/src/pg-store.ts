@@ -2,6 +2,8 @@ import {
   VideoNotFoundError,
   VideoqaError,
   type CaptionRow,
+  type ChapterRow,
+  type VideoSummaryRow,
   type OcrRow,
   type EmbeddingKind,
   type EmbeddingUpdate,
@@ -17,7 +19,9 @@ import type { Db, Queryable } from './db.ts';
 import { EMBEDDING_DIMENSIONS, vectorColumnsInUse } from './migrate.ts';
 import { storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
-const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr' };
+const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr', chapter: 'video_chapters', summary: 'video_summaries' };
+/** The key of each table's rows (a summary is keyed by its video). */
+const EMBEDDING_KEYS: Record<EmbeddingKind, string> = { segment: 'id', caption: 'id', ocr: 'id', chapter: 'id', summary: 'video_id' };
 /** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
 const EMBEDDING_BATCH = 250;
 
@@ -139,10 +143,10 @@ export class PgStore implements Store {
       await tx.query('DELETE FROM transcript_segments WHERE video_id = $1', [videoId]);
       if (rows.length === 0) return;
       await tx.query(
-        `INSERT INTO transcript_segments (id, video_id, idx, t_start, t_end, text)
-         SELECT id, $1, idx, t_start, t_end, text
-           FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[]) AS r(id, idx, t_start, t_end, text)`,
-        [videoId, rows.map((r) => r.id), rows.map((r) => r.idx), rows.map((r) => r.tStart), rows.map((r) => r.tEnd), rows.map((r) => r.text)],
+        `INSERT INTO transcript_segments (id, video_id, idx, t_start, t_end, text, speaker)
+         SELECT id, $1, idx, t_start, t_end, text, speaker
+           FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS r(id, idx, t_start, t_end, text, speaker)`,
+        [videoId, rows.map((r) => r.id), rows.map((r) => r.idx), rows.map((r) => r.tStart), rows.map((r) => r.tEnd), rows.map((r) => r.text), rows.map((r) => r.speaker ?? null)],
       );
     });
   }
@@ -194,11 +198,12 @@ export class PgStore implements Store {
   }
 
   async listSegments(videoId: string): Promise<SegmentRow[]> {
-    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number; text: string }>(
-      'SELECT id, idx, t_start, t_end, text FROM transcript_segments WHERE video_id = $1 ORDER BY idx',
+    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number; text: string; speaker: string | null }>(
+      'SELECT id, idx, t_start, t_end, text, speaker FROM transcript_segments WHERE video_id = $1 ORDER BY idx',
       [videoId],
     );
-    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, text: r.text }));
+    // speaker only when there is one: rows of an undiarized transcript look as they always did.
+    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, text: r.text, ...(r.speaker !== null ? { speaker: r.speaker } : {}) }));
   }
 
   async listScenes(videoId: string): Promise<SceneRow[]> {
@@ -247,6 +252,50 @@ export class PgStore implements Store {
     return res.rows.map((r) => ({ id: r.id, frameId: r.frame_id, videoId, text: r.text, confidence: r.confidence, language: r.language }));
   }
 
+  async replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireVideo(tx, videoId);
+      await tx.query('DELETE FROM video_chapters WHERE video_id = $1', [videoId]);
+      await tx.query('DELETE FROM video_summaries WHERE video_id = $1', [videoId]);
+      if (chapters.length > 0) {
+        await tx.query(
+          `INSERT INTO video_chapters (id, video_id, idx, t_start, t_end, title, summary)
+           SELECT id, $1, idx, t_start, t_end, title, summary
+             FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS r(id, idx, t_start, t_end, title, summary)`,
+          [videoId, chapters.map((c) => c.id), chapters.map((c) => c.idx), chapters.map((c) => c.tStart), chapters.map((c) => c.tEnd), chapters.map((c) => c.title), chapters.map((c) => c.summary)],
+        );
+      }
+      if (summary) {
+        const keyPoints = summary.keyPoints.map((k) => ({ text: k.text, t_start: k.tStart, t_end: k.tEnd }));
+        await tx.query('INSERT INTO video_summaries (video_id, summary, key_points, tags, model) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)', [
+          videoId,
+          summary.summary,
+          JSON.stringify(keyPoints),
+          JSON.stringify(summary.tags),
+          summary.model,
+        ]);
+      }
+    });
+  }
+
+  async listChapters(videoId: string): Promise<ChapterRow[]> {
+    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number; title: string; summary: string }>(
+      'SELECT id, idx, t_start, t_end, title, summary FROM video_chapters WHERE video_id = $1 ORDER BY idx',
+      [videoId],
+    );
+    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, title: r.title, summary: r.summary }));
+  }
+
+  async getSummary(videoId: string): Promise<VideoSummaryRow | null> {
+    const res = await this.db.query<{ summary: string; key_points: { text: string; t_start: number; t_end: number }[]; tags: string[]; model: string | null }>(
+      'SELECT summary, key_points, tags, model FROM video_summaries WHERE video_id = $1',
+      [videoId],
+    );
+    const r = res.rows[0];
+    if (!r) return null;
+    return { videoId, summary: r.summary, keyPoints: r.key_points.map((k) => ({ text: k.text, tStart: k.t_start, tEnd: k.t_end })), tags: r.tags, model: r.model };
+  }
+
   async setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void> {
     if (rows.length === 0) return;
     const vector = await this.usesPgvector();
@@ -257,7 +306,7 @@ export class PgStore implements Store {
     await this.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += EMBEDDING_BATCH) {
         await tx.query(
-          `UPDATE ${table} t SET embedding = v.e::${cast} FROM unnest($1::text[], $2::text[]) AS v(id, e) WHERE t.id = v.id`,
+          `UPDATE ${table} t SET embedding = v.e::${cast} FROM unnest($1::text[], $2::text[]) AS v(id, e) WHERE t.${EMBEDDING_KEYS[kind]} = v.id`,
           [rows.slice(i, i + EMBEDDING_BATCH).map((r) => r.id), literals.slice(i, i + EMBEDDING_BATCH)],
         );
       }
@@ -265,7 +314,8 @@ export class PgStore implements Store {
   }
 
   async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
-    const res = await this.db.query<{ id: string }>(`SELECT id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY id`, [videoId]);
+    const key = EMBEDDING_KEYS[kind];
+    const res = await this.db.query<{ id: string }>(`SELECT ${key} AS id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY ${key}`, [videoId]);
     return res.rows.map((r) => r.id);
   }
 

@@ -4,7 +4,11 @@ import { embeddingLiteral } from './pg-store.ts';
 import { vectorColumnsInUse } from './migrate.ts';
 import { storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
-export type SearchKind = 'segment' | 'caption' | 'ocr';
+/** segment: transcript; caption, ocr: a keyframe; chapter: a chapter's title and summary; summary: a video's summary, key points and tags. */
+export type SearchKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
+
+/** Every kind, in the order lists are gathered. */
+export const SEARCH_KINDS: readonly SearchKind[] = ['segment', 'caption', 'ocr', 'chapter', 'summary'];
 
 export interface SearchHit {
   videoId: string;
@@ -19,6 +23,8 @@ export interface SearchHit {
   score: number;
   /** For captions and OCR text: the frame, its time and image path (relative to DATA_DIR). */
   frame?: { id: string; t: number; path: string };
+  /** For transcript segments of a diarized transcription: the speaker label (e.g. "A"). */
+  speaker?: string;
   /** Rank in each list that found it (1-based). */
   ranks: { vector?: number; text?: number };
 }
@@ -46,6 +52,7 @@ interface Row {
   frame_id: string | null;
   frame_t: number | null;
   frame_path: string | null;
+  speaker: string | null;
   /** Distance (vector list, lower is better) or text rank (higher is better). */
   score: number;
 }
@@ -54,17 +61,30 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
   segment: {
     from: 'transcript_segments s',
     alias: 's',
-    columns: 's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path',
+    columns: 's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, s.speaker',
   },
   caption: {
     from: 'frame_captions c JOIN frames f ON f.id = c.frame_id JOIN scenes sc ON sc.id = f.scene_id',
     alias: 'c',
-    columns: 'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path',
+    columns: 'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
   },
   ocr: {
     from: 'frame_ocr o JOIN frames f ON f.id = o.frame_id JOIN scenes sc ON sc.id = f.scene_id',
     alias: 'o',
-    columns: 'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path',
+    columns: 'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
+  },
+  chapter: {
+    from: 'video_chapters ch',
+    alias: 'ch',
+    columns: "ch.id, ch.video_id, ch.t_start, ch.t_end, ch.title || ': ' || ch.summary AS text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker",
+  },
+  // The whole video: its summary with the key points, from 0 to its duration.
+  summary: {
+    from: 'video_summaries su JOIN videos v ON v.id = su.video_id',
+    alias: 'su',
+    columns: `su.video_id || '_summary' AS id, su.video_id, 0::float8 AS t_start, coalesce(v.duration_sec, 0)::float8 AS t_end,
+      su.summary || coalesce(' Key points: ' || (SELECT string_agg(k->>'text', '; ' ORDER BY ord) FROM jsonb_array_elements(su.key_points) WITH ORDINALITY AS e(k, ord)) || '.', '') AS text,
+      NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker`,
   },
 };
 
@@ -79,7 +99,7 @@ async function vectorCandidates(db: Queryable, kind: SearchKind, vector: readonl
   const res = await db.query<Row>(
     `SELECT ${columns}, (${distance})::float8 AS score FROM ${from}
       WHERE ${alias}.embedding IS NOT NULL AND ($3::text IS NULL OR ${alias}.video_id = $3)
-      ORDER BY score, ${alias}.id LIMIT $2`,
+      ORDER BY score, id LIMIT $2`,
     [literal, n, videoId ?? null],
   );
   return res.rows;
@@ -92,7 +112,7 @@ async function textCandidates(db: Queryable, kind: SearchKind, query: string, n:
     `WITH q AS (SELECT nullif(replace(plainto_tsquery('english', $1)::text, '&', '|'), '') AS t)
      SELECT ${columns}, ts_rank_cd(${alias}.tsv, to_tsquery('english', q.t))::float8 AS score FROM ${from}, q
       WHERE q.t IS NOT NULL AND ${alias}.tsv @@ to_tsquery('english', q.t) AND ($3::text IS NULL OR ${alias}.video_id = $3)
-      ORDER BY score DESC, ${alias}.id
+      ORDER BY score DESC, id
       LIMIT $2`,
     [query, n, videoId ?? null],
   );
@@ -100,7 +120,7 @@ async function textCandidates(db: Queryable, kind: SearchKind, query: string, n:
 }
 
 /**
- * Hybrid search over transcript segments, frame captions and OCR text: vector nearest
+ * Hybrid search over transcript segments, frame captions, OCR text, chapters and video summaries: vector nearest
  * neighbours and Postgres full-text search, fused by reciprocal rank.
  * Works on pgvector and real[] schemas alike.
  */
@@ -109,7 +129,7 @@ export async function searchContent(db: Queryable, query: string, options: Searc
   if (text.length === 0) return [];
   const limit = Math.max(1, Math.min(options.limit ?? 10, 200));
   const candidates = Math.max(limit * 4, 40);
-  const kinds = options.kinds ?? (['segment', 'caption', 'ocr'] as const);
+  const kinds = options.kinds ?? SEARCH_KINDS;
   const pgvector = await vectorColumnsInUse(db);
   const queryVector = options.embeddings && (options.methods?.includes('vector') ?? true) ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0] : undefined;
 
@@ -140,6 +160,7 @@ export async function searchContent(db: Queryable, query: string, options: Searc
           score: 0,
           ranks: {},
           ...(r.frame_id ? { frame: { id: r.frame_id, t: r.frame_t ?? r.t_start, path: r.frame_path ?? '' } } : {}),
+          ...(r.speaker ? { speaker: r.speaker } : {}),
         } satisfies SearchHit);
       hit.score += 1 / (RRF_K + i + 1);
       hit.ranks[method] = i + 1;

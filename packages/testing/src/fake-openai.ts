@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import busboy from 'busboy';
 import sharp from 'sharp';
+import { answerChapters, chaptersRequest, type ChaptersMode } from './fake-chapters.ts';
+import { diarize, medianPitchHz, type KnownVoice } from './fake-diarize.ts';
 import { hashingEmbedding, tokens } from './hashing-embeddings.ts';
 import { decodeToPcm, detectSpeech, PCM_RATE } from './speech-regions.ts';
 
@@ -42,6 +44,9 @@ export interface RecordedRequest {
   responseFormat?: string;
   /** Chat requests: the text of each message, in order. */
   messages?: { role: string; content: string }[];
+  /** Transcription requests: the known_speaker_names[] sent, and chunking_strategy. */
+  knownSpeakerNames?: string[];
+  chunkingStrategy?: string;
   /** Chat requests: whether the reply was streamed (stream: true). */
   stream?: boolean;
   authorization: 'ok' | 'missing' | 'wrong';
@@ -55,6 +60,8 @@ export interface FakeOpenAIOptions {
   transcriptScript?: string[];
   /** How grounded-answer (ask) requests are answered; default 'grounded'. */
   askMode?: AskMode;
+  /** How chapters requests are answered; default 'faithful'. */
+  chaptersMode?: ChaptersMode;
   ffmpegPath?: string;
   /** Port on 127.0.0.1 (default: any free port). */
   port?: number;
@@ -94,7 +101,8 @@ interface AskPassage {
 }
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
-const TRANSCRIPTION_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe']);
+const TRANSCRIPTION_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize']);
+const DIARIZE_MODEL = 'gpt-4o-transcribe-diarize';
 const CHAT_MODELS = new Set(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini']);
 const EMBEDDING_MODELS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 const MAX_EMBEDDING_INPUTS = 2048;
@@ -262,6 +270,7 @@ export class FakeOpenAIServer {
   private readonly options: FakeOpenAIOptions;
   private port = 0;
   private askMode: AskMode;
+  private chaptersMode: ChaptersMode;
 
   /** The local-server mode, when on. */
   get local(): { embeddingDimensions: number } | undefined {
@@ -275,6 +284,7 @@ export class FakeOpenAIServer {
     this.apiKey = options.apiKey ?? `sk-test-${randomBytes(12).toString('hex')}`;
     this.latency = { ...options.latencyMs };
     this.askMode = options.askMode ?? 'grounded';
+    this.chaptersMode = options.chaptersMode ?? 'faithful';
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -301,6 +311,11 @@ export class FakeOpenAIServer {
   /** Changes how grounded-answer requests are answered from now on. */
   setAskMode(mode: AskMode): void {
     this.askMode = mode;
+  }
+
+  /** Changes how chapters requests are answered from now on. */
+  setChaptersMode(mode: ChaptersMode): void {
+    this.chaptersMode = mode;
   }
 
   setLatency(route: FakeRoute, ms: number): void {
@@ -476,7 +491,7 @@ export class FakeOpenAIServer {
       case 'models':
         return { object: 'list', data: [...TRANSCRIPTION_MODELS, ...CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) };
       case 'transcriptions':
-        return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed);
+        return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed, record);
       case 'chat':
         return this.chat(body as Record<string, unknown>, record, malformed);
       case 'embeddings':
@@ -484,7 +499,7 @@ export class FakeOpenAIServer {
     }
   }
 
-  private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema'): Promise<unknown> {
+  private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema', record?: RecordedRequest): Promise<unknown> {
     const model = body.fields.model?.[0];
     if (!model) throw new HttpError(400, "you must provide a model parameter", 'invalid_request_error', null, 'model');
     if (!TRANSCRIPTION_MODELS.has(model) && !this.local) throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
@@ -492,6 +507,33 @@ export class FakeOpenAIServer {
     const format = body.fields.response_format?.[0] ?? 'json';
     if (this.local && format === 'verbose_json') throw new HttpError(400, "response_format 'verbose_json' is not supported by this server; use json or text");
     if (format === 'verbose_json' && model !== 'whisper-1') throw new HttpError(400, `response_format 'verbose_json' is not compatible with model '${model}'`);
+    // The rules of gpt-4o-transcribe-diarize, as the openai SDK's types document them.
+    if (format === 'diarized_json' && model !== DIARIZE_MODEL) throw new HttpError(400, `response_format 'diarized_json' is only supported by ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'response_format');
+    const diarizing = model === DIARIZE_MODEL;
+    if (diarizing && body.fields.prompt) throw new HttpError(400, `prompt is not supported with ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'prompt');
+    if (diarizing && body.fields['timestamp_granularities[]']) throw new HttpError(400, `timestamp_granularities is not supported with ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'timestamp_granularities');
+    const knownNames = body.fields['known_speaker_names[]'] ?? [];
+    const knownRefs = body.fields['known_speaker_references[]'] ?? [];
+    if (record) {
+      record.knownSpeakerNames = knownNames;
+      record.chunkingStrategy = body.fields.chunking_strategy?.[0];
+    }
+    const known: KnownVoice[] = [];
+    if (knownNames.length > 0 || knownRefs.length > 0) {
+      if (!diarizing) throw new HttpError(400, `known_speaker_names is only supported by ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'known_speaker_names');
+      if (knownNames.length !== knownRefs.length) throw new HttpError(400, 'known_speaker_names and known_speaker_references must have the same length', 'invalid_request_error', null, 'known_speaker_references');
+      if (knownNames.length > 4) throw new HttpError(400, 'At most 4 known speakers are supported', 'invalid_request_error', null, 'known_speaker_names');
+      for (const [i, ref] of knownRefs.entries()) {
+        const m = /^data:audio\/[\w.+-]+;base64,(.+)$/s.exec(ref);
+        if (!m) throw new HttpError(400, `known_speaker_references[${i}] must be a data URL of an audio file`, 'invalid_request_error', null, 'known_speaker_references');
+        const refPcm = await decodeToPcm(Buffer.from(m[1]!, 'base64'), this.options.ffmpegPath).catch(() => {
+          throw new HttpError(400, `known_speaker_references[${i}] could not be decoded`, 'invalid_request_error', null, 'known_speaker_references');
+        });
+        const seconds = refPcm.length / PCM_RATE;
+        if (seconds < 2 || seconds > 10) throw new HttpError(400, `known_speaker_references[${i}] must be between 2 and 10 seconds long (got ${seconds.toFixed(2)})`, 'invalid_request_error', null, 'known_speaker_references');
+        known.push({ name: knownNames[i]!, pitchHz: medianPitchHz(refPcm) });
+      }
+    }
     let pcm: Int16Array;
     try {
       pcm = await decodeToPcm(body.file, this.options.ffmpegPath);
@@ -499,7 +541,23 @@ export class FakeOpenAIServer {
       throw new HttpError(400, 'Audio file might be corrupted or unsupported', 'invalid_request_error', 'invalid_value', 'file');
     }
     const duration = pcm.length / PCM_RATE;
+    if (diarizing && duration > 30 && !body.fields.chunking_strategy) {
+      throw new HttpError(400, `chunking_strategy is required when using ${DIARIZE_MODEL} for inputs longer than 30 seconds`, 'invalid_request_error', null, 'chunking_strategy');
+    }
     const regions = detectSpeech(pcm);
+    if (format === 'diarized_json') {
+      const script = this.options.transcriptScript;
+      const segments = diarize(pcm, regions, known).map((r, i) => ({
+        type: 'transcript.text.segment',
+        id: `seg_${i}`,
+        start: Math.round(r.start * 100) / 100,
+        end: Math.round(r.end * 100) / 100,
+        text: script?.[i] ?? `speech of ${(r.end - r.start).toFixed(2)} seconds`,
+        speaker: r.speaker,
+      }));
+      if (malformed === 'schema') return { text: 'x', segments: [{ start: 'soon' }] };
+      return { task: 'transcribe', duration, text: segments.map((s) => s.text).join(' '), segments, usage: { type: 'duration', seconds: Math.ceil(duration) } };
+    }
     const script = this.options.transcriptScript;
     const segments = regions.map((r, i) => ({
       id: i,
@@ -560,6 +618,8 @@ export class FakeOpenAIServer {
       if (js.strict) checkStrictSchema(js.schema);
       const ask = askRequest(record.messages);
       if (ask) return this.completion(model, JSON.stringify(malformed === 'schema' ? { answer: 42, citations: 'none' } : this.groundedAnswer(ask)), record.messages);
+      const chapters = chaptersRequest(record.messages);
+      if (chapters) return this.completion(model, JSON.stringify(malformed === 'schema' ? { chapters: 7 } : answerChapters(chapters, this.chaptersMode)), record.messages);
       const seen = images[0] ? await describeImage(images[0]) : undefined;
       const value = instance(js.schema, js.schema, (path) => {
         if (path === 'caption') return seen ? `A frame with mostly ${seen.colour} tones at ${seen.brightness}% brightness (${seen.width}x${seen.height})` : 'No image was given';

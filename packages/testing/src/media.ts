@@ -93,7 +93,7 @@ export interface Shot {
 export type AudioSpec =
   | { kind: 'none' }
   | { kind: 'tone'; frequency?: number }
-  | { kind: 'speech'; sentences: string[]; gapSec?: number; leadSec?: number };
+  | { kind: 'speech'; sentences: string[]; gapSec?: number; leadSec?: number; voices?: readonly EspeakVoice[] };
 
 export interface VideoSpec {
   shots: Shot[];
@@ -129,7 +129,7 @@ export async function makeVideo(spec: VideoSpec): Promise<GeneratedVideo> {
   }, 0);
   const totalFrames = frameCounts.reduce((a, b) => a + b, 0);
   const durationSec = totalFrames / fps;
-  const speech = spec.audio?.kind === 'speech' ? await makeSpeechTrack(spec.audio.sentences, { gapSec: spec.audio.gapSec, leadSec: spec.audio.leadSec }) : undefined;
+  const speech = spec.audio?.kind === 'speech' ? await makeSpeechTrack(spec.audio.sentences, { gapSec: spec.audio.gapSec, leadSec: spec.audio.leadSec, voices: spec.audio.voices }) : undefined;
   const path = await cached({ ...spec, w, h, fps }, 'mp4', async (out) => {
     const args: string[] = [];
     const filters: string[] = [];
@@ -155,6 +155,18 @@ export async function makeVideo(spec: VideoSpec): Promise<GeneratedVideo> {
   return { path, cuts, durationSec, speech };
 }
 
+/** An espeak-ng voice: a variant (`en+m3`, `en+f4`...) and a pitch (0-99, default 50). */
+export interface EspeakVoice {
+  variant: string;
+  pitch?: number;
+}
+
+/** Two voices far apart in pitch: a low male and a high female variant, for two-speaker tests. */
+export const TWO_VOICES: readonly EspeakVoice[] = [
+  { variant: 'en+m3', pitch: 25 },
+  { variant: 'en+f4', pitch: 85 },
+];
+
 export interface SpeechTrack {
   path: string;
   /** Each sentence's time span in the track. */
@@ -168,23 +180,25 @@ async function wavDuration(path: string): Promise<number> {
 }
 
 /** espeak-ng sentences separated by silence, as a 16 kHz mono WAV, with where each one is. */
-export async function makeSpeechTrack(sentences: string[], options: { gapSec?: number; leadSec?: number } = {}): Promise<SpeechTrack> {
+export async function makeSpeechTrack(sentences: string[], options: { gapSec?: number; leadSec?: number; voices?: readonly EspeakVoice[] } = {}): Promise<SpeechTrack> {
   const gap = options.gapSec ?? 1;
   const lead = options.leadSec ?? 0.5;
   const parts = await Promise.all(
-    sentences.map((text) =>
-      cached({ espeak: text }, 'wav', async (out) => {
+    sentences.map((text, i) => {
+      // Sentence i is spoken by voices[i % voices.length]: alternating voices make a conversation.
+      const voice = options.voices?.length ? options.voices[i % options.voices.length]! : undefined;
+      return cached(voice ? { espeak: text, voice } : { espeak: text }, 'wav', async (out) => {
         const raw = `${out}.espeak.wav`;
         try {
-          await run('espeak-ng', ['-v', 'en', '-s', '160', '-w', raw, text]);
+          await run('espeak-ng', ['-v', voice?.variant ?? 'en', '-s', '160', ...(voice?.pitch !== undefined ? ['-p', String(voice.pitch)] : []), '-w', raw, text]);
         } catch (err) {
           throw new Error(`espeak-ng failed (install it: apt-get install espeak-ng): ${(err as Error).message}`);
         }
         // Trim espeak's own leading/trailing silence so the measured span is the speech.
         await ffmpeg(['-i', raw, '-af', 'silenceremove=start_periods=1:start_threshold=-45dB:stop_periods=1:stop_threshold=-45dB:stop_duration=0.2,aresample=16000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', out]);
         await rm(raw, { force: true });
-      }),
-    ),
+      });
+    }),
   );
   const durations = await Promise.all(parts.map(wavDuration));
   const regions: SpeechTrack['regions'] = [];
@@ -194,7 +208,7 @@ export async function makeSpeechTrack(sentences: string[], options: { gapSec?: n
     t += durations[i]! + gap;
   });
   const durationSec = t - gap + lead;
-  const path = await cached({ track: sentences, gap, lead }, 'wav', async (out) => {
+  const path = await cached(options.voices?.length ? { track: sentences, gap, lead, voices: options.voices } : { track: sentences, gap, lead }, 'wav', async (out) => {
     const inputs = parts.flatMap((p) => ['-i', p]);
     const delays = parts.map((_, i) => `[${i}:a]adelay=${Math.round(regions[i]!.start * 1000)}:all=1[a${i}]`).join(';');
     const mix = `${delays};${parts.map((_, i) => `[a${i}]`).join('')}amix=inputs=${parts.length}:normalize=0,apad,atrim=end=${durationSec.toFixed(3)}[out]`;

@@ -1,4 +1,4 @@
-import { aiEndpoint, type AiCapability, type ChatProvider, type Config, type EmbeddingsProvider, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { aiEndpoint, type AiCapability, type ChaptersProvider, type ChatProvider, type Config, type EmbeddingsProvider, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
 import { createOpenAIProviders, type OpenAIProviders } from './openai.ts';
 import { createSupadataTranscription } from './supadata.ts';
 
@@ -70,4 +70,10 @@ export function embeddingsFromConfig(config: Config): ResolvedProvider<Embedding
 export function chatFromConfig(config: Config): ResolvedProvider<ChatProvider> {
   const p = openai(config, 'chat');
   return p ? { provider: p.chat } : { missing: NO_OPENAI_KEY };
+}
+
+/** Chapters run on the chat capability's server and model (OPENAI_CHAT_*). */
+export function chaptersFromConfig(config: Config): ResolvedProvider<ChaptersProvider> {
+  const p = openai(config, 'chat');
+  return p ? { provider: p.chapters } : { missing: NO_OPENAI_KEY };
 }

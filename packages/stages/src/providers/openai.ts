@@ -1,8 +1,9 @@
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { ProviderError, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type ReportsFallbacks, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import { ProviderError, type ChaptersProvider, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type ReportsFallbacks, type TranscriptionProvider, type TranscriptionRequest, type TranscriptionResult, type VisionProvider } from '@videoqa/core';
 import { createOpenAIChat } from './openai-chat.ts';
+import { createOpenAIChapters } from './openai-chapters.ts';
 import { toProviderError } from './provider-errors.ts';
 import { bufferedFormDataFetch } from './buffered-fetch.ts';
 import { FallbackList, FirstRequestGate, isUnsupported } from './fallbacks.ts';
@@ -28,6 +29,16 @@ export const frameAnalysisSchema = z.object({
 
 const VISION_PROMPT =
   'You describe single frames of a video so the video can be searched later. Be concrete and factual: what is shown, readable text, user-interface controls. Do not guess at what is not visible.';
+
+/** Diarized segments: speaker, start, end, text; no word timings (gpt-4o-transcribe-diarize). */
+const diarizedReplySchema = z.object({
+  text: z.string(),
+  duration: z.number().optional(),
+  segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string(), speaker: z.string() })),
+});
+
+/** Models that label speakers, answering with response_format diarized_json. */
+export const isDiarizingModel = (model: string): boolean => /diarize/.test(model);
 
 const transcriptionReplySchema = z.object({
   text: z.string(),
@@ -60,6 +71,8 @@ export interface OpenAIProviders {
   vision: VisionProvider & ReportsFallbacks;
   embeddings: EmbeddingsProvider & ReportsFallbacks;
   chat: ChatProvider & ReportsFallbacks;
+  /** Chapters, summary, key points and tags (the chapters stage), on the chat model. */
+  chapters: ChaptersProvider;
 }
 
 /**
@@ -98,14 +111,18 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
     return { segments: segmentsFromText(text, speechRegions(silences, length), length), text, durationSec: length };
   };
 
+  const transcriptionModel = options.transcriptionModel ?? 'whisper-1';
+  const diarizes = isDiarizingModel(transcriptionModel);
   const transcription: TranscriptionProvider & ReportsFallbacks = {
     name: 'openai',
     maxUploadBytes: OPENAI_MAX_UPLOAD_BYTES,
+    diarizes,
     fallbacks: transcriptionFallbacks.list,
     transcribe(req) {
+      if (diarizes) return transcribeDiarized(req);
       // The first request finds out whether verbose_json is served; concurrent chunks wait for it.
       return transcriptionGate.run(async () => {
-      const model = options.transcriptionModel ?? 'whisper-1';
+      const model = transcriptionModel;
       const language = req.language ? { language: req.language } : {};
       let raw: unknown;
       if (transcriptionMode === 'verbose_json') {
@@ -145,6 +162,38 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
       });
     },
   };
+
+  /**
+   * gpt-4o-transcribe-diarize: diarized_json, chunking_strategy "auto" (required over 30 s,
+   * harmless below), no prompt and no timestamp_granularities (both refused by the model).
+   * Speakers from earlier chunks go along as known_speaker_references (2-10 s clips as data
+   * URLs) so the model gives them the same names again.
+   */
+  async function transcribeDiarized(req: TranscriptionRequest): Promise<TranscriptionResult> {
+    let raw: unknown;
+    const known = (req.knownSpeakers ?? []).slice(0, 4);
+    try {
+      raw = await client.audio.transcriptions.create(
+        {
+          file: await toFile(Buffer.from(req.audio), req.fileName),
+          model: transcriptionModel,
+          response_format: 'diarized_json',
+          chunking_strategy: 'auto',
+          ...(req.language ? { language: req.language } : {}),
+          ...(known.length > 0
+            ? { known_speaker_names: known.map((k) => k.name), known_speaker_references: known.map((k) => `data:${k.mimeType};base64,${Buffer.from(k.audio).toString('base64')}`) }
+            : {}),
+        },
+        { signal: req.signal },
+      );
+    } catch (err) {
+      throw fail(err, req.signal);
+    }
+    const parsed = diarizedReplySchema.safeParse(raw);
+    if (!parsed.success) throw new ProviderError('OpenAI', 'malformed_reply', `diarized transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end)).map((s) => ({ start: s.start, end: s.end, text: s.text, speaker: s.speaker }));
+    return { segments, text: parsed.data.text, durationSec: parsed.data.duration };
+  }
 
   const visionFallbacks = new FallbackList(secrets);
   const visionGate = new FirstRequestGate();
@@ -239,5 +288,7 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
 
   const chat = createOpenAIChat(client, { model: options.chatModel ?? 'gpt-4o-mini', secrets });
 
-  return { client, transcription, vision, embeddings, chat };
+  const chapters = createOpenAIChapters(client, { model: options.chatModel ?? 'gpt-4o-mini', secrets });
+
+  return { client, transcription, vision, embeddings, chat, chapters };
 }

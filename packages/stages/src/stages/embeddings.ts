@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { ProviderError, type EmbeddingKind, type EmbeddingsProvider, type ProviderFallback, type Stage } from '@videoqa/core';
+import { ProviderError, type EmbeddingKind, type EmbeddingsProvider, type ProviderFallback, type Stage, type VideoSummaryRow } from '@videoqa/core';
 import { embeddingsFromConfig } from '../providers/from-config.ts';
 import { reportFallbacks } from '../providers/fallbacks.ts';
 
@@ -16,6 +16,9 @@ export interface EmbeddingsData {
   segments: number;
   captions: number;
   ocr: number;
+  /** Chapters (title and summary) and video summaries, when the chapters stage ran. */
+  chapters: number;
+  summaries: number;
   requests: number;
   /** How the provider degraded for its server (float instead of base64), when it did. */
   fallbacks?: ProviderFallback[];
@@ -42,6 +45,16 @@ export function captionEmbeddingText(caption: string, entities: Record<string, u
   return parts.join('\n');
 }
 
+const EMBEDDING_KINDS: readonly EmbeddingKind[] = ['segment', 'caption', 'ocr', 'chapter', 'summary'];
+
+/** Text embedded for a video summary: the paragraph, the key points and the tags. */
+export function summaryEmbeddingText(summary: VideoSummaryRow): string {
+  const parts = [summary.summary.trim()];
+  if (summary.keyPoints.length > 0) parts.push(`Key points: ${summary.keyPoints.map((k) => k.text).join('; ')}`);
+  if (summary.tags.length > 0) parts.push(`Tags: ${summary.tags.join(', ')}`);
+  return parts.join('\n');
+}
+
 /** Groups inputs into requests within the count and token limits. */
 export function batchInputs<T extends { text: string }>(items: readonly T[], maxCount: number, maxTokens: number): T[][] {
   const batches: T[][] = [];
@@ -63,33 +76,34 @@ export function batchInputs<T extends { text: string }>(items: readonly T[], max
 
 /**
  * embeddings: text-embedding-3-small vectors for transcript segments,
- * captions and OCR text, many inputs per request, written to the embedding columns. Empty
+ * captions, OCR text, chapters and the video summary, many inputs per request, written to the embedding columns. Empty
  * texts are not sent; rows that already have a vector are not sent again.
  */
 export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<EmbeddingsData> {
   return {
     name: 'embeddings',
     after: ['transcribe', 'vision'],
-    afterIfPresent: ['ocr'],
+    afterIfPresent: ['ocr', 'chapters'],
     description: 'vectors for semantic search',
     async run(ctx) {
       const resolved = options.provider ? { provider: options.provider } : embeddingsFromConfig(ctx.config);
       if (!resolved.provider) return { skipped: `${resolved.missing}: embeddings skipped` };
       const provider = resolved.provider;
       const videoId = ctx.video.id;
-      const [segments, captions, ocr, embeddedSegments, embeddedCaptions, embeddedOcr] = await Promise.all([
+      const [segments, captions, ocr, chapters, summary] = await Promise.all([
         ctx.store.listSegments(videoId),
         ctx.store.listCaptions(videoId),
         ctx.store.listOcr(videoId),
-        ctx.store.listEmbedded('segment', videoId),
-        ctx.store.listEmbedded('caption', videoId),
-        ctx.store.listEmbedded('ocr', videoId),
+        ctx.store.listChapters(videoId),
+        ctx.store.getSummary(videoId),
       ]);
-      const have = new Set([...embeddedSegments.map((id) => `segment:${id}`), ...embeddedCaptions.map((id) => `caption:${id}`), ...embeddedOcr.map((id) => `ocr:${id}`)]);
+      const have = new Set((await Promise.all(EMBEDDING_KINDS.map(async (kind) => (await ctx.store.listEmbedded(kind, videoId)).map((id) => `${kind}:${id}`)))).flat());
       const items: Item[] = [
         ...segments.map((s) => ({ kind: 'segment' as const, id: s.id, text: s.text.trim() })),
         ...captions.map((c) => ({ kind: 'caption' as const, id: c.id, text: captionEmbeddingText(c.caption, c.entities) })),
         ...ocr.map((o) => ({ kind: 'ocr' as const, id: o.id, text: o.text.trim() })),
+        ...chapters.map((c) => ({ kind: 'chapter' as const, id: c.id, text: `${c.title}: ${c.summary}`.trim() })),
+        ...(summary ? [{ kind: 'summary' as const, id: videoId, text: summaryEmbeddingText(summary) }] : []),
       ]
         .filter((i) => i.text.length > 0 && !have.has(`${i.kind}:${i.id}`))
         .map((i) => ({ ...i, text: i.text.slice(0, MAX_INPUT_CHARS) }));
@@ -104,7 +118,7 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
             const res = await provider.embed(batch.map((b) => b.text), { signal: ctx.signal });
             if (res.vectors.length !== batch.length) throw new ProviderError(provider.name, 'malformed_reply', `asked for ${batch.length} embeddings, got ${res.vectors.length}`);
             ctx.addUsage({ requests: 1, inputTokens: res.usage?.inputTokens ?? 0 });
-            for (const kind of ['segment', 'caption', 'ocr'] as const) {
+            for (const kind of EMBEDDING_KINDS) {
               const rows = batch.flatMap((b, i) => (b.kind === kind ? [{ id: b.id, embedding: res.vectors[i]! }] : []));
               await ctx.store.setEmbeddings(kind, rows);
             }
@@ -118,7 +132,7 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
       });
       const count = (kind: EmbeddingKind) => items.filter((i) => i.kind === kind).length;
       const fallbacks = reportFallbacks(provider, ctx.log);
-      const data = { segments: count('segment'), captions: count('caption'), ocr: count('ocr'), requests: batches.length, ...(fallbacks.length ? { fallbacks } : {}) };
+      const data = { segments: count('segment'), captions: count('caption'), ocr: count('ocr'), chapters: count('chapter'), summaries: count('summary'), requests: batches.length, ...(fallbacks.length ? { fallbacks } : {}) };
       return { data, counts: { vectors: items.length, requests: batches.length, alreadyEmbedded: have.size } };
     },
   };

@@ -53,7 +53,7 @@ export function mergeChunkSegments(chunks: readonly { chunk: AudioChunk; segment
     for (const s of segments) {
       const start = s.start + chunk.from;
       if (start < chunk.keepFrom || start >= chunk.keepUntil) continue;
-      all.push({ start, end: s.end + chunk.from, text: s.text });
+      all.push({ start, end: s.end + chunk.from, text: s.text, ...(s.speaker ? { speaker: s.speaker } : {}) });
     }
   }
   all.sort((a, b) => a.start - b.start);
@@ -64,7 +64,7 @@ export function mergeChunkSegments(chunks: readonly { chunk: AudioChunk; segment
     if (!text) continue;
     const start = Math.max(s.start, prevEnd);
     const end = Math.max(s.end, start);
-    out.push({ start: round3(start), end: round3(end), text });
+    out.push({ start: round3(start), end: round3(end), text, ...(s.speaker ? { speaker: s.speaker } : {}) });
     prevEnd = end;
   }
   return out;

@@ -2,6 +2,37 @@ export interface TimedText {
   tStart: number;
   tEnd: number;
   text: string;
+  /** Speaker label from a diarized transcription ("A", "B"...); shown as `[Speaker A]` (SRT) or `<v Speaker A>` (VTT). */
+  speaker?: string | null;
+}
+
+/** How a speaker label is shown: "A" becomes "Speaker A"; a name given as a known speaker stays as it is. */
+export function speakerName(label: string): string {
+  const clean = label.replace(/[<>[\]\r\n]/g, '').trim();
+  return /^[A-Z]$/.test(clean) ? `Speaker ${clean}` : clean;
+}
+
+interface Cue {
+  start: number;
+  end: number;
+  text: string;
+  speaker?: string;
+}
+
+/** The cues both formats share: in order, never overlapping, empty text left out. */
+function cues(segments: readonly TimedText[]): Cue[] {
+  const out: Cue[] = [];
+  let prevEnd = 0;
+  for (const seg of segments) {
+    const text = seg.text.replace(/\r/g, '').replace(/\n{2,}/g, '\n').trim();
+    if (!text) continue;
+    const start = Math.max(seg.tStart, prevEnd);
+    const end = Math.max(seg.tEnd, start + 0.001);
+    prevEnd = end;
+    const speaker = seg.speaker ? speakerName(seg.speaker) : '';
+    out.push({ start, end, text, ...(speaker ? { speaker } : {}) });
+  }
+  return out;
 }
 
 /** HH:MM:SS,mmm */
@@ -16,18 +47,9 @@ export function srtTimestamp(seconds: number): string {
 
 /** SubRip text: numbered from 1, cues in order, never overlapping, blank line between cues. */
 export function toSrt(segments: readonly TimedText[]): string {
-  const cues: string[] = [];
-  let prevEnd = 0;
-  let n = 0;
-  for (const seg of segments) {
-    const text = seg.text.replace(/\r/g, '').replace(/\n{2,}/g, '\n').trim();
-    if (!text) continue;
-    const start = Math.max(seg.tStart, prevEnd);
-    const end = Math.max(seg.tEnd, start + 0.001);
-    prevEnd = end;
-    cues.push(`${++n}\n${srtTimestamp(start)} --> ${srtTimestamp(end)}\n${text}\n`);
-  }
-  return cues.join('\n');
+  return cues(segments)
+    .map((c, i) => `${i + 1}\n${srtTimestamp(c.start)} --> ${srtTimestamp(c.end)}\n${c.speaker ? `[${c.speaker}] ` : ''}${c.text}\n`)
+    .join('\n');
 }
 
 /** HH:MM:SS.mmm (WebVTT uses a dot where SubRip has a comma). */
@@ -37,11 +59,10 @@ export function vttTimestamp(seconds: number): string {
 
 /** WebVTT for browsers' <track>: the same cues as toSrt, in the same order, never overlapping. */
 export function toVtt(segments: readonly TimedText[]): string {
-  const srt = toSrt(segments);
-  if (!srt) return 'WEBVTT\n';
-  const cues = srt.split('\n\n').map((cue) => {
-    const [n, times, ...text] = cue.split('\n');
-    return [n, times!.replace(/,/g, '.'), ...text].join('\n');
-  });
-  return `WEBVTT\n\n${cues.join('\n\n')}`;
+  const all = cues(segments);
+  if (all.length === 0) return 'WEBVTT\n';
+  // Cue text is not markup: &, < and > are escaped, so a transcript cannot open a tag.
+  const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const body = all.map((c, i) => `${i + 1}\n${vttTimestamp(c.start)} --> ${vttTimestamp(c.end)}\n${c.speaker ? `<v ${escape(c.speaker)}>` : ''}${escape(c.text)}\n`);
+  return `WEBVTT\n\n${body.join('\n')}`;
 }
