@@ -17,12 +17,36 @@ async function framesStore(n: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-ai-'));
   const store = new MemoryStore();
   await store.saveVideo({ id: 'v', originalPath: 'uploads/v.mp4' });
-  await store.replaceScenes('v', Array.from({ length: n }, (_, i) => ({ id: sceneId('v', i), videoId: 'v', idx: i, tStart: i, tEnd: i + 1 })));
+  await store.replaceScenes(
+    'v',
+    Array.from({ length: n }, (_, i) => ({ id: sceneId('v', i), videoId: 'v', idx: i, tStart: i, tEnd: i + 1 })),
+  );
   mkdirSync(join(dataDir, 'frames/v'), { recursive: true });
   for (let i = 0; i < n; i++) {
-    await sharp({ create: { width: 1280, height: 720, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } } }).jpeg().toFile(join(dataDir, `frames/v/f${i}.jpg`));
+    await sharp({
+      create: {
+        width: 1280,
+        height: 720,
+        channels: 3,
+        background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 },
+      },
+    })
+      .jpeg()
+      .toFile(join(dataDir, `frames/v/f${i}.jpg`));
   }
-  await store.replaceFrames('v', Array.from({ length: n }, (_, i) => ({ id: frameId('v', i), videoId: 'v', sceneId: sceneId('v', i), idx: i, t: i + 0.5, path: `frames/v/f${i}.jpg`, phash: '0000000000000000', duplicateOf: null })));
+  await store.replaceFrames(
+    'v',
+    Array.from({ length: n }, (_, i) => ({
+      id: frameId('v', i),
+      videoId: 'v',
+      sceneId: sceneId('v', i),
+      idx: i,
+      t: i + 0.5,
+      path: `frames/v/f${i}.jpg`,
+      phash: '0000000000000000',
+      duplicateOf: null,
+    })),
+  );
   return { dataDir, store };
 }
 
@@ -30,16 +54,34 @@ async function framesStore(n: number) {
 const L = 500;
 fake.setLatency('chat', L);
 const vision: Record<string, unknown>[] = [];
-for (const [n, c] of [[40, 1], [40, 5], [40, 10], [100, 5]] as const) {
+for (const [n, c] of [
+  [40, 1],
+  [40, 5],
+  [40, 10],
+  [100, 5],
+] as const) {
   const { dataDir, store } = await framesStore(n);
   fake.reset();
   const stage: Stage = { ...visionStage(), after: [] };
   const t0 = performance.now();
-  const r = await runPipeline({ video: { id: 'v', originalPath: 'uploads/v.mp4' }, stages: [stage], store, config: { dataDir, ...ai, visionMaxConcurrent: c } });
+  const r = await runPipeline({
+    video: { id: 'v', originalPath: 'uploads/v.mp4' },
+    stages: [stage],
+    store,
+    config: { dataDir, ...ai, visionMaxConcurrent: c },
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 'done') throw r.error;
   const ideal = (Math.ceil(n / c) * L) / 1000;
-  vision.push({ frames: n, concurrency: c, latencyMs: L, seconds: round(seconds, 2), idealSeconds: ideal, overheadPct: round(((seconds - ideal) / ideal) * 100, 1), peakInFlight: fake.maxConcurrent('chat') });
+  vision.push({
+    frames: n,
+    concurrency: c,
+    latencyMs: L,
+    seconds: round(seconds, 2),
+    idealSeconds: ideal,
+    overheadPct: round(((seconds - ideal) / ideal) * 100, 1),
+    peakInFlight: fake.maxConcurrent('chat'),
+  });
   console.log(JSON.stringify(vision.at(-1)));
 }
 results.vision = vision;
@@ -54,7 +96,13 @@ for (const minutes of [5, 30]) {
   const wav = await makeToneWav(duration, toneRegions(duration));
   fake.reset();
   const store = new MemoryStore();
-  const r = await runPipeline({ video: wav, videoId: `a${minutes}`, stages: transcriptionStages(), store, config: { dataDir: mkdtempSync(join(tmpdir(), 'vq-bench-ai-')), ...ai } });
+  const r = await runPipeline({
+    video: wav,
+    videoId: `a${minutes}`,
+    stages: transcriptionStages(),
+    store,
+    config: { dataDir: mkdtempSync(join(tmpdir(), 'vq-bench-ai-')), ...ai },
+  });
   if (r.status !== 'done') throw r.error;
   const reqs = fake.requestsFor('transcriptions');
   transcription.push({

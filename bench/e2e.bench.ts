@@ -11,8 +11,22 @@ const cli = fileURLToPath(new URL('../packages/runner/dist/cli.js', import.meta.
 // Round-trip times chosen to resemble the real API: Whisper ~3 s per request, GPT-4o vision ~2 s, embeddings ~0.4 s.
 const LATENCY = { transcriptions: 3000, chat: 2000, embeddings: 400 };
 const fake = await FakeOpenAIServer.start({ latencyMs: LATENCY });
-const SEED = { 1: { normalize: 5, transcribe: 10, scenes: 2, frames: 3, vision: 8, embeddings: 5, total: 33 }, 5: { normalize: 15, transcribe: 30, scenes: 5, frames: 10, vision: 30, embeddings: 20, total: 120 } } as const;
-const SOURCES: ShotSource[] = ['testsrc2', 'smptebars', 'rgbtestsrc', 'gradients', 'pan', 'spin', 'blue', 'checker', 'red', 'stripes'];
+const SEED = {
+  1: { normalize: 5, transcribe: 10, scenes: 2, frames: 3, vision: 8, embeddings: 5, total: 33 },
+  5: { normalize: 15, transcribe: 30, scenes: 5, frames: 10, vision: 30, embeddings: 20, total: 120 },
+} as const;
+const SOURCES: ShotSource[] = [
+  'testsrc2',
+  'smptebars',
+  'rgbtestsrc',
+  'gradients',
+  'pan',
+  'spin',
+  'blue',
+  'checker',
+  'red',
+  'stripes',
+];
 const SENTENCES = [
   'In this video we look at how the worker processes uploads.',
   'First the file is normalized to seven hundred twenty p.',
@@ -24,14 +38,31 @@ const SENTENCES = [
 
 const results: Record<string, unknown> = { latencyMs: LATENCY };
 for (const minutes of [1, 5] as const) {
-  const shots: Shot[] = Array.from({ length: minutes * 6 }, (_, i) => ({ source: SOURCES[i % SOURCES.length]!, seconds: 10 }));
+  const shots: Shot[] = Array.from({ length: minutes * 6 }, (_, i) => ({
+    source: SOURCES[i % SOURCES.length]!,
+    seconds: 10,
+  }));
   const sentences = Array.from({ length: minutes * 10 }, (_, i) => SENTENCES[i % SENTENCES.length]!);
   console.log(`generating a ${minutes}-minute 1080p30 video with speech...`);
-  const video = await makeVideo({ shots, width: 1920, height: 1080, fps: 30, audio: { kind: 'speech', sentences, gapSec: 2.5 } });
+  const video = await makeVideo({
+    shots,
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    audio: { kind: 'speech', sentences, gapSec: 2.5 },
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-e2e-'));
-  const m = await measure(process.execPath, [cli, 'process', video.path, '--json'], { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url });
+  const m = await measure(process.execPath, [cli, 'process', video.path, '--json'], {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    OPENAI_API_KEY: fake.apiKey,
+    OPENAI_BASE_URL: fake.url,
+  });
   const summary = JSON.parse(m.stdout);
-  const stageSec = Object.fromEntries(Object.entries(summary.timings_ms as Record<string, number>).map(([k, v]) => [k, round(v / 1000, 2)]));
+  const stageSec = Object.fromEntries(
+    Object.entries(summary.timings_ms as Record<string, number>).map(([k, v]) => [k, round(v / 1000, 2)]),
+  );
   results[`${minutes}min`] = {
     videoSeconds: round(video.durationSec, 1),
     stagesSeconds: stageSec,

@@ -15,7 +15,10 @@ const SOURCES: ShotSource[] = ['testsrc2', 'smptebars', 'rgbtestsrc', 'gradients
 const REPS = Number(process.env.FRAMES_BENCH_REPS ?? 3);
 const MINUTES = Number(process.env.FRAMES_BENCH_MINUTES ?? 5);
 
-const shots: Shot[] = Array.from({ length: MINUTES * 10 }, (_, i) => ({ source: SOURCES[i % SOURCES.length]!, seconds: 6 }));
+const shots: Shot[] = Array.from({ length: MINUTES * 10 }, (_, i) => ({
+  source: SOURCES[i % SOURCES.length]!,
+  seconds: 6,
+}));
 console.log(`generating a ${MINUTES}-minute 720p30 video...`);
 // The same encoder settings as normalize's output (x264 veryfast CRF 23, 30 fps).
 const video = await makeVideo({ shots, width: 1280, height: 720, fps: 30 });
@@ -26,7 +29,13 @@ const runs: Record<keyof typeof variants, Measured[]> = { perKeyframe: [], perPr
 for (let r = 0; r < REPS; r++) {
   for (const [name, perProcess] of Object.entries(variants) as [keyof typeof variants, number][]) {
     const dir = mkdtempSync(join(tmpdir(), 'vq-bench-frames-'));
-    const m = await measure(process.execPath, [join(here, 'frames-child.ts'), video.path, dir, String(perProcess), times.join(',')]);
+    const m = await measure(process.execPath, [
+      join(here, 'frames-child.ts'),
+      video.path,
+      dir,
+      String(perProcess),
+      times.join(','),
+    ]);
     rmSync(dir, { recursive: true, force: true });
     runs[name].push(m);
     console.log(name, r, m.seconds, 's wall', m.cpuSeconds, 's CPU', m.peakRssMiB, 'MiB');

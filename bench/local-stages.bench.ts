@@ -24,12 +24,49 @@ function shots(minutes: number): Shot[] {
 
 /** The encode normalize does, without the scene-analysis output: ffmpeg alone. */
 const ffmpegAlone = (input: string, dir: string) => [
-  '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', input,
-  '-filter_complex', '[0:v:0]fps=30,scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[vout]',
-  '-map', '[vout]', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', '60', '-movflags', '+faststart', '-f', 'mp4', join(dir, 'alone.mp4'),
-  '-map', '0:a:0', '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 'wav', join(dir, 'alone.wav'),
+  '-hide_banner',
+  '-nostdin',
+  '-y',
+  '-loglevel',
+  'error',
+  '-i',
+  input,
+  '-filter_complex',
+  '[0:v:0]fps=30,scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[vout]',
+  '-map',
+  '[vout]',
+  '-map',
+  '0:a:0',
+  '-c:a',
+  'aac',
+  '-b:a',
+  '128k',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '23',
+  '-g',
+  '60',
+  '-movflags',
+  '+faststart',
+  '-f',
+  'mp4',
+  join(dir, 'alone.mp4'),
+  '-map',
+  '0:a:0',
+  '-vn',
+  '-ac',
+  '1',
+  '-ar',
+  '16000',
+  '-c:a',
+  'pcm_s16le',
+  '-f',
+  'wav',
+  join(dir, 'alone.wav'),
 ];
-
 
 const results: Record<string, unknown> = {};
 // LOCAL_STAGES_MINUTES=1 runs the 1-minute video only (the 5-minute one takes ~5 minutes more).
@@ -51,7 +88,10 @@ for (const minutes of MINUTES) {
     ours.push(m);
     stages = JSON.parse(m.stdout.trim().split('\n').pop()!);
   }
-  const scenes = await measure(process.execPath, [join(here, 'scene-scoring-child.ts'), join(dataDir, 'processed', (await import('node:fs')).readdirSync(join(dataDir, 'processed'))[0]!, 'normalized.mp4')]);
+  const scenes = await measure(process.execPath, [
+    join(here, 'scene-scoring-child.ts'),
+    join(dataDir, 'processed', (await import('node:fs')).readdirSync(join(dataDir, 'processed'))[0]!, 'normalized.mp4'),
+  ]);
   const sceneStats = JSON.parse(scenes.stdout.trim());
   rmSync(dataDir, { recursive: true, force: true });
   const med = (runs: Measured[]) => ({
@@ -99,7 +139,12 @@ for (const [name, make] of Object.entries(slideFixtures)) media.push({ name, ...
 const sceneF1: Record<string, unknown> = {};
 for (const m of media) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-'));
-  const run = await runPipeline({ video: m.path, stages: [normalizeStage(), scenesStage()], store: new MemoryStore(), config: { dataDir } });
+  const run = await runPipeline({
+    video: m.path,
+    stages: [normalizeStage(), scenesStage()],
+    store: new MemoryStore(),
+    config: { dataDir },
+  });
   rmSync(dataDir, { recursive: true, force: true });
   const data = run.stages.scenes!.data as ScenesData;
   const merged = scoreBoundaries(m.cuts, data.cuts);
@@ -110,7 +155,12 @@ for (const m of media) {
     precision: round(merged.precision, 3),
     recall: round(merged.recall, 3),
     f1: round(merged.f1, 3),
-    adaptiveHsvAlone: { found: data.hsvCuts.length, precision: round(hsv.precision, 3), recall: round(hsv.recall, 3), f1: round(hsv.f1, 3) },
+    adaptiveHsvAlone: {
+      found: data.hsvCuts.length,
+      precision: round(hsv.precision, 3),
+      recall: round(hsv.recall, 3),
+      f1: round(hsv.f1, 3),
+    },
   };
   console.log(m.name, JSON.stringify(sceneF1[m.name]));
 }
@@ -126,7 +176,14 @@ results.sceneF1 = sceneF1;
   const cold = await runPipeline({ video: deck.path, videoId: 'deck', stages, store, config: { dataDir } });
   const warmRuns: number[] = [];
   for (let r = 0; r < 3; r++) {
-    const warm = await runPipeline({ video: { id: 'deck', originalPath: '' }, stages, store, config: { dataDir }, only: ['ocr'], resume: false });
+    const warm = await runPipeline({
+      video: { id: 'deck', originalPath: '' },
+      stages,
+      store,
+      config: { dataDir },
+      only: ['ocr'],
+      resume: false,
+    });
     warmRuns.push(warm.stages.ocr!.durationMs);
   }
   await closeOcr();

@@ -60,8 +60,13 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Peak> {
     child.once('close', (code) => {
       clearInterval(timer);
       // 3: done, with the AI stages skipped for want of a key (docs/cli.md): what this measures.
-      if (code !== 0 && code !== 3) return reject(new Error(`videoqa ${args.join(' ')} failed (${code}): ${stderr.slice(-1500)}`));
-      resolve({ nodePeakMiB: round(hwm / 1024, 0), treePeakMiB: round(tree / 1024, 0), seconds: round((performance.now() - t0) / 1000, 2) });
+      if (code !== 0 && code !== 3)
+        return reject(new Error(`videoqa ${args.join(' ')} failed (${code}): ${stderr.slice(-1500)}`));
+      resolve({
+        nodePeakMiB: round(hwm / 1024, 0),
+        treePeakMiB: round(tree / 1024, 0),
+        seconds: round((performance.now() - t0) / 1000, 2),
+      });
     });
   });
 }
@@ -70,9 +75,19 @@ const shots: Shot[] = Array.from({ length: 10 }, (_, i) => ({ source: SOURCES[i 
 console.log('generating a 1-minute 1080p30 video...');
 // The local-stages benchmark's 1-minute video (the same spec, so the same cached file).
 const video = await makeVideo({ shots, width: 1920, height: 1080, fps: 30, audio: { kind: 'tone' } });
-const env = (dataDir: string): NodeJS.ProcessEnv => ({ ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', OPENAI_API_KEY: '', LOG_LEVEL: 'warn' });
+const env = (dataDir: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  OPENAI_API_KEY: '',
+  LOG_LEVEL: 'warn',
+});
 
-const runs: Record<'migrateCreate' | 'migrateReopen' | 'process', Peak[]> = { migrateCreate: [], migrateReopen: [], process: [] };
+const runs: Record<'migrateCreate' | 'migrateReopen' | 'process', Peak[]> = {
+  migrateCreate: [],
+  migrateReopen: [],
+  process: [],
+};
 for (let r = 0; r < REPS; r++) {
   const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-mem-'));
   runs.migrateCreate.push(await runCli(['migrate'], env(dataDir)));
@@ -83,7 +98,12 @@ for (let r = 0; r < REPS; r++) {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(fresh, { recursive: true, force: true });
 }
-const med = (ps: Peak[]) => ({ nodePeakMiB: median(ps.map((p) => p.nodePeakMiB)), treePeakMiB: median(ps.map((p) => p.treePeakMiB)), seconds: median(ps.map((p) => p.seconds)), allRuns: ps });
+const med = (ps: Peak[]) => ({
+  nodePeakMiB: median(ps.map((p) => p.nodePeakMiB)),
+  treePeakMiB: median(ps.map((p) => p.treePeakMiB)),
+  seconds: median(ps.map((p) => p.seconds)),
+  allRuns: ps,
+});
 writeResult('process-memory', {
   video: '1 min 1920x1080 30 fps, tone audio, 10 shots',
   database: 'PGlite (DATABASE_URL unset), no OPENAI_API_KEY',

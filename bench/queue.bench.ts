@@ -20,7 +20,10 @@ async function drain(db: Db, workerId: string): Promise<number> {
 async function claimThroughput(open: () => Promise<Db>, workers: number): Promise<number> {
   const dbs = await Promise.all(Array.from({ length: workers }, open));
   await dbs[0]!.query('DELETE FROM jobs');
-  await dbs[0]!.query(`INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || g FROM generate_series(1, $1::int) AS g`, [JOBS]);
+  await dbs[0]!.query(
+    `INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || g FROM generate_series(1, $1::int) AS g`,
+    [JOBS],
+  );
   const t0 = performance.now();
   const counts = await Promise.all(dbs.map((db, i) => drain(db, `w${i}`)));
   const seconds = (performance.now() - t0) / 1000;
@@ -32,7 +35,14 @@ async function claimThroughput(open: () => Promise<Db>, workers: number): Promis
 async function bulkInsert(db: Db, rows: number): Promise<{ rows: number; seconds: number; rowsPerSec: number }> {
   const store = new PgStore(db);
   await store.saveVideo({ id: 'bench', originalPath: 'uploads/bench_x.mp4' });
-  const segs = Array.from({ length: rows }, (_, i) => ({ id: segmentId('bench', i), videoId: 'bench', idx: i, tStart: i, tEnd: i + 0.9, text: `segment number ${i} with some spoken words in it` }));
+  const segs = Array.from({ length: rows }, (_, i) => ({
+    id: segmentId('bench', i),
+    videoId: 'bench',
+    idx: i,
+    tStart: i,
+    tEnd: i + 0.9,
+    text: `segment number ${i} with some spoken words in it`,
+  }));
   const t0 = performance.now();
   await store.replaceSegments('bench', segs);
   const seconds = (performance.now() - t0) / 1000;

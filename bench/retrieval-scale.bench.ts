@@ -23,7 +23,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EmbeddingsProvider } from '@videoqa/core';
-import { EMBEDDING_DIMENSIONS, embeddingLiteral, openDatabase, retrievePassages, searchContent, vectorColumnsInUse, type Db } from '@videoqa/storage-pg';
+import {
+  EMBEDDING_DIMENSIONS,
+  embeddingLiteral,
+  openDatabase,
+  retrievePassages,
+  searchContent,
+  vectorColumnsInUse,
+  type Db,
+} from '@videoqa/storage-pg';
 import { createTestDatabase, seededRandom, startTestPostgres } from '@videoqa/testing';
 import { round, writeResult } from './lib.ts';
 
@@ -47,12 +55,37 @@ const WORDS_PER_SEGMENT = 10;
 
 // ---- the synthetic vocabulary and embedding pool (seeded: the same on every run) ----
 const rand = seededRandom(20261129);
-const SYLLABLES = ['ka', 'lo', 'mi', 'tu', 're', 'sa', 'no', 'vi', 'de', 'pa', 'zu', 'ge', 'ri', 'fo', 'ba', 'ne', 'ti', 'mo', 'lu', 'se', 'ha', 'ko', 'wi', 'ja'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'tu',
+  're',
+  'sa',
+  'no',
+  'vi',
+  'de',
+  'pa',
+  'zu',
+  'ge',
+  'ri',
+  'fo',
+  'ba',
+  'ne',
+  'ti',
+  'mo',
+  'lu',
+  'se',
+  'ha',
+  'ko',
+  'wi',
+  'ja',
+];
 const vocab: string[] = [];
 const seen = new Set<string>();
 while (vocab.length < VOCAB_SIZE) {
   const n = 2 + Math.floor(rand() * 2);
-  const w = Array.from({ length: n }, () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)]).join('') + 'x';
+  const w = `${Array.from({ length: n }, () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)]).join('')}x`;
   if (!seen.has(w)) {
     seen.add(w);
     vocab.push(w);
@@ -62,7 +95,8 @@ const rankOf = new Map(vocab.map((w, i) => [w, i]));
 const pool = Array.from({ length: POOL_SIZE }, () => Array.from({ length: EMBEDDING_DIMENSIONS }, () => rand() - 0.5));
 
 /** Word rank of draw j for row i: hash → uniform u → floor(V·u²), so low ranks are common. Same expression in SQL. */
-const rankSql = (j: number) => `floor(${VOCAB_SIZE} * power(((hashint8(i::bigint * 16 + ${j}) & 2147483647)::float8 / 2147483648), 2))::int`;
+const rankSql = (j: number) =>
+  `floor(${VOCAB_SIZE} * power(((hashint8(i::bigint * 16 + ${j}) & 2147483647)::float8 / 2147483648), 2))::int`;
 
 /** The question's vector, built the way segment vectors are: from its first three words. */
 const queryEmbeddings: EmbeddingsProvider = {
@@ -72,7 +106,10 @@ const queryEmbeddings: EmbeddingsProvider = {
   async embed(texts) {
     return {
       vectors: texts.map((t) => {
-        const ranks = t.split(' ').slice(0, 3).map((w) => rankOf.get(w) ?? 0);
+        const ranks = t
+          .split(' ')
+          .slice(0, 3)
+          .map((w) => rankOf.get(w) ?? 0);
         return pool[0]!.map((_, d) => ranks.reduce((s, r) => s + pool[r % POOL_SIZE]![d]!, 0));
       }),
     };
@@ -91,7 +128,9 @@ const percentile = (xs: number[], p: number) => {
 };
 
 /** p50/p95 (ms) of fn over the queries, after one warm-up query not counted. */
-async function timeQueries(fn: (q: string, i: number) => Promise<unknown>): Promise<{ p50: number; p95: number; n: number; totalMs: number }> {
+async function timeQueries(
+  fn: (q: string, i: number) => Promise<unknown>,
+): Promise<{ p50: number; p95: number; n: number; totalMs: number }> {
   await fn(queries[QUERIES]!, QUERIES);
   const ms: number[] = [];
   const t0 = performance.now();
@@ -100,16 +139,28 @@ async function timeQueries(fn: (q: string, i: number) => Promise<unknown>): Prom
     await fn(queries[i]!, i);
     ms.push(performance.now() - s);
   }
-  return { p50: round(percentile(ms, 50), 1), p95: round(percentile(ms, 95), 1), n: ms.length, totalMs: round(performance.now() - t0, 0) };
+  return {
+    p50: round(percentile(ms, 50), 1),
+    p95: round(percentile(ms, 95), 1),
+    n: ms.length,
+    totalMs: round(performance.now() - t0, 0),
+  };
 }
 
 async function prepare(db: Db, pgvector: boolean): Promise<void> {
   const vtype = pgvector ? `vector(${EMBEDDING_DIMENSIONS})` : 'real[]';
-  await db.exec(`CREATE TABLE bench_vocab (i int PRIMARY KEY, w text NOT NULL); CREATE TABLE bench_pool (k int PRIMARY KEY, v ${vtype} NOT NULL);`);
-  await db.query('INSERT INTO bench_vocab (i, w) SELECT g - 1, w FROM unnest($1::text[]) WITH ORDINALITY AS u(w, g)', [vocab]);
+  await db.exec(
+    `CREATE TABLE bench_vocab (i int PRIMARY KEY, w text NOT NULL); CREATE TABLE bench_pool (k int PRIMARY KEY, v ${vtype} NOT NULL);`,
+  );
+  await db.query('INSERT INTO bench_vocab (i, w) SELECT g - 1, w FROM unnest($1::text[]) WITH ORDINALITY AS u(w, g)', [
+    vocab,
+  ]);
   for (let k = 0; k < POOL_SIZE; k += 64) {
     const chunk = pool.slice(k, k + 64).map((v) => embeddingLiteral(v, pgvector));
-    await db.query(`INSERT INTO bench_pool (k, v) SELECT $1::int + g - 1, v::${pgvector ? 'vector' : 'real[]'} FROM unnest($2::text[]) WITH ORDINALITY AS u(v, g)`, [k, chunk]);
+    await db.query(
+      `INSERT INTO bench_pool (k, v) SELECT $1::int + g - 1, v::${pgvector ? 'vector' : 'real[]'} FROM unnest($2::text[]) WITH ORDINALITY AS u(v, g)`,
+      [k, chunk],
+    );
   }
   // The index is built after loading (and timed): inserting into HNSW row by row is the slow way.
   await db.exec('DROP INDEX IF EXISTS transcript_segments_embedding_idx');
@@ -119,7 +170,11 @@ async function prepare(db: Db, pgvector: boolean): Promise<void> {
 async function load(db: Db, from: number, to: number, vectors: boolean, pgvector: boolean): Promise<void> {
   const words = Array.from({ length: WORDS_PER_SEGMENT }, (_, j) => `vocab.a[1 + ${rankSql(j)}]`).join(', ');
   const pick = (j: number) => `(SELECT v FROM bench_pool WHERE k = ${rankSql(j)} % ${POOL_SIZE})`;
-  const embedding = !vectors ? 'NULL' : pgvector ? `${pick(0)} + ${pick(1)} + ${pick(2)}` : `ARRAY(SELECT x + y + z FROM unnest(${pick(0)}, ${pick(1)}, ${pick(2)}) AS u(x, y, z))`;
+  const embedding = !vectors
+    ? 'NULL'
+    : pgvector
+      ? `${pick(0)} + ${pick(1)} + ${pick(2)}`
+      : `ARRAY(SELECT x + y + z FROM unnest(${pick(0)}, ${pick(1)}, ${pick(2)}) AS u(x, y, z))`;
   for (let lo = from; lo < to; lo += 50_000) {
     const hi = Math.min(to, lo + 50_000);
     await db.query(
@@ -178,23 +233,40 @@ async function runConfiguration(name: string, db: Db): Promise<Record<string, un
     let predictVectorMs = 0;
     if (wantVectors && lastVector) {
       const scale = size / lastVector.rows;
-      predictVectorMs = (size - loaded) * vectorLoadRate + lastVector.ms * scale + (lastVector.buildMs ?? 0) * scale * (Math.log(size) / Math.log(lastVector.rows));
+      predictVectorMs =
+        (size - loaded) * vectorLoadRate +
+        lastVector.ms * scale +
+        (lastVector.buildMs ?? 0) * scale * (Math.log(size) / Math.log(lastVector.rows));
     }
     const predictTextMs = (size - loaded) * textLoadRate * 1.2;
     let vectors = wantVectors;
     if (vectors && lastVector && predictVectorMs + predictTextMs > left()) {
       vectors = false;
-      skipped.push(`vectors at ${size} rows: predicted ${round(predictVectorMs / 1000, 0)} s (extrapolated from ${lastVector.rows} rows) exceeds the ${round(left() / 1000, 0)} s left of the budget`);
+      skipped.push(
+        `vectors at ${size} rows: predicted ${round(predictVectorMs / 1000, 0)} s (extrapolated from ${lastVector.rows} rows) exceeds the ${round(left() / 1000, 0)} s left of the budget`,
+      );
     }
     if (loaded > 0 && predictTextMs > left()) {
-      sizes.push({ rows: size, embeddedRows: 0, loadSec: 0, databaseMB: 0, skipped: [`loading to ${size} rows: predicted ${round(predictTextMs / 1000, 0)} s exceeds the ${round(left() / 1000, 0)} s left of the budget`] });
+      sizes.push({
+        rows: size,
+        embeddedRows: 0,
+        loadSec: 0,
+        databaseMB: 0,
+        skipped: [
+          `loading to ${size} rows: predicted ${round(predictTextMs / 1000, 0)} s exceeds the ${round(left() / 1000, 0)} s left of the budget`,
+        ],
+      });
       break;
     }
-    console.log(`${name}: loading to ${size} rows${vectors ? ' with embeddings' : ' (text only)'}; ${round(left() / 1000, 0)} s of budget left`);
+    console.log(
+      `${name}: loading to ${size} rows${vectors ? ' with embeddings' : ' (text only)'}; ${round(left() / 1000, 0)} s of budget left`,
+    );
     const t0 = performance.now();
     // Indexes are dropped while loading and built afterwards (timed with the load): inserting row by
     // row into GIN, and above all into HNSW (70 ms a row in PGlite), is the slow way to fill a table.
-    await db.exec('DROP INDEX IF EXISTS transcript_segments_embedding_idx; DROP INDEX IF EXISTS transcript_segments_tsv_idx');
+    await db.exec(
+      'DROP INDEX IF EXISTS transcript_segments_embedding_idx; DROP INDEX IF EXISTS transcript_segments_tsv_idx',
+    );
     // Rows already loaded without embeddings stay without: vector measures need every row embedded.
     await load(db, loaded, size, vectors, pgvector);
     const g0 = performance.now();
@@ -205,7 +277,13 @@ async function runConfiguration(name: string, db: Db): Promise<Record<string, un
     else textLoadRate = loadMs / (size - loaded);
     if (vectors) embedded = size;
     loaded = size;
-    const r: SizeResult = { rows: size, embeddedRows: embedded, loadSec: round(loadMs / 1000, 1), ginBuildSec: round(ginMs / 1000, 1), databaseMB: 0 };
+    const r: SizeResult = {
+      rows: size,
+      embeddedRows: embedded,
+      loadSec: round(loadMs / 1000, 1),
+      ginBuildSec: round(ginMs / 1000, 1),
+      databaseMB: 0,
+    };
 
     const matches = await db.query<{ n: number }>(
       `SELECT avg(n)::float8 AS n FROM (SELECT (SELECT count(*) FROM transcript_segments s WHERE s.tsv @@ to_tsquery('english', replace(plainto_tsquery('english', q)::text, '&', '|'))) AS n FROM unnest($1::text[]) q) x`,
@@ -220,32 +298,64 @@ async function runConfiguration(name: string, db: Db): Promise<Record<string, un
       const v0 = performance.now();
       if (pgvector) {
         const b0 = performance.now();
-        await db.exec('CREATE INDEX transcript_segments_embedding_idx ON transcript_segments USING hnsw (embedding vector_cosine_ops)');
+        await db.exec(
+          'CREATE INDEX transcript_segments_embedding_idx ON transcript_segments USING hnsw (embedding vector_cosine_ops)',
+        );
         r.hnswBuildSec = round((performance.now() - b0) / 1000, 1);
         console.log(`${name} ${size}: HNSW built in ${r.hnswBuildSec} s`);
       }
       const m0 = performance.now();
-      r.vector = await timeQueries((q) => searchContent(db, q, { limit: 10, methods: ['vector'], embeddings: queryEmbeddings }));
+      r.vector = await timeQueries((q) =>
+        searchContent(db, q, { limit: 10, methods: ['vector'], embeddings: queryEmbeddings }),
+      );
       r.hybrid = await timeQueries((q) => searchContent(db, q, { limit: 10, embeddings: queryEmbeddings }));
       r.passages = await timeQueries((q) => retrievePassages(db, q, { limit: 8, embeddings: queryEmbeddings }));
       const videos = Math.ceil(size / SEGMENTS_PER_VIDEO);
-      r.hybridOneVideo = await timeQueries((q, i) => searchContent(db, q, { limit: 10, embeddings: queryEmbeddings, videoId: `sv${String((i * 7919) % videos).padStart(5, '0')}` }));
-      lastVector = { rows: size, ms: performance.now() - m0, buildMs: r.hnswBuildSec !== undefined ? r.hnswBuildSec * 1000 : undefined };
-      console.log(`${name} ${size}: vector ${JSON.stringify(r.vector)} hybrid ${JSON.stringify(r.hybrid)} (${round((performance.now() - v0) / 1000, 0)} s)`);
+      r.hybridOneVideo = await timeQueries((q, i) =>
+        searchContent(db, q, {
+          limit: 10,
+          embeddings: queryEmbeddings,
+          videoId: `sv${String((i * 7919) % videos).padStart(5, '0')}`,
+        }),
+      );
+      lastVector = {
+        rows: size,
+        ms: performance.now() - m0,
+        buildMs: r.hnswBuildSec !== undefined ? r.hnswBuildSec * 1000 : undefined,
+      };
+      console.log(
+        `${name} ${size}: vector ${JSON.stringify(r.vector)} hybrid ${JSON.stringify(r.hybrid)} (${round((performance.now() - v0) / 1000, 0)} s)`,
+      );
     } else if (!wantVectors) {
-      skipped.push(size > VECTOR_MAX ? `vectors at ${size} rows: above --vector-max ${VECTOR_MAX}` : `vectors at ${size} rows: rows loaded at a smaller size have no embeddings`);
+      skipped.push(
+        size > VECTOR_MAX
+          ? `vectors at ${size} rows: above --vector-max ${VECTOR_MAX}`
+          : `vectors at ${size} rows: rows loaded at a smaller size have no embeddings`,
+      );
     }
-    r.databaseMB = round(Number((await db.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b) / 1024 ** 2, 0);
+    r.databaseMB = round(
+      Number((await db.query<{ b: string }>('SELECT pg_database_size(current_database())::text AS b')).rows[0]!.b) /
+        1024 ** 2,
+      0,
+    );
     if (skipped.length > 0) r.skipped = skipped;
     sizes.push(r);
   }
-  return { embeddings: pgvector ? `vector(${EMBEDDING_DIMENSIONS}), HNSW (m 16, ef_construction 64, ef_search 40: the defaults)` : `real[] (no pgvector on this server): exact cosine in SQL, no index`, budgetMin: BUDGET_MS / 60_000, elapsedSec: round((performance.now() - start) / 1000, 0), sizes };
+  return {
+    embeddings: pgvector
+      ? `vector(${EMBEDDING_DIMENSIONS}), HNSW (m 16, ef_construction 64, ef_search 40: the defaults)`
+      : `real[] (no pgvector on this server): exact cosine in SQL, no index`,
+    budgetMin: BUDGET_MS / 60_000,
+    elapsedSec: round((performance.now() - start) / 1000, 0),
+    sizes,
+  };
 }
 
 const results: Record<string, unknown> = {
   corpus: `synthetic transcript segments generated in SQL: ${WORDS_PER_SEGMENT} words each from a ${VOCAB_SIZE}-word vocabulary (rank = floor(V·u²), Zipf-like), ${SEGMENTS_PER_VIDEO} segments per video; embeddings = sum of 3 of ${POOL_SIZE} seeded random ${EMBEDDING_DIMENSIONS}-d vectors picked by the first three words`,
   queries: `${QUERIES} three-word questions (one word of rank 10-100, one 100-1000, one 1000-4000), OR-ed by full-text search; limit 10 hits, 8 passages`,
-  machine: 'shared: 2 cores, with six other agents building and testing at the same time; latencies are upper bounds of an idle machine',
+  machine:
+    'shared: 2 cores, with six other agents building and testing at the same time; latencies are upper bounds of an idle machine',
 };
 
 if (flags.only !== 'pglite') {

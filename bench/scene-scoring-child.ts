@@ -11,7 +11,21 @@ const { cuts } = detectSceneCuts(scores);
 const t2 = performance.now();
 
 const small = analysisSize({ width: 1280, height: 720 });
-const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `fps=30,scale=${small.width}:${small.height}:flags=area,format=rgb24`, '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1024 ** 3 }).stdout;
+const raw = spawnSync(
+  'ffmpeg',
+  [
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-vf',
+    `fps=30,scale=${small.width}:${small.height}:flags=area,format=rgb24`,
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ],
+  { maxBuffer: 1024 ** 3 },
+).stdout;
 const timeScoring = (content: boolean) => {
   let best = Infinity;
   for (let r = 0; r < 3; r++) {
@@ -24,4 +38,13 @@ const timeScoring = (content: boolean) => {
 };
 const hsvOnlyMs = timeScoring(false);
 const withContentMs = timeScoring(true);
-console.log(JSON.stringify({ frames: scores.frameCount, decodeAndScoreSec: (t1 - t0) / 1000, detectMs: t2 - t1, cuts: cuts.length, hsvOnlyMs, withContentMs }));
+console.log(
+  JSON.stringify({
+    frames: scores.frameCount,
+    decodeAndScoreSec: (t1 - t0) / 1000,
+    detectMs: t2 - t1,
+    cuts: cuts.length,
+    hsvOnlyMs,
+    withContentMs,
+  }),
+);

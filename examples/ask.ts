@@ -23,8 +23,17 @@ try {
     onToken: (text) => process.stdout.write(text),
   });
   process.stdout.write('\n');
-  for (const c of result.citations) console.log(`${c.tStart.toFixed(1)}-${c.tEnd.toFixed(1)}s ${c.videoId} "${c.quote}"`);
-  console.log(JSON.stringify({ found: result.found, citations: result.citations, dropped: result.dropped.length, passages: result.passages.map((p) => p.id), usage: result.usage }));
+  for (const c of result.citations)
+    console.log(`${c.tStart.toFixed(1)}-${c.tEnd.toFixed(1)}s ${c.videoId} "${c.quote}"`);
+  console.log(
+    JSON.stringify({
+      found: result.found,
+      citations: result.citations,
+      dropped: result.dropped.length,
+      passages: result.passages.map((p) => p.id),
+      usage: result.usage,
+    }),
+  );
 } finally {
   await db.close();
 }

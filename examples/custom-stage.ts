@@ -11,7 +11,11 @@ export const loudnessStage = defineStage<{ lufs: number | null }>({
   async run(ctx) {
     const norm = ctx.outputs.get('normalize') as NormalizeData;
     if (!norm.hasAudio) return { skipped: 'no audio track' };
-    const res = await runToText(ctx.config.ffmpegPath, ['-hide_banner', '-nostats', '-i', ctx.paths.audio, '-af', 'ebur128', '-f', 'null', '-'], ctx.signal);
+    const res = await runToText(
+      ctx.config.ffmpegPath,
+      ['-hide_banner', '-nostats', '-i', ctx.paths.audio, '-af', 'ebur128', '-f', 'null', '-'],
+      ctx.signal,
+    );
     const match = /I:\s+(-?[\d.]+) LUFS/.exec(res.stderr.split('Summary:').pop() ?? '');
     const lufs = match ? Number(match[1]) : null;
     ctx.log.info({ lufs }, 'measured loudness');
@@ -29,9 +33,21 @@ if (!file) {
   process.exit(2);
 }
 const dataDir = rest[rest.indexOf('--data-dir') + 1] ?? './data';
-const run = runPipeline({ video: file, stages, store: new MemoryStore(), config: loadConfig({ overrides: { dataDir } }) });
+const run = runPipeline({
+  video: file,
+  stages,
+  store: new MemoryStore(),
+  config: loadConfig({ overrides: { dataDir } }),
+});
 const order: string[] = [];
 run.events.on('stage:start', (e) => order.push(e.stage));
 const result = await run;
-console.log(JSON.stringify({ status: result.status, order, loudness: result.stages.loudness?.data ?? null, transcribe: result.stages.transcribe?.status }));
+console.log(
+  JSON.stringify({
+    status: result.status,
+    order,
+    loudness: result.stages.loudness?.data ?? null,
+    transcribe: result.stages.transcribe?.status,
+  }),
+);
 process.exit(result.status === 'done' ? 0 : 1);

@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...extra });
 
-function run(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+function run(
+  script: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(here, script), ...args], { env: env(extraEnv), cwd: join(here, '..') });
     let out = '';
@@ -20,12 +24,27 @@ function run(script: string, args: string[], extraEnv: Record<string, string> = 
     child.on('close', (code) => resolve({ code, out }));
   });
 }
-const lastJson = (out: string) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{') || l.startsWith('[')).pop()!);
+const lastJson = (out: string) =>
+  JSON.parse(
+    out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{') || l.startsWith('['))
+      .pop()!,
+  );
 
 let video: Awaited<ReturnType<typeof makeVideo>>;
 let db: { url: string; drop: () => Promise<void> };
 beforeAll(async () => {
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 320, height: 240, audio: { kind: 'tone' } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 2 },
+      { source: 'smptebars', seconds: 2 },
+    ],
+    width: 320,
+    height: 240,
+    audio: { kind: 'tone' },
+  });
   db = await createTestDatabase(inject('pgUrl'));
 });
 afterAll(async () => db.drop());
@@ -80,7 +99,11 @@ describe('examples (each runs with the one command in its header)', () => {
   it('search.ts finds processed content', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'vq-ex-'));
     const cli = fileURLToPath(new URL('../packages/runner/dist/cli.js', import.meta.url));
-    await new Promise((resolve) => spawn(process.execPath, [cli, 'process', video.path, '--id', 'ex1'], { env: env({ DATA_DIR: dataDir, DATABASE_URL: db.url }) }).on('close', resolve));
+    await new Promise((resolve) =>
+      spawn(process.execPath, [cli, 'process', video.path, '--id', 'ex1'], {
+        env: env({ DATA_DIR: dataDir, DATABASE_URL: db.url }),
+      }).on('close', resolve),
+    );
     // No API key: nothing is transcribed, so search by text finds nothing yet, and says so without failing.
     const res = await run('search.ts', ['test pattern'], { DATA_DIR: dataDir, DATABASE_URL: db.url });
     expect(res.code, res.out).toBe(0);
@@ -96,12 +119,26 @@ describe('examples (each runs with the one command in its header)', () => {
       const pg = new PgStore(store);
       await pg.saveVideo({ id: 'ask1', originalPath: 'uploads/ask1_x.mp4', status: 'ready' });
       const lines = ['Welcome to the show.', 'The soup simmers for twenty minutes.', 'Goodbye.'];
-      await pg.replaceSegments('ask1', lines.map((text, i) => ({ id: segmentId('ask1', i), videoId: 'ask1', idx: i, tStart: i * 5, tEnd: i * 5 + 4, text })));
+      await pg.replaceSegments(
+        'ask1',
+        lines.map((text, i) => ({
+          id: segmentId('ask1', i),
+          videoId: 'ask1',
+          idx: i,
+          tStart: i * 5,
+          tEnd: i * 5 + 4,
+          text,
+        })),
+      );
     } finally {
       await store.close();
     }
     try {
-      const res = await run('ask.ts', ['how long does the soup simmer?', '--video', 'ask1'], { DATABASE_URL: own.url, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url });
+      const res = await run('ask.ts', ['how long does the soup simmer?', '--video', 'ask1'], {
+        DATABASE_URL: own.url,
+        OPENAI_API_KEY: fake.apiKey,
+        OPENAI_BASE_URL: fake.url,
+      });
       expect(res.code, res.out).toBe(0);
       expect(res.out).toContain('5.0-9.0s ask1 "The soup simmers for twenty minutes."');
       expect(lastJson(res.out)).toMatchObject({ found: true, dropped: 0, usage: { requests: 1 } });
@@ -116,7 +153,9 @@ describe('examples (each runs with the one command in its header)', () => {
     mkdirSync(join(dataDir, 'uploads'));
     copyFileSync(video.path, join(dataDir, 'uploads', 'app1_clip.mp4'));
     const port = 21_000 + Math.floor(Math.random() * 2000);
-    const child = spawn(process.execPath, [join(here, 'embed-worker.ts'), '--port', String(port)], { env: env({ DATA_DIR: dataDir, DATABASE_URL: db.url, WORKER_POLL_MS: '100' }) });
+    const child = spawn(process.execPath, [join(here, 'embed-worker.ts'), '--port', String(port)], {
+      env: env({ DATA_DIR: dataDir, DATABASE_URL: db.url, WORKER_POLL_MS: '100' }),
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -11,7 +11,12 @@ if (!file) {
 }
 const dataDir = rest[rest.indexOf('--data-dir') + 1] ?? './data';
 const store = new MemoryStore();
-const run = runPipeline({ video: file, stages: defaultStages(), store, config: loadConfig({ overrides: { dataDir } }) });
+const run = runPipeline({
+  video: file,
+  stages: defaultStages(),
+  store,
+  config: loadConfig({ overrides: { dataDir } }),
+});
 run.events.on('stage:done', (e) => console.log(`${e.stage}: done in ${e.durationMs} ms`, e.counts));
 run.events.on('stage:skipped', (e) => console.log(`${e.stage}: skipped (${e.reason})`));
 
@@ -23,4 +28,11 @@ if (result.status !== 'done') {
 }
 const scenes = await store.listScenes(result.videoId);
 const frames = await store.listFrames(result.videoId);
-console.log(JSON.stringify({ videoId: result.videoId, scenes: scenes.map((s) => [s.tStart, s.tEnd]), frames: frames.length, segments: (await store.listSegments(result.videoId)).length }));
+console.log(
+  JSON.stringify({
+    videoId: result.videoId,
+    scenes: scenes.map((s) => [s.tStart, s.tEnd]),
+    frames: frames.length,
+    segments: (await store.listSegments(result.videoId)).length,
+  }),
+);

@@ -17,7 +17,8 @@ try {
   // Without an API key the query is not embedded and the search is full-text only.
   const { provider } = embeddingsFromConfig(config);
   const hits = await searchContent(db, query, { limit: 5, embeddings: provider });
-  for (const h of hits) console.log(`${h.score.toFixed(4)} ${h.kind} ${h.videoId} ${h.tStart.toFixed(1)}-${h.tEnd.toFixed(1)}s ${h.text}`);
+  for (const h of hits)
+    console.log(`${h.score.toFixed(4)} ${h.kind} ${h.videoId} ${h.tStart.toFixed(1)}-${h.tEnd.toFixed(1)}s ${h.text}`);
   console.log(JSON.stringify(hits.map((h) => ({ id: h.id, kind: h.kind, videoId: h.videoId }))));
 } finally {
   await db.close();

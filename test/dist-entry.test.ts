@@ -15,36 +15,61 @@ function node(args: string[]): { status: number | null; out: string } {
 }
 
 const PACKAGES = {
-  '@videoqa/core': { dir: 'core', cjs: true, names: ['runPipeline', 'MemoryStore', 'loadConfig', 'sceneId', 'VideoqaError', 'isRetryable', 'resolveInDataDir'] },
-  '@videoqa/storage-pg': { dir: 'storage-pg', cjs: true, names: ['PgStore', 'openDatabase', 'migrate', 'claimJob', 'searchContent'] },
-  '@videoqa/stages': { dir: 'stages', cjs: false, names: ['defaultStages', 'normalizeStage', 'detectCuts', 'phash64', 'createOpenAIProviders'] },
+  '@videoqa/core': {
+    dir: 'core',
+    cjs: true,
+    names: ['runPipeline', 'MemoryStore', 'loadConfig', 'sceneId', 'VideoqaError', 'isRetryable', 'resolveInDataDir'],
+  },
+  '@videoqa/storage-pg': {
+    dir: 'storage-pg',
+    cjs: true,
+    names: ['PgStore', 'openDatabase', 'migrate', 'claimJob', 'searchContent'],
+  },
+  '@videoqa/stages': {
+    dir: 'stages',
+    cjs: false,
+    names: ['defaultStages', 'normalizeStage', 'detectCuts', 'phash64', 'createOpenAIProviders'],
+  },
   '@videoqa/runner': { dir: 'runner', cjs: false, names: ['Worker', 'startDevServer', 'createLogger', 'main'] },
 } as const;
 
 describe.each(Object.entries(PACKAGES))('%s as published', (name, pkg) => {
   it('imports as ESM with its public API', () => {
-    const r = node(['--input-type=module', '-e', `const m = await import('${name}'); console.log(JSON.stringify(Object.keys(m)))`]);
+    const r = node([
+      '--input-type=module',
+      '-e',
+      `const m = await import('${name}'); console.log(JSON.stringify(Object.keys(m)))`,
+    ]);
     expect(r.status, r.out).toBe(0);
     expect(JSON.parse(r.out.trim().split('\n').pop()!)).toEqual(expect.arrayContaining([...pkg.names]));
   });
 
-  it(pkg.cjs ? 'requires as CommonJS from its .cjs build' : 'requires from CommonJS on Node >= 22.12 (require of ESM)', () => {
-    const r = node(['-e', `const m = require('${name}'); console.log(require.resolve('${name}')); console.log(JSON.stringify(Object.keys(m)))`]);
-    expect(r.status, r.out).toBe(0);
-    const [resolved, keys] = r.out.trim().split('\n').slice(-2);
-    expect(resolved).toMatch(pkg.cjs ? /dist\/index\.cjs$/ : /dist\/index\.js$/);
-    expect(JSON.parse(keys!)).toEqual(expect.arrayContaining([...pkg.names]));
-  });
+  it(
+    pkg.cjs ? 'requires as CommonJS from its .cjs build' : 'requires from CommonJS on Node >= 22.12 (require of ESM)',
+    () => {
+      const r = node([
+        '-e',
+        `const m = require('${name}'); console.log(require.resolve('${name}')); console.log(JSON.stringify(Object.keys(m)))`,
+      ]);
+      expect(r.status, r.out).toBe(0);
+      const [resolved, keys] = r.out.trim().split('\n').slice(-2);
+      expect(resolved).toMatch(pkg.cjs ? /dist\/index\.cjs$/ : /dist\/index\.js$/);
+      expect(JSON.parse(keys!)).toEqual(expect.arrayContaining([...pkg.names]));
+    },
+  );
 
   it('packs with dist, types, README and real version ranges', () => {
     const out = mkdtempSync(join(tmpdir(), 'vq-pack-'));
     execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: join(root, 'packages', pkg.dir), stdio: 'pipe' });
     const tarball = join(out, readdirSync(out)[0]!);
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const f of ['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']) expect(files).toContain(f);
+    for (const f of ['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts'])
+      expect(files).toContain(f);
     if (pkg.cjs) expect(files).toContain('package/dist/index.cjs');
     // The web viewer's files are served from the package itself (videoqa serve): no CDN, no build step.
-    if (pkg.dir === 'runner') for (const f of ['index.html', 'video.html', 'library.js', 'video.js', 'api.js', 'style.css']) expect(files).toContain(`package/viewer/${f}`);
+    if (pkg.dir === 'runner')
+      for (const f of ['index.html', 'video.html', 'library.js', 'video.js', 'api.js', 'style.css'])
+        expect(files).toContain(`package/viewer/${f}`);
     expect(files.some((f) => f.includes('/src/') || f.endsWith('.test.ts'))).toBe(false);
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:');

@@ -22,14 +22,34 @@ describe('documentation stays true', () => {
 
   it('documents every CLI command', () => {
     const doc = read('docs/cli.md');
-    for (const cmd of ['process', 'enqueue', 'worker', 'api', 'list', 'show', 'export', 'search', 'ask', 'migrate', 'retry', 'status', 'doctor', 'serve']) expect(doc).toMatch(new RegExp(`\\| \`${cmd}[ \`]`));
+    for (const cmd of [
+      'process',
+      'enqueue',
+      'worker',
+      'api',
+      'list',
+      'show',
+      'export',
+      'search',
+      'ask',
+      'migrate',
+      'retry',
+      'status',
+      'doctor',
+      'serve',
+    ])
+      expect(doc).toMatch(new RegExp(`\\| \`${cmd}[ \`]`));
   });
 
   it('has exactly one install and one test command in the README, and .ci/run reads them', () => {
     const readme = read('README.md');
-    const after = (marker: string) => readme.split(`<!-- ci:${marker} -->`)[1]!.split('\n').find((l) => l.trim() && !l.startsWith('```'));
-    expect(after('install')).toBe('./scripts/install.sh');
-    expect(after('test')).toBe('pnpm test');
+    const lineAfter = (marker: string) =>
+      readme
+        .split(`<!-- ci:${marker} -->`)[1]!
+        .split('\n')
+        .find((l) => l.trim() && !l.startsWith('```'));
+    expect(lineAfter('install')).toBe('./scripts/install.sh');
+    expect(lineAfter('test')).toBe('pnpm test');
     expect(readme.match(/<!-- ci:install -->/g)).toHaveLength(1);
     expect(readme.match(/<!-- ci:test -->/g)).toHaveLength(1);
     expect(readme).toContain('pnpm videoqa process path/to/video.mp4');

@@ -5,14 +5,21 @@ import { describe, expect, inject, test } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs vitest with the repository's own config on one fixture file; resolves with its exit code and output. */
-function runVitest(file: string, env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+function runVitest(
+  file: string,
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, VIDEOQA_SELFTEST_FILE: file, ...env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
     delete childEnv.VITEST; // a nested run must behave like a top-level one
     delete childEnv.VITEST_WORKER_ID;
     delete childEnv.VITEST_POOL_ID;
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url)), 'run'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url)), 'run'],
+      { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));

@@ -34,11 +34,39 @@ const PREFIX: Record<AiCapability, string> = {
 /** Resolves a capability's endpoint: its own setting where set, the shared OpenAI one otherwise. */
 export function aiEndpoint(config: Config, capability: AiCapability): AiEndpoint {
   const own = {
-    transcription: { baseUrl: config.transcriptionBaseUrl, apiKey: config.transcriptionApiKey, timeoutMs: config.transcriptionTimeoutMs, maxRetries: config.transcriptionMaxRetries, model: config.transcriptionModel, concurrency: config.transcribeMaxConcurrent },
-    vision: { baseUrl: config.visionBaseUrl, apiKey: config.visionApiKey, timeoutMs: config.visionTimeoutMs, maxRetries: config.visionMaxRetries, model: config.visionModel, concurrency: config.visionMaxConcurrent },
-    embeddings: { baseUrl: config.embeddingBaseUrl, apiKey: config.embeddingApiKey, timeoutMs: config.embeddingTimeoutMs, maxRetries: config.embeddingMaxRetries, model: config.embeddingModel, concurrency: config.embeddingMaxConcurrent },
+    transcription: {
+      baseUrl: config.transcriptionBaseUrl,
+      apiKey: config.transcriptionApiKey,
+      timeoutMs: config.transcriptionTimeoutMs,
+      maxRetries: config.transcriptionMaxRetries,
+      model: config.transcriptionModel,
+      concurrency: config.transcribeMaxConcurrent,
+    },
+    vision: {
+      baseUrl: config.visionBaseUrl,
+      apiKey: config.visionApiKey,
+      timeoutMs: config.visionTimeoutMs,
+      maxRetries: config.visionMaxRetries,
+      model: config.visionModel,
+      concurrency: config.visionMaxConcurrent,
+    },
+    embeddings: {
+      baseUrl: config.embeddingBaseUrl,
+      apiKey: config.embeddingApiKey,
+      timeoutMs: config.embeddingTimeoutMs,
+      maxRetries: config.embeddingMaxRetries,
+      model: config.embeddingModel,
+      concurrency: config.embeddingMaxConcurrent,
+    },
     // One question is one request: ask has no concurrency setting of its own.
-    chat: { baseUrl: config.chatBaseUrl, apiKey: config.chatApiKey, timeoutMs: config.chatTimeoutMs, maxRetries: config.chatMaxRetries, model: config.chatModel, concurrency: 1 },
+    chat: {
+      baseUrl: config.chatBaseUrl,
+      apiKey: config.chatApiKey,
+      timeoutMs: config.chatTimeoutMs,
+      maxRetries: config.chatMaxRetries,
+      model: config.chatModel,
+      concurrency: 1,
+    },
   }[capability];
   const baseUrl = own.baseUrl ?? config.openaiBaseUrl;
   // The shared key goes only where the shared base URL goes: a capability pointed at another

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { buildAnswerMessages, checkCitations, promptLeakDetector, ASK_SYSTEM_PROMPT, validateQuestion } from './ask.ts';
 import type { Passage } from './providers.ts';
 
-const passage: Passage = { id: 'v:segment:30.0', videoId: 'v', kind: 'segment', tStart: 30, tEnd: 58.5, text: 'Next we add  two cloves\nof Garlic. Then we wait.', sceneCaption: 'A pot on a stove', score: 1, sources: ['v_segment_003'] };
+const passage: Passage = {
+  id: 'v:segment:30.0',
+  videoId: 'v',
+  kind: 'segment',
+  tStart: 30,
+  tEnd: 58.5,
+  text: 'Next we add  two cloves\nof Garlic. Then we wait.',
+  sceneCaption: 'A pot on a stove',
+  score: 1,
+  sources: ['v_segment_003'],
+};
 
 describe('checkCitations', () => {
   it('accepts quotes that match after whitespace and case normalisation, from the text or the scene caption', () => {
@@ -31,11 +41,26 @@ describe('checkCitations', () => {
       [passage],
     );
     expect(citations).toHaveLength(1);
-    expect(dropped.map((d) => d.problem)).toEqual(['unknown_passage', 'time_outside_passage', 'time_outside_passage', 'quote_not_in_passage', 'empty_quote', 'duplicate']);
+    expect(dropped.map((d) => d.problem)).toEqual([
+      'unknown_passage',
+      'time_outside_passage',
+      'time_outside_passage',
+      'quote_not_in_passage',
+      'empty_quote',
+      'duplicate',
+    ]);
   });
 
   it('narrows a citation to the segments its quote comes from', () => {
-    const timed: Passage = { ...passage, text: 'Add the garlic. Stir well. Serve hot.', parts: [{ tStart: 30, tEnd: 34, text: 'Add the garlic.' }, { tStart: 36, tEnd: 41, text: 'Stir  well.' }, { tStart: 45, tEnd: 58.5, text: 'Serve hot.' }] };
+    const timed: Passage = {
+      ...passage,
+      text: 'Add the garlic. Stir well. Serve hot.',
+      parts: [
+        { tStart: 30, tEnd: 34, text: 'Add the garlic.' },
+        { tStart: 36, tEnd: 41, text: 'Stir  well.' },
+        { tStart: 45, tEnd: 58.5, text: 'Serve hot.' },
+      ],
+    };
     const { citations } = checkCitations(
       [
         { passage_id: timed.id, t_start: 30, t_end: 58.5, quote: 'stir well' },
@@ -44,7 +69,11 @@ describe('checkCitations', () => {
       ],
       [timed],
     );
-    expect(citations.map((c) => [c.tStart, c.tEnd])).toEqual([[36, 41], [30, 41], [31, 50]]);
+    expect(citations.map((c) => [c.tStart, c.tEnd])).toEqual([
+      [36, 41],
+      [30, 41],
+      [31, 50],
+    ]);
   });
 });
 

@@ -10,7 +10,9 @@ export const QUESTION_MAX_CHARS = 2000;
  * outputs need every property required, so nothing here is optional.
  */
 export const groundedAnswerSchema = z.object({
-  answer: z.string().describe('The answer in plain prose, only from the passages; when they do not contain it, say so briefly'),
+  answer: z
+    .string()
+    .describe('The answer in plain prose, only from the passages; when they do not contain it, say so briefly'),
   citations: z
     .array(
       z.object({
@@ -41,7 +43,10 @@ export const ASK_SYSTEM_PROMPT = [
 ].join('\n');
 
 /** Builds the two chat messages for a grounded answer. Video text appears only inside JSON strings. */
-export function buildAnswerMessages(question: string, passages: readonly Passage[]): { role: 'system' | 'user'; content: string }[] {
+export function buildAnswerMessages(
+  question: string,
+  passages: readonly Passage[],
+): { role: 'system' | 'user'; content: string }[] {
   const payload = {
     question,
     passages: passages.map((p) => ({
@@ -65,8 +70,15 @@ const round = (t: number) => Math.round(t * 100) / 100;
 /** Trims a question and refuses what cannot be answered: empty or over QUESTION_MAX_CHARS. */
 export function validateQuestion(question: unknown): string {
   const q = typeof question === 'string' ? question.trim() : '';
-  if (q.length === 0) throw requestError('QUESTION_EMPTY', 'The question is empty', { fix: 'ask a question in words, e.g. videoqa ask "what is sliced?"' });
-  if (q.length > QUESTION_MAX_CHARS) throw requestError('QUESTION_TOO_LONG', `The question is ${q.length} characters long; at most ${QUESTION_MAX_CHARS} are accepted`);
+  if (q.length === 0)
+    throw requestError('QUESTION_EMPTY', 'The question is empty', {
+      fix: 'ask a question in words, e.g. videoqa ask "what is sliced?"',
+    });
+  if (q.length > QUESTION_MAX_CHARS)
+    throw requestError(
+      'QUESTION_TOO_LONG',
+      `The question is ${q.length} characters long; at most ${QUESTION_MAX_CHARS} are accepted`,
+    );
   return q;
 }
 
@@ -116,7 +128,10 @@ const TIME_EPSILON = 0.051;
  * caption) once whitespace and case are normalised. The rest are dropped, with
  * the reason, never passed on.
  */
-export function checkCitations(citations: readonly RawCitation[], passages: readonly Passage[]): { citations: Citation[]; dropped: DroppedCitation[] } {
+export function checkCitations(
+  citations: readonly RawCitation[],
+  passages: readonly Passage[],
+): { citations: Citation[]; dropped: DroppedCitation[] } {
   const byId = new Map(passages.map((p) => [p.id, p]));
   const kept: Citation[] = [];
   const dropped: DroppedCitation[] = [];
@@ -126,9 +141,11 @@ export function checkCitations(citations: readonly RawCitation[], passages: read
     const quote = normalizeQuoteText(stripWrapping(c.quote ?? ''));
     let problem: CitationProblem | undefined;
     if (!p) problem = 'unknown_passage';
-    else if (!(c.t_start >= p.tStart - TIME_EPSILON && c.t_end <= p.tEnd + TIME_EPSILON && c.t_start <= c.t_end)) problem = 'time_outside_passage';
+    else if (!(c.t_start >= p.tStart - TIME_EPSILON && c.t_end <= p.tEnd + TIME_EPSILON && c.t_start <= c.t_end))
+      problem = 'time_outside_passage';
     else if (quote.length === 0) problem = 'empty_quote';
-    else if (!normalizeQuoteText(p.text).includes(quote) && !normalizeQuoteText(p.sceneCaption ?? '').includes(quote)) problem = 'quote_not_in_passage';
+    else if (!normalizeQuoteText(p.text).includes(quote) && !normalizeQuoteText(p.sceneCaption ?? '').includes(quote))
+      problem = 'quote_not_in_passage';
     else if (seen.has(`${c.passage_id}\u0000${quote}`)) problem = 'duplicate';
     if (problem || !p) {
       dropped.push({ citation: c, problem: problem ?? 'unknown_passage' });
@@ -144,14 +161,20 @@ export function checkCitations(citations: readonly RawCitation[], passages: read
 
 /** Time range of the passage parts a (normalised) quote was taken from, when the passage has parts. */
 function quoteSpan(p: Passage, quote: string): { tStart: number; tEnd: number } | undefined {
-  const parts = (p.parts ?? []).map((x) => ({ ...x, norm: normalizeQuoteText(x.text) })).filter((x) => x.norm.length > 0);
-  const at = parts.map((x) => x.norm).join(' ').indexOf(quote);
+  const parts = (p.parts ?? [])
+    .map((x) => ({ ...x, norm: normalizeQuoteText(x.text) }))
+    .filter((x) => x.norm.length > 0);
+  const at = parts
+    .map((x) => x.norm)
+    .join(' ')
+    .indexOf(quote);
   if (at < 0) return undefined;
   let offset = 0;
   let span: { tStart: number; tEnd: number } | undefined;
   for (const x of parts) {
     const end = offset + x.norm.length;
-    if (end > at && offset < at + quote.length) span = { tStart: span?.tStart ?? x.tStart, tEnd: Math.max(span?.tEnd ?? x.tEnd, x.tEnd) };
+    if (end > at && offset < at + quote.length)
+      span = { tStart: span?.tStart ?? x.tStart, tEnd: Math.max(span?.tEnd ?? x.tEnd, x.tEnd) };
     offset = end + 1;
   }
   return span;

@@ -18,14 +18,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The signal's reason as an Error (an AbortedError when it is not one). */
 export function abortReasonOf(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new AbortedError('Operation aborted', { cause: signal.reason });
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new AbortedError('Operation aborted', { cause: signal.reason });
 }
 
 /**
  * Exponential backoff with jitter: base · 2^(attempt-1), capped, then spread by
  * ±jitter so a burst of failures does not retry in lockstep.
  */
-export function backoffDelayMs(attempt: number, options: { baseMs: number; maxMs: number; jitter?: number; random?: () => number }): number {
+export function backoffDelayMs(
+  attempt: number,
+  options: { baseMs: number; maxMs: number; jitter?: number; random?: () => number },
+): number {
   const jitter = options.jitter ?? 0.25;
   const random = options.random ?? Math.random;
   const exp = options.baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);

@@ -98,10 +98,25 @@ const round2 = (t: number) => Math.round(t * 100) / 100;
 
 /** The two chat messages of a chapters request. Video text appears only inside JSON strings. */
 export function buildChapterMessages(request: ChapterRequest): { role: 'system' | 'user'; content: string }[] {
-  const common = { task: request.task, duration_sec: round2(request.durationSec), range_start: round2(request.rangeStart), range_end: round2(request.rangeEnd), min_chapter_sec: request.minChapterSec };
+  const common = {
+    task: request.task,
+    duration_sec: round2(request.durationSec),
+    range_start: round2(request.rangeStart),
+    range_end: round2(request.rangeEnd),
+    min_chapter_sec: request.minChapterSec,
+  };
   const payload =
     request.task === 'chapters'
-      ? { ...common, items: request.items.map((i) => ({ start: round2(i.start), end: round2(i.end), kind: i.kind, ...(i.speaker ? { speaker: i.speaker } : {}), text: i.text })) }
+      ? {
+          ...common,
+          items: request.items.map((i) => ({
+            start: round2(i.start),
+            end: round2(i.end),
+            kind: i.kind,
+            ...(i.speaker ? { speaker: i.speaker } : {}),
+            text: i.text,
+          })),
+        }
       : { ...common, parts: request.parts };
   return [
     { role: 'system', content: CHAPTERS_SYSTEM_PROMPT },

@@ -25,7 +25,14 @@ describe('config', () => {
 
   it('reads and coerces environment values', () => {
     const c = loadConfig({
-      env: { WORKER_POLL_MS: '250', WORKER_DEV_HTTP: 'true', LOG_LEVEL: 'INFO', VISION_MAX_CONCURRENT: ' 9 ', DATABASE_URL: 'postgres://u:p@h:5432/db', DATA_DIR: '/app/data' },
+      env: {
+        WORKER_POLL_MS: '250',
+        WORKER_DEV_HTTP: 'true',
+        LOG_LEVEL: 'INFO',
+        VISION_MAX_CONCURRENT: ' 9 ',
+        DATABASE_URL: 'postgres://u:p@h:5432/db',
+        DATA_DIR: '/app/data',
+      },
     });
     expect(c.workerPollMs).toBe(250);
     expect(c.workerDevHttp).toBe(true);
@@ -75,7 +82,13 @@ describe('config', () => {
 
   it('never echoes secrets, in errors or when printed', () => {
     const key = 'sk-test-SECRET-123456';
-    const c = loadConfig({ env: { OPENAI_API_KEY: key, DATABASE_URL: 'postgres://user:hunter2pass@db:5432/videoqa', API_TOKEN: 'tok-abcdef' } });
+    const c = loadConfig({
+      env: {
+        OPENAI_API_KEY: key,
+        DATABASE_URL: 'postgres://user:hunter2pass@db:5432/videoqa',
+        API_TOKEN: 'tok-abcdef',
+      },
+    });
     const printed = JSON.stringify(redactConfig(c));
     expect(printed).not.toContain(key);
     expect(printed).not.toContain('hunter2pass');

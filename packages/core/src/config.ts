@@ -6,34 +6,46 @@ import { ConfigError } from './errors.ts';
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v),
-    z.number({ error: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+    z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
   );
 const num = (min: number, max = Number.MAX_VALUE) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v),
     z.number({ error: 'must be a number' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
   );
-const bool = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
+const bool = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    return v;
+  },
+  z.boolean({ error: 'must be true or false' }),
+);
 const str = z.string().trim().min(1, 'must not be empty');
 const url = (protocols: string[]) =>
-  str.refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  str.refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const LOG_LEVEL_ALIASES: Record<string, string> = { warning: 'warn', critical: 'fatal', notset: 'trace' };
 const logLevel = z.preprocess(
   (v) => (typeof v === 'string' ? (LOG_LEVEL_ALIASES[v.trim().toLowerCase()] ?? v.trim().toLowerCase()) : v),
-  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }),
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  }),
 );
 
 /**
@@ -123,7 +135,9 @@ export const configSchema = z.object({
   ocrLanguages: z
     .preprocess(
       (v) => (typeof v === 'string' ? v.split(/[+,\s]+/).filter(Boolean) : v),
-      z.array(z.string().regex(/^[a-z][a-z0-9_]{1,15}$/, 'must be tesseract language codes such as eng or eng+deu')).min(1, 'must name at least one language'),
+      z
+        .array(z.string().regex(/^[a-z][a-z0-9_]{1,15}$/, 'must be tesseract language codes such as eng or eng+deu'))
+        .min(1, 'must name at least one language'),
     )
     .default(['eng']),
   ocrMinConfidence: num(0, 100).default(60),
@@ -160,7 +174,10 @@ export const configSchema = z.object({
   webhookUrl: url(['http:', 'https:']).optional(),
   /** Standard Webhooks signing secret: whsec_ and base64 of 24-64 random bytes. */
   webhookSecret: str
-    .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))')
+    .regex(
+      /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/,
+      'must be whsec_ followed by base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))',
+    )
     .optional(),
   /** Let webhooks reach loopback/private addresses (SSRF guard off for webhooks). */
   webhookAllowPrivate: bool.default(false),
@@ -180,7 +197,11 @@ export const configSchema = z.object({
   outboundAllowCidrs: z
     .preprocess(
       (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
-      z.array(z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'must be CIDR ranges such as 10.0.5.0/24 or fd00::/8, comma separated')),
+      z.array(
+        z
+          .string()
+          .regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'must be CIDR ranges such as 10.0.5.0/24 or fd00::/8, comma separated'),
+      ),
     )
     .default([]),
 });
@@ -289,7 +310,16 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
 };
 
 /** Settings whose values are never printed or logged. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['openaiApiKey', 'supadataApiKey', 'apiToken', 'transcriptionApiKey', 'visionApiKey', 'embeddingApiKey', 'chatApiKey', 'webhookSecret'];
+export const SECRET_KEYS: readonly ConfigKey[] = [
+  'openaiApiKey',
+  'supadataApiKey',
+  'apiToken',
+  'transcriptionApiKey',
+  'visionApiKey',
+  'embeddingApiKey',
+  'chatApiKey',
+  'webhookSecret',
+];
 
 export interface LoadConfigOptions {
   /** Environment to read; default process.env. */
@@ -313,12 +343,19 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (raw.workerMaxAttempts === undefined && env.MAX_RETRIES !== undefined && env.MAX_RETRIES.trim() !== '') {
     const retries = Number(env.MAX_RETRIES);
     if (!Number.isInteger(retries) || retries < 0) {
-      throw new ConfigError([{ variable: 'MAX_RETRIES', message: `must be a non-negative integer (got ${JSON.stringify(env.MAX_RETRIES)})` }]);
+      throw new ConfigError([
+        { variable: 'MAX_RETRIES', message: `must be a non-negative integer (got ${JSON.stringify(env.MAX_RETRIES)})` },
+      ]);
     }
     raw.workerMaxAttempts = retries + 1;
   }
   // TRANSCRIPTION_MODEL is accepted as another name for OPENAI_TRANSCRIPTION_MODEL (which wins when both are set).
-  if (raw.transcriptionModel === undefined && env.TRANSCRIPTION_MODEL !== undefined && env.TRANSCRIPTION_MODEL.trim() !== '') raw.transcriptionModel = env.TRANSCRIPTION_MODEL;
+  if (
+    raw.transcriptionModel === undefined &&
+    env.TRANSCRIPTION_MODEL !== undefined &&
+    env.TRANSCRIPTION_MODEL.trim() !== ''
+  )
+    raw.transcriptionModel = env.TRANSCRIPTION_MODEL;
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) raw[key] = value;
   }
@@ -326,7 +363,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 }
 
 /** Validates an object of camelCase settings (defaults applied). */
-export function parseConfig(input: Partial<ConfigInput> | Record<string, unknown>, nameOf: (key: string) => string = (k) => k): Config {
+export function parseConfig(
+  input: Partial<ConfigInput> | Record<string, unknown>,
+  nameOf: (key: string) => string = (k) => k,
+): Config {
   const result = configSchema.safeParse(input);
   if (result.success) {
     if (result.data.workerPollMaxMs < result.data.workerPollMs) result.data.workerPollMaxMs = result.data.workerPollMs;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, httpStatusForCode, isErrorCode } from './error-codes.ts';
-import { AbortedError, FileNotFoundError, InvalidMediaError, isRetryable, ProviderError, VideoqaError, errorCode } from './errors.ts';
+import {
+  AbortedError,
+  FileNotFoundError,
+  InvalidMediaError,
+  isRetryable,
+  ProviderError,
+  VideoqaError,
+  errorCode,
+} from './errors.ts';
 
 describe('errors', () => {
   it('carry a stable code and a retryable flag', () => {
@@ -46,7 +54,8 @@ describe('errors', () => {
     expect(httpStatusForCode('PROVIDER_AUTH', false)).toBe(502);
     expect(httpStatusForCode('TOOL_FAILED', true)).toBe(503);
     expect(httpStatusForCode('TOOL_FAILED', false)).toBe(400);
-    for (const [code, info] of Object.entries(ERROR_CODES)) expect(['usage', 'badInput', 'failed'], code).toContain(info.exit);
+    for (const [code, info] of Object.entries(ERROR_CODES))
+      expect(['usage', 'badInput', 'failed'], code).toContain(info.exit);
     // @ts-expect-error: a code outside the registry does not compile
     void new VideoqaError('MADE_UP_ON_THE_SPOT', 'x', false);
   });

@@ -19,7 +19,10 @@ export class VideoqaError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, retryable: boolean, options: VideoqaErrorOptions = {}) {
-    super(options.fix ? `${message} — ${options.fix}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.fix ? `${message} — ${options.fix}` : message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.retryable = retryable;
@@ -28,7 +31,13 @@ export class VideoqaError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, retryable: this.retryable, details: this.details };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      details: this.details,
+    };
   }
 }
 
@@ -56,7 +65,7 @@ export class InvalidIdError extends VideoqaError {
 
 /** A path resolves outside DATA_DIR (via "..", an absolute path elsewhere, or a symlink). */
 export class PathOutsideDataDirError extends VideoqaError {
-  constructor(path: string, dataDir: string) {
+  constructor(path: string, _dataDir: string) {
     // The message reaches API clients: name the path they gave, never the server's DATA_DIR.
     super('PATH_OUTSIDE_DATA_DIR', `Path ${JSON.stringify(path)} is outside DATA_DIR`, false, {
       fix: 'keep uploads and outputs inside DATA_DIR, or point DATA_DIR at the directory that holds them',
@@ -137,7 +146,15 @@ export class ToolFailedError extends VideoqaError {
   }
 }
 
-export type ProviderErrorKind = 'rate_limited' | 'server' | 'timeout' | 'network' | 'auth' | 'bad_request' | 'not_found' | 'malformed_reply';
+export type ProviderErrorKind =
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'auth'
+  | 'bad_request'
+  | 'not_found'
+  | 'malformed_reply';
 
 const PROVIDER_CODES: Record<ProviderErrorKind, ErrorCode> = {
   rate_limited: 'PROVIDER_RATE_LIMITED',
@@ -156,11 +173,21 @@ export class ProviderError extends VideoqaError {
   readonly kind: ProviderErrorKind;
   readonly status: number | undefined;
   readonly provider: string;
-  constructor(provider: string, kind: ProviderErrorKind, message: string, options: VideoqaErrorOptions & { status?: number } = {}) {
-    super(PROVIDER_CODES[kind], `${provider} API error${options.status ? ` (${options.status})` : ''}: ${message}`, RETRYABLE_KINDS.has(kind), {
-      ...options,
-      fix: options.fix ?? providerFix(kind),
-    });
+  constructor(
+    provider: string,
+    kind: ProviderErrorKind,
+    message: string,
+    options: VideoqaErrorOptions & { status?: number } = {},
+  ) {
+    super(
+      PROVIDER_CODES[kind],
+      `${provider} API error${options.status ? ` (${options.status})` : ''}: ${message}`,
+      RETRYABLE_KINDS.has(kind),
+      {
+        ...options,
+        fix: options.fix ?? providerFix(kind),
+      },
+    );
     this.kind = kind;
     this.status = options.status;
     this.provider = provider;
@@ -207,7 +234,12 @@ export class PipelineFailedError extends VideoqaError {
   constructor(result: import('./pipeline-result.ts').PipelineResult) {
     const cause = result.error;
     const where = result.failedStage ? `stage "${result.failedStage}" failed` : `pipeline ${result.status}`;
-    super('PIPELINE_FAILED', `Video ${result.videoId}: ${where}: ${cause?.message ?? 'no error recorded'}`, isRetryable(cause), { cause });
+    super(
+      'PIPELINE_FAILED',
+      `Video ${result.videoId}: ${where}: ${cause?.message ?? 'no error recorded'}`,
+      isRetryable(cause),
+      { cause },
+    );
     this.result = result;
   }
 }
@@ -251,8 +283,21 @@ export function requestError(code: RequestErrorCode, message: string, options: V
 }
 
 const RETRYABLE_SYSTEM_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE', 'ENOSPC',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'EMFILE',
+  'ENOSPC',
 ]);
 
 /**
@@ -279,7 +324,8 @@ export function isRetryable(err: unknown): boolean {
 /** Stable code of any error: VideoqaError codes (ErrorCode), system codes (ENOSPC...), or 'UNKNOWN'. */
 export function errorCode(err: unknown): string {
   if (err instanceof VideoqaError) return err.code;
-  if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
+  if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string')
+    return (err as { code: string }).code;
   return 'UNKNOWN';
 }
 

@@ -2,9 +2,21 @@ import { EventEmitter } from 'eventemitter3';
 import type { Usage } from './store.ts';
 import type { PipelineResult } from './pipeline-result.ts';
 
-export interface PipelineStartEvent { videoId: string; stages: string[] }
-export interface StageStartEvent { videoId: string; stage: string }
-export interface StageProgressEvent { videoId: string; stage: string; done: number; total?: number; fraction?: number }
+export interface PipelineStartEvent {
+  videoId: string;
+  stages: string[];
+}
+export interface StageStartEvent {
+  videoId: string;
+  stage: string;
+}
+export interface StageProgressEvent {
+  videoId: string;
+  stage: string;
+  done: number;
+  total?: number;
+  fraction?: number;
+}
 export interface StageDoneEvent {
   videoId: string;
   stage: string;
@@ -21,10 +33,29 @@ export interface StageSkippedEvent {
   durationMs: number;
 }
 /** A stage made one of its `provides` outputs ready before finishing (e.g. normalize's audio). */
-export interface StageOutputEvent { videoId: string; stage: string; output: string }
-export interface StageErrorEvent { videoId: string; stage: string; error: Error; durationMs: number }
-export interface PipelineDoneEvent { videoId: string; durationMs: number; result: PipelineResult }
-export interface PipelineFailedEvent { videoId: string; durationMs: number; error: Error; failedStage?: string; result: PipelineResult }
+export interface StageOutputEvent {
+  videoId: string;
+  stage: string;
+  output: string;
+}
+export interface StageErrorEvent {
+  videoId: string;
+  stage: string;
+  error: Error;
+  durationMs: number;
+}
+export interface PipelineDoneEvent {
+  videoId: string;
+  durationMs: number;
+  result: PipelineResult;
+}
+export interface PipelineFailedEvent {
+  videoId: string;
+  durationMs: number;
+  error: Error;
+  failedStage?: string;
+  result: PipelineResult;
+}
 
 export interface PipelineEventMap {
   'pipeline:start': (e: PipelineStartEvent) => void;

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileNotFoundError } from './errors.ts';
-import { importVideoFile, MAX_FILE_NAME_BYTES, removeStaleTemps, safeFileName, tempPathFor, writeAtomically } from './files.ts';
+import {
+  importVideoFile,
+  MAX_FILE_NAME_BYTES,
+  removeStaleTemps,
+  safeFileName,
+  tempPathFor,
+  writeAtomically,
+} from './files.ts';
 
 describe('files', () => {
   it('imports a file into uploads as {id}_{name}, keeping spaces and unicode', async () => {
@@ -34,14 +41,21 @@ describe('files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vq-stale-'));
     const target = join(dir, 'normalized.mp4');
     const temps = [tempPathFor(target), tempPathFor(target), `${tempPathFor(target)}.old`];
-    for (const t of [...temps, target, join(dir, 'audio.wav'), tempPathFor(join(dir, 'audio.wav'))]) writeFileSync(t, 'x');
+    for (const t of [...temps, target, join(dir, 'audio.wav'), tempPathFor(join(dir, 'audio.wav'))])
+      writeFileSync(t, 'x');
     expect(await removeStaleTemps(target)).toBe(3);
-    expect(readdirSync(dir).sort()).toEqual([`.audio.wav.${process.pid}`, 'audio.wav', 'normalized.mp4'].map((n, i) => (i === 0 ? expect.stringMatching(/^\.audio\.wav\..*\.tmp$/) : n)));
+    expect(readdirSync(dir).sort()).toEqual(
+      [`.audio.wav.${process.pid}`, 'audio.wav', 'normalized.mp4'].map((n, i) =>
+        i === 0 ? expect.stringMatching(/^\.audio\.wav\..*\.tmp$/) : n,
+      ),
+    );
     expect(await removeStaleTemps(join(dir, 'missing-dir', 'x'))).toBe(0);
   });
 
   it('fails clearly on a missing input', async () => {
-    await expect(importVideoFile('/nonexistent/x.mp4', { dataDir: tmpdir() })).rejects.toBeInstanceOf(FileNotFoundError);
+    await expect(importVideoFile('/nonexistent/x.mp4', { dataDir: tmpdir() })).rejects.toBeInstanceOf(
+      FileNotFoundError,
+    );
   });
 
   it('sanitises names', () => {

@@ -70,13 +70,18 @@ function truncateUtf8(text: string, maxBytes: number): string {
  * in bytes, and a 244-byte non-ASCII name used to fail with ENAMETOOLONG).
  */
 export function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = basename(name).replace(/[\u0000-\u001f\u007f/\\]/g, '_').replace(/^\.+/, '');
+  const cleaned = basename(name)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what file names must not keep
+    .replace(/[\u0000-\u001f\u007f/\\]/g, '_')
+    .replace(/^\.+/, '');
   if (cleaned.length === 0) return 'video.mp4';
   if (Buffer.byteLength(cleaned) <= MAX_FILE_NAME_BYTES) return cleaned;
   const ext = extname(cleaned);
   const keepExt = ext.length > 1 && Buffer.byteLength(ext) <= 16 ? ext : '';
-  const stem = truncateUtf8(cleaned.slice(0, cleaned.length - keepExt.length), MAX_FILE_NAME_BYTES - Buffer.byteLength(keepExt));
+  const stem = truncateUtf8(
+    cleaned.slice(0, cleaned.length - keepExt.length),
+    MAX_FILE_NAME_BYTES - Buffer.byteLength(keepExt),
+  );
   return `${stem}${keepExt}`;
 }
 
@@ -91,7 +96,10 @@ export interface ImportedVideo {
  * Puts a file into DATA_DIR/uploads as `{id}_{name}` (hard link when on the same
  * file system, copy otherwise) so the pipeline only ever reads inside DATA_DIR.
  */
-export async function importVideoFile(source: string, options: { dataDir: string; videoId?: string }): Promise<ImportedVideo> {
+export async function importVideoFile(
+  source: string,
+  options: { dataDir: string; videoId?: string },
+): Promise<ImportedVideo> {
   const id = validateVideoId(options.videoId ?? newId());
   // Follow symlinks first: link() would hard-link the symlink itself, which then points
   // nowhere (relative targets) or outside DATA_DIR once it sits in uploads/.

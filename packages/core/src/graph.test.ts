@@ -7,7 +7,14 @@ const s = (name: string, after: string[] = []): Stage => ({ name, after, run: as
 
 describe('buildStageGraph', () => {
   it('orders dependencies first', () => {
-    const g = buildStageGraph([s('embeddings', ['transcribe', 'vision']), s('vision', ['frames']), s('frames', ['scenes']), s('scenes', ['normalize']), s('transcribe', ['normalize']), s('normalize')]);
+    const g = buildStageGraph([
+      s('embeddings', ['transcribe', 'vision']),
+      s('vision', ['frames']),
+      s('frames', ['scenes']),
+      s('scenes', ['normalize']),
+      s('transcribe', ['normalize']),
+      s('normalize'),
+    ]);
     const pos = (n: string) => g.order.indexOf(n);
     expect(pos('normalize')).toBeLessThan(pos('scenes'));
     expect(pos('scenes')).toBeLessThan(pos('frames'));
@@ -18,7 +25,9 @@ describe('buildStageGraph', () => {
   });
 
   it('rejects an unknown dependency, naming both stages', () => {
-    expect(() => buildStageGraph([s('a', ['ghost'])])).toThrow(/Stage "a" runs after "ghost", which is not in the pipeline/);
+    expect(() => buildStageGraph([s('a', ['ghost'])])).toThrow(
+      /Stage "a" runs after "ghost", which is not in the pipeline/,
+    );
   });
 
   it('waits for afterIfPresent stages only when they are in the pipeline', () => {

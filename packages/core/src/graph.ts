@@ -23,7 +23,8 @@ export interface StageGraph {
  * `after` when those stages are in the list. Errors name the stages involved.
  */
 export function buildStageGraph(stages: readonly Stage[]): StageGraph {
-  if (!Array.isArray(stages) || stages.length === 0) throw new PipelineGraphError('No stages given: pass at least one stage');
+  if (!Array.isArray(stages) || stages.length === 0)
+    throw new PipelineGraphError('No stages given: pass at least one stage');
   const byName = new Map<string, Stage>();
   for (const stage of stages) {
     if (!stage || typeof stage.name !== 'string' || stage.name.trim() === '') {
@@ -47,7 +48,9 @@ export function buildStageGraph(stages: readonly Stage[]): StageGraph {
         );
       }
       if (output !== undefined && !(byName.get(base)!.provides ?? []).includes(output)) {
-        throw new PipelineGraphError(`Stage "${stage.name}" runs after "${dep}", but stage "${base}" provides no output "${output}" (provides: ${(byName.get(base)!.provides ?? []).join(', ') || 'none'})`);
+        throw new PipelineGraphError(
+          `Stage "${stage.name}" runs after "${dep}", but stage "${base}" provides no output "${output}" (provides: ${(byName.get(base)!.provides ?? []).join(', ') || 'none'})`,
+        );
       }
       if (!dependents.get(base)!.includes(stage.name)) dependents.get(base)!.push(stage.name);
     }

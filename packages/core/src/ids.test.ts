@@ -19,7 +19,8 @@ describe('ids', () => {
   });
 
   it('accepts ordinary ids', () => {
-    for (const id of ['test-video', 'abc123', 'a.b_c-d', newId(), 'x'.repeat(128)]) expect(validateVideoId(id)).toBe(id);
+    for (const id of ['test-video', 'abc123', 'a.b_c-d', newId(), 'x'.repeat(128)])
+      expect(validateVideoId(id)).toBe(id);
   });
 
   it.each([

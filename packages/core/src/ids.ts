@@ -24,7 +24,7 @@ export function validateId(id: unknown, kind = 'video'): string {
   if (typeof id !== 'string') throw new InvalidIdError(kind, String(id), 'must be a string');
   if (id.length === 0) throw new InvalidIdError(kind, id, 'must not be empty');
   if (id.length > MAX_ID_LENGTH) throw new InvalidIdError(kind, id, `longer than ${MAX_ID_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what ids must not contain
   if (/[\u0000-\u001f\u007f]/.test(id)) throw new InvalidIdError(kind, id, 'contains control characters');
   if (id.includes('/') || id.includes('\\')) throw new InvalidIdError(kind, id, 'contains a path separator');
   if (id.includes('..')) throw new InvalidIdError(kind, id, 'contains ".."');

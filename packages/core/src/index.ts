@@ -33,4 +33,15 @@ export {
   type DroppedCitation,
   type GroundedAnswer,
 } from './ask.ts';
-export { CHAPTERS_SYSTEM_PROMPT, buildChapterMessages, chapterDraftSchema, summaryMergeSchema, type ChapterDraft, type SummaryDraft, type ChapterMergeRequest, type ChapterRequest, type ChapterSourceItem, type ChapterWindowRequest } from './chapters.ts';
+export {
+  CHAPTERS_SYSTEM_PROMPT,
+  buildChapterMessages,
+  chapterDraftSchema,
+  summaryMergeSchema,
+  type ChapterDraft,
+  type SummaryDraft,
+  type ChapterMergeRequest,
+  type ChapterRequest,
+  type ChapterSourceItem,
+  type ChapterWindowRequest,
+} from './chapters.ts';

@@ -31,7 +31,13 @@ export class MemoryStore implements Store {
   private readonly ocr = new Map<string, OcrRow[]>();
   private readonly chapters = new Map<string, ChapterRow[]>();
   private readonly summaries = new Map<string, VideoSummaryRow>();
-  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = { segment: new Map(), caption: new Map(), ocr: new Map(), chapter: new Map(), summary: new Map() };
+  private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = {
+    segment: new Map(),
+    caption: new Map(),
+    ocr: new Map(),
+    chapter: new Map(),
+    summary: new Map(),
+  };
   private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -104,7 +110,11 @@ export class MemoryStore implements Store {
     return clone(this.ocr.get(videoId) ?? []).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  async replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void> {
+  async replaceChapters(
+    videoId: string,
+    chapters: readonly ChapterRow[],
+    summary: VideoSummaryRow | null,
+  ): Promise<void> {
     this.requireVideo(videoId);
     for (const c of this.chapters.get(videoId) ?? []) this.embeddings.chapter.delete(c.id);
     this.embeddings.summary.delete(videoId);

@@ -26,12 +26,17 @@ describe('paths', () => {
     expect(resolveInDataDir(dataDir, 'uploads/a.mp4')).toBe(join(dataDir, 'uploads/a.mp4'));
     expect(resolveInDataDir(dataDir, join(dataDir, 'uploads/a.mp4'))).toBe(join(dataDir, 'uploads/a.mp4'));
     expect(resolveInDataDir(dataDir, 'uploads/../uploads/b.mp4')).toBe(join(dataDir, 'uploads/b.mp4'));
-    expect(toDataDirRelative(dataDir, join(dataDir, 'processed', 'v1', 'normalized.mp4'))).toBe('processed/v1/normalized.mp4');
+    expect(toDataDirRelative(dataDir, join(dataDir, 'processed', 'v1', 'normalized.mp4'))).toBe(
+      'processed/v1/normalized.mp4',
+    );
   });
 
-  it.each([['../outside.mp4'], ['uploads/../../etc/passwd'], ['/etc/passwd'], [''], ['a\u0000b']])('refuses %j', (p) => {
-    expect(() => resolveInDataDir(dataDir, p)).toThrow(PathOutsideDataDirError);
-  });
+  it.each([['../outside.mp4'], ['uploads/../../etc/passwd'], ['/etc/passwd'], [''], ['a\u0000b']])(
+    'refuses %j',
+    (p) => {
+      expect(() => resolveInDataDir(dataDir, p)).toThrow(PathOutsideDataDirError);
+    },
+  );
 
   it('refuses a symlink that points out of DATA_DIR', () => {
     const outside = mkdtempSync(join(tmpdir(), 'vq-outside-'));

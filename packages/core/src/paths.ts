@@ -32,7 +32,8 @@ export function videoPaths(dataDir: string, videoId: string): VideoPaths {
     sceneScores: join(processedDir, 'scene-scores.bin'),
     subs: join(root, 'subs', `${videoId}.srt`),
     framesDir,
-    frame: (sceneIndex, k = 0) => join(framesDir, k === 0 ? `scene_${padIndex(sceneIndex)}.jpg` : `scene_${padIndex(sceneIndex)}_${k}.jpg`),
+    frame: (sceneIndex, k = 0) =>
+      join(framesDir, k === 0 ? `scene_${padIndex(sceneIndex)}.jpg` : `scene_${padIndex(sceneIndex)}_${k}.jpg`),
   };
 }
 

@@ -10,7 +10,16 @@ import type { RunPipelineOptions } from './pipeline.ts';
 import type { StageRunRecord, Store } from './store.ts';
 
 /** Where each stage of one run stands. */
-export type StageState = 'pending' | 'running' | 'done' | 'skipped' | 'resumed' | 'external' | 'failed' | 'cancelled' | 'unavailable';
+export type StageState =
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'skipped'
+  | 'resumed'
+  | 'external'
+  | 'failed'
+  | 'cancelled'
+  | 'unavailable';
 
 /** What stage_runs.output holds. */
 export interface StoredOutput {
@@ -56,7 +65,8 @@ export async function planRun(options: RunPipelineOptions, videoId: string): Pro
 
   const selected = new Set(options.only ?? graph.order);
   for (const name of selected) {
-    if (!graph.stages.has(name)) throw new PipelineGraphError(`Unknown stage "${name}" (stages: ${graph.order.join(', ')})`);
+    if (!graph.stages.has(name))
+      throw new PipelineGraphError(`Unknown stage "${name}" (stages: ${graph.order.join(', ')})`);
   }
 
   const storedRuns = new Map<string, StageRunRecord>();
@@ -73,7 +83,9 @@ export async function planRun(options: RunPipelineOptions, videoId: string): Pro
   for (const name of selected) {
     for (const dep of graph.deps.get(name)!) {
       if (state.get(splitDependency(dep).stage) === 'unavailable') {
-        throw new PipelineGraphError(`Stage "${name}" needs "${dep}", which is not selected and has not completed for video ${videoId}`);
+        throw new PipelineGraphError(
+          `Stage "${name}" needs "${dep}", which is not selected and has not completed for video ${videoId}`,
+        );
       }
     }
   }
@@ -106,7 +118,14 @@ export async function planRun(options: RunPipelineOptions, videoId: string): Pro
  * early output (`"{stage}:{output}"`) it did not provide during the run, for which the
  * whole data stands in.
  */
-export function recordOutputs(graph: StageGraph, outputs: Map<string, unknown>, provided: ReadonlySet<string>, name: string, data: unknown): void {
+export function recordOutputs(
+  graph: StageGraph,
+  outputs: Map<string, unknown>,
+  provided: ReadonlySet<string>,
+  name: string,
+  data: unknown,
+): void {
   outputs.set(name, data);
-  for (const o of graph.stages.get(name)!.provides ?? []) if (!provided.has(`${name}:${o}`)) outputs.set(`${name}:${o}`, data);
+  for (const o of graph.stages.get(name)!.provides ?? [])
+    if (!provided.has(`${name}:${o}`)) outputs.set(`${name}:${o}`, data);
 }

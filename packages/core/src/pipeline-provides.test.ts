@@ -41,15 +41,30 @@ describe('early outputs (provides)', () => {
           release.open();
         },
       },
-      { name: 'c', after: ['a', 'b'], run: async (ctx) => void log.push(`c sees ${JSON.stringify(ctx.outputs.get('a'))}`) },
+      {
+        name: 'c',
+        after: ['a', 'b'],
+        run: async (ctx) => void log.push(`c sees ${JSON.stringify(ctx.outputs.get('a'))}`),
+      },
     ];
-    const run = runPipeline({ video: { id: 'v1', originalPath: 'in.mp4' }, stages, store: new MemoryStore(), config: { dataDir: dataDir() } });
+    const run = runPipeline({
+      video: { id: 'v1', originalPath: 'in.mp4' },
+      stages,
+      store: new MemoryStore(),
+      config: { dataDir: dataDir() },
+    });
     run.events.on('stage:output', (e) => log.push(`event ${e.stage}:${e.output}`));
     run.events.on('stage:start', (e) => log.push(`start ${e.stage}`));
     run.events.on('stage:done', (e) => log.push(`done ${e.stage}`));
     const result = await run;
     expect(result.status).toBe('done');
-    expect(log.slice(0, 5)).toEqual(['start a', 'event a:early', 'a provided', 'start b', 'b runs with {"path":"x.wav"}']);
+    expect(log.slice(0, 5)).toEqual([
+      'start a',
+      'event a:early',
+      'a provided',
+      'start b',
+      'b runs with {"path":"x.wav"}',
+    ]);
     // b ran (and a could only end because it did) before a ended; c waited for the whole of a.
     expect(log.indexOf('a ends')).toBeGreaterThan(log.indexOf('b runs with {"path":"x.wav"}'));
     expect(log.slice(-3)).toEqual(['start c', 'c sees {"path":"x.wav","more":1}', 'done c']);
@@ -64,8 +79,22 @@ describe('early outputs (provides)', () => {
       { name: 'a', provides: ['early'], run: async () => ({ data: { whole: true } }) },
       { name: 'b', after: ['a:early'], run: async (ctx) => void seen.push(ctx.outputs.get('a:early')) },
     ];
-    expect((await runPipeline({ video: { id: 'v1', originalPath: 'in.mp4' }, stages, store, config: { dataDir: dir } })).status).toBe('done');
-    expect((await runPipeline({ video: { id: 'v1', originalPath: 'in.mp4' }, stages, store, config: { dataDir: dir }, only: ['b'], resume: false })).status).toBe('done');
+    expect(
+      (await runPipeline({ video: { id: 'v1', originalPath: 'in.mp4' }, stages, store, config: { dataDir: dir } }))
+        .status,
+    ).toBe('done');
+    expect(
+      (
+        await runPipeline({
+          video: { id: 'v1', originalPath: 'in.mp4' },
+          stages,
+          store,
+          config: { dataDir: dir },
+          only: ['b'],
+          resume: false,
+        })
+      ).status,
+    ).toBe('done');
     expect(seen).toEqual([{ whole: true }, { whole: true }]);
   });
 
@@ -80,18 +109,39 @@ describe('early outputs (provides)', () => {
           throw new Error('encode failed');
         },
       },
-      { name: 'b', after: ['a:early'], run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) },
+      {
+        name: 'b',
+        after: ['a:early'],
+        run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+      },
     ];
-    const result = await runPipeline({ video: { id: 'v1', originalPath: 'in.mp4' }, stages, store: new MemoryStore(), config: { dataDir: dataDir() } });
+    const result = await runPipeline({
+      video: { id: 'v1', originalPath: 'in.mp4' },
+      stages,
+      store: new MemoryStore(),
+      config: { dataDir: dataDir() },
+    });
     expect(result.status).toBe('failed');
     expect(result.failedStage).toBe('a');
     expect(result.stages.b!.status).toBe('cancelled');
   });
 
   it('the graph rejects an output the stage does not provide, and an undeclared provide() fails the stage', async () => {
-    expect(() => buildStageGraph([{ name: 'a', run: async () => {} }, { name: 'b', after: ['a:audio'], run: async () => {} }])).toThrow(/stage "a" provides no output "audio"/);
-    expect(() => buildStageGraph([{ name: 'b', after: ['x:audio'], run: async () => {} }])).toThrow(/"x:audio", which is not in the pipeline/);
-    const result = await runPipeline({ video: { id: 'v1', originalPath: 'in.mp4' }, stages: [{ name: 'a', run: async (ctx) => ctx.provide?.('audio', 1) }], store: new MemoryStore(), config: { dataDir: dataDir() } });
+    expect(() =>
+      buildStageGraph([
+        { name: 'a', run: async () => {} },
+        { name: 'b', after: ['a:audio'], run: async () => {} },
+      ]),
+    ).toThrow(/stage "a" provides no output "audio"/);
+    expect(() => buildStageGraph([{ name: 'b', after: ['x:audio'], run: async () => {} }])).toThrow(
+      /"x:audio", which is not in the pipeline/,
+    );
+    const result = await runPipeline({
+      video: { id: 'v1', originalPath: 'in.mp4' },
+      stages: [{ name: 'a', run: async (ctx) => ctx.provide?.('audio', 1) }],
+      store: new MemoryStore(),
+      config: { dataDir: dataDir() },
+    });
     expect(result.status).toBe('failed');
     expect(result.error?.message).toMatch(/provided "audio", which is not in its provides list/);
   });

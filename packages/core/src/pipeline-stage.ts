@@ -53,8 +53,21 @@ export async function runOneStage(name: string, run: RunState): Promise<void> {
     const out = (stored.output ?? {}) as StoredOutput;
     state.set(name, 'resumed');
     recordOutputs(graph, outputs, run.provided, name, out.data);
-    results[name] = { status: 'resumed', durationMs: 0, counts: out.counts ?? {}, usage: {}, reason: 'already done', data: out.data };
-    emit('stage:skipped', { videoId, stage: name, reason: 'already done in an earlier run', resumed: true, durationMs: 0 });
+    results[name] = {
+      status: 'resumed',
+      durationMs: 0,
+      counts: out.counts ?? {},
+      usage: {},
+      reason: 'already done',
+      data: out.data,
+    };
+    emit('stage:skipped', {
+      videoId,
+      stage: name,
+      reason: 'already done in an earlier run',
+      resumed: true,
+      durationMs: 0,
+    });
     return;
   }
 
@@ -77,7 +90,15 @@ export async function runOneStage(name: string, run: RunState): Promise<void> {
     const data = out.data === undefined ? undefined : JSON.parse(JSON.stringify(out.data));
     const status = out.skipped ? 'skipped' : 'done';
     const storedOutput: StoredOutput = { data, counts, ...(out.skipped ? { skipped: out.skipped } : {}) };
-    await store.saveStageRun({ videoId, stage: name, status, startedAt, finishedAt: new Date(), output: storedOutput, usage });
+    await store.saveStageRun({
+      videoId,
+      stage: name,
+      status,
+      startedAt,
+      finishedAt: new Date(),
+      output: storedOutput,
+      usage,
+    });
     state.set(name, status);
     recordOutputs(graph, outputs, run.provided, name, data);
     results[name] = { status, durationMs, counts, usage, data, ...(out.skipped ? { reason: out.skipped } : {}) };
@@ -86,9 +107,12 @@ export async function runOneStage(name: string, run: RunState): Promise<void> {
   }
   // Outside the try: what a listener does cannot turn a finished stage into a failed one.
   const r = results[name]!;
-  if (r.status === 'skipped') emit('stage:skipped', { videoId, stage: name, reason: r.reason!, resumed: false, durationMs: r.durationMs });
-  else if (r.status === 'done') emit('stage:done', { videoId, stage: name, durationMs: r.durationMs, counts: r.counts, usage: r.usage });
-  else if (r.status === 'failed') emit('stage:error', { videoId, stage: name, error: r.error!, durationMs: r.durationMs });
+  if (r.status === 'skipped')
+    emit('stage:skipped', { videoId, stage: name, reason: r.reason!, resumed: false, durationMs: r.durationMs });
+  else if (r.status === 'done')
+    emit('stage:done', { videoId, stage: name, durationMs: r.durationMs, counts: r.counts, usage: r.usage });
+  else if (r.status === 'failed')
+    emit('stage:error', { videoId, stage: name, error: r.error!, durationMs: r.durationMs });
 }
 
 async function stageContext(name: string, run: RunState, usage: Usage): Promise<StageContext> {
@@ -115,7 +139,8 @@ async function stageContext(name: string, run: RunState, usage: Usage): Promise<
       for (const [k, v] of Object.entries(add)) if (Number.isFinite(v)) usage[k] = (usage[k] ?? 0) + v;
     },
     provide(output, data) {
-      if (!(plan.graph.stages.get(name)!.provides ?? []).includes(output)) throw new PipelineGraphError(`Stage "${name}" provided "${output}", which is not in its provides list`);
+      if (!(plan.graph.stages.get(name)!.provides ?? []).includes(output))
+        throw new PipelineGraphError(`Stage "${name}" provided "${output}", which is not in its provides list`);
       const key = `${name}:${output}`;
       if (run.provided.has(key)) return;
       plan.outputs.set(key, data === undefined ? undefined : JSON.parse(JSON.stringify(data)));
@@ -130,7 +155,12 @@ async function stageContext(name: string, run: RunState, usage: Usage): Promise<
  * A stage threw: failed when it was the first to go wrong, cancelled when it only
  * stopped because the run was already aborted (another stage's failure or the caller).
  */
-async function recordStageError(name: string, run: RunState, error: Error, t: { t0: number; startedAt: Date; usage: Usage }): Promise<void> {
+async function recordStageError(
+  name: string,
+  run: RunState,
+  error: Error,
+  t: { t0: number; startedAt: Date; usage: Usage },
+): Promise<void> {
   const { plan, results, controller } = run;
   error.message = hideDataDir(error.message, plan.config.dataDir);
   const durationMs = Date.now() - t.t0;
@@ -140,7 +170,15 @@ async function recordStageError(name: string, run: RunState, error: Error, t: { 
   const reason = cancelled ? run.abortReason() : undefined;
   results[name] = { status, durationMs, counts: {}, usage: t.usage, error, ...(reason ? { reason } : {}) };
   await plan.store
-    .saveStageRun({ videoId: plan.videoId, stage: name, status, startedAt: t.startedAt, finishedAt: new Date(), usage: t.usage, error: error.message })
+    .saveStageRun({
+      videoId: plan.videoId,
+      stage: name,
+      status,
+      startedAt: t.startedAt,
+      finishedAt: new Date(),
+      usage: t.usage,
+      error: error.message,
+    })
     .catch((e: unknown) => plan.log.warn({ err: e, stage: name }, 'could not record the stage result'));
   if (!cancelled) failRun(run, name, error);
 }

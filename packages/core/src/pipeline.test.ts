@@ -57,15 +57,30 @@ describe('runPipeline', () => {
     expect(span('normalize').end).toBeLessThanOrEqual(span('transcribe').start);
     expect(span('scenes').end).toBeLessThanOrEqual(span('frames').start);
     expect(span('embeddings').start).toBeGreaterThanOrEqual(Math.max(span('transcribe').end, span('frames').end));
-    expect(result.stages.embeddings!.data).toEqual({ from: 'embeddings', saw: ['frames', 'normalize', 'scenes', 'transcribe'] });
+    expect(result.stages.embeddings!.data).toEqual({
+      from: 'embeddings',
+      saw: ['frames', 'normalize', 'scenes', 'transcribe'],
+    });
     expect(result.stages.scenes!.counts).toEqual({ items: 40 });
   });
 
   it('emits events in order, with durations and counts', async () => {
     const t = newTrace();
-    const run = runPipeline({ video: video(), stages: [timed('a', [], 5, t), timed('b', ['a'], 5, t)], config: { dataDir } });
+    const run = runPipeline({
+      video: video(),
+      stages: [timed('a', [], 5, t), timed('b', ['a'], 5, t)],
+      config: { dataDir },
+    });
     const seen: string[] = [];
-    for (const name of ['pipeline:start', 'stage:start', 'stage:done', 'stage:skipped', 'stage:error', 'pipeline:done', 'pipeline:failed'] as const) {
+    for (const name of [
+      'pipeline:start',
+      'stage:start',
+      'stage:done',
+      'stage:skipped',
+      'stage:error',
+      'pipeline:done',
+      'pipeline:failed',
+    ] as const) {
       run.events.on(name, ((e: { stage?: string }) => void seen.push(e.stage ? `${name}:${e.stage}` : name)) as never);
     }
     let done: { durationMs: number; counts: Record<string, number> } | undefined;
@@ -73,7 +88,14 @@ describe('runPipeline', () => {
       if (e.stage === 'b') done = e;
     });
     await run;
-    expect(seen).toEqual(['pipeline:start', 'stage:start:a', 'stage:done:a', 'stage:start:b', 'stage:done:b', 'pipeline:done']);
+    expect(seen).toEqual([
+      'pipeline:start',
+      'stage:start:a',
+      'stage:done:a',
+      'stage:start:b',
+      'stage:done:b',
+      'pipeline:done',
+    ]);
     expect(done!.durationMs).toBeGreaterThanOrEqual(4);
     expect(done!.counts).toEqual({ items: 5 });
   });
@@ -98,7 +120,9 @@ describe('runPipeline', () => {
   it('validates the graph before running anything', async () => {
     let ran = false;
     const stage: Stage = { name: 'a', after: ['nope'], run: async () => void (ran = true) };
-    await expect(runPipeline({ video: video(), stages: [stage], config: { dataDir } })).rejects.toBeInstanceOf(PipelineGraphError);
+    await expect(runPipeline({ video: video(), stages: [stage], config: { dataDir } })).rejects.toBeInstanceOf(
+      PipelineGraphError,
+    );
     expect(ran).toBe(false);
   });
 
@@ -194,9 +218,14 @@ describe('runPipeline', () => {
     expect(skipped).toEqual(['normalize', 'scenes']);
     expect(second.stages.normalize!.status).toBe('resumed');
     // a resumed stage's stored output still reaches the stages after it
-    expect(second.stages.frames!.data).toEqual({ name: 'frames', upstream: { name: 'scenes', upstream: { name: 'normalize', upstream: null } } });
+    expect(second.stages.frames!.data).toEqual({
+      name: 'frames',
+      upstream: { name: 'scenes', upstream: { name: 'normalize', upstream: null } },
+    });
     calls.length = 0;
-    expect((await runPipeline({ video: video(), stages, store, config: { dataDir }, resume: false })).status).toBe('done');
+    expect((await runPipeline({ video: video(), stages, store, config: { dataDir }, resume: false })).status).toBe(
+      'done',
+    );
     expect(calls).toEqual(['normalize', 'scenes', 'frames', 'vision']);
   });
 
@@ -207,7 +236,14 @@ describe('runPipeline', () => {
     const stages = [mk('normalize'), mk('scenes', ['normalize']), mk('frames', ['scenes'])];
     await runPipeline({ video: video(), stages, store, config: { dataDir } });
     calls.length = 0;
-    const only = await runPipeline({ video: video(), stages, store, config: { dataDir }, only: ['scenes'], resume: false });
+    const only = await runPipeline({
+      video: video(),
+      stages,
+      store,
+      config: { dataDir },
+      only: ['scenes'],
+      resume: false,
+    });
     expect(only.status).toBe('done');
     expect(calls).toEqual(['scenes']);
     expect((await store.listStageRuns('v1')).map((r) => r.stage).sort()).toEqual(['normalize', 'scenes']);
@@ -217,11 +253,16 @@ describe('runPipeline', () => {
   });
 
   it('refuses a subset whose needs were never met', async () => {
-    const stages: Stage[] = [{ name: 'normalize', run: async () => {} }, { name: 'scenes', after: ['normalize'], run: async () => {} }];
+    const stages: Stage[] = [
+      { name: 'normalize', run: async () => {} },
+      { name: 'scenes', after: ['normalize'], run: async () => {} },
+    ];
     await expect(runPipeline({ video: video('fresh'), stages, config: { dataDir }, only: ['scenes'] })).rejects.toThrow(
       /Stage "scenes" needs "normalize", which is not selected and has not completed/,
     );
-    await expect(runPipeline({ video: video('fresh'), stages, config: { dataDir }, only: ['ghost'] })).rejects.toThrow(/Unknown stage "ghost"/);
+    await expect(runPipeline({ video: video('fresh'), stages, config: { dataDir }, only: ['ghost'] })).rejects.toThrow(
+      /Unknown stage "ghost"/,
+    );
   });
 
   it('records skipped stages with their reason and lets dependents run', async () => {
@@ -262,7 +303,13 @@ describe('runPipeline', () => {
     writeFileSync(src, 'fake');
     const store = new MemoryStore();
     let seen: StageContext | undefined;
-    const run = runPipeline({ video: src, videoId: 'imported', stages: [{ name: 'look', run: async (ctx) => void (seen = ctx) }], store, config: { dataDir } });
+    const run = runPipeline({
+      video: src,
+      videoId: 'imported',
+      stages: [{ name: 'look', run: async (ctx) => void (seen = ctx) }],
+      store,
+      config: { dataDir },
+    });
     expect(run.videoId).toBe('imported');
     await run;
     expect(seen!.video.originalPath).toBe('uploads/imported_clip.mp4');
@@ -271,7 +318,14 @@ describe('runPipeline', () => {
   });
   it('shows paths in stage errors relative to DATA_DIR, never the absolute DATA_DIR', async () => {
     const store = new MemoryStore();
-    const stages: Stage[] = [{ name: 'a', async run() { throw new Error(`Cannot process "${join(dataDir, 'uploads/v1_x.mp4')}": corrupt`); } }];
+    const stages: Stage[] = [
+      {
+        name: 'a',
+        async run() {
+          throw new Error(`Cannot process "${join(dataDir, 'uploads/v1_x.mp4')}": corrupt`);
+        },
+      },
+    ];
     const result = await runPipeline({ video: video(), stages, store, config: { dataDir } });
     expect(result.error?.message).toBe('Cannot process "uploads/v1_x.mp4": corrupt');
     expect((await store.getVideo('v1'))?.error).toBe('a: Cannot process "uploads/v1_x.mp4": corrupt');
@@ -281,8 +335,18 @@ describe('runPipeline', () => {
     const store = new MemoryStore();
     const t = newTrace();
     const warnings: string[] = [];
-    const logger = { ...silentLogger, warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)), child: () => logger } as unknown as typeof silentLogger;
-    const run = runPipeline({ video: video(), stages: [timed('a', [], 5, t), timed('b', ['a'], 5, t)], store, config: { dataDir }, logger });
+    const logger = {
+      ...silentLogger,
+      warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)),
+      child: () => logger,
+    } as unknown as typeof silentLogger;
+    const run = runPipeline({
+      video: video(),
+      stages: [timed('a', [], 5, t), timed('b', ['a'], 5, t)],
+      store,
+      config: { dataDir },
+      logger,
+    });
     for (const event of ['stage:start', 'stage:done', 'pipeline:done'] as const) {
       run.events.on(event, () => {
         throw new Error(`listener of ${event} exploded`);
@@ -292,7 +356,10 @@ describe('runPipeline', () => {
     expect(result.status).toBe('done');
     expect(result.stages.a!.status).toBe('done');
     expect(result.stages.b!.status).toBe('done');
-    expect(Object.fromEntries((await store.listStageRuns('v1')).map((r) => [r.stage, r.status]))).toEqual({ a: 'done', b: 'done' });
+    expect(Object.fromEntries((await store.listStageRuns('v1')).map((r) => [r.stage, r.status]))).toEqual({
+      a: 'done',
+      b: 'done',
+    });
     expect(warnings.filter((w) => /event listener threw/.test(w))).toHaveLength(5);
   });
 
@@ -300,18 +367,41 @@ describe('runPipeline', () => {
     const t = newTrace();
     const ok = await runPipeline({ video: video('ok'), stages: [timed('a', [], 5, t)], config: { dataDir } }).orThrow();
     expect(ok.status).toBe('done');
-    const broken: Stage = { name: 'b', async run() { throw new InvalidMediaError('uploads/x.mp4', 'not a video'); } };
-    const err = await runPipeline({ video: video('bad'), stages: [broken], config: { dataDir } }).orThrow().catch((e: unknown) => e);
+    const broken: Stage = {
+      name: 'b',
+      async run() {
+        throw new InvalidMediaError('uploads/x.mp4', 'not a video');
+      },
+    };
+    const err = await runPipeline({ video: video('bad'), stages: [broken], config: { dataDir } })
+      .orThrow()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineFailedError);
-    expect(err).toMatchObject({ code: 'PIPELINE_FAILED', retryable: false, result: { status: 'failed', failedStage: 'b' } });
-    expect((err as Error).message).toMatch(/^Video bad: stage "b" failed: Cannot process "uploads\/x.mp4": not a video/);
+    expect(err).toMatchObject({
+      code: 'PIPELINE_FAILED',
+      retryable: false,
+      result: { status: 'failed', failedStage: 'b' },
+    });
+    expect((err as Error).message).toMatch(
+      /^Video bad: stage "b" failed: Cannot process "uploads\/x.mp4": not a video/,
+    );
     expect((err as Error).cause).toBeInstanceOf(InvalidMediaError);
   });
 
   it('records on the error which stage failed, so a worker or caller can say where without extra bookkeeping', async () => {
     const t = newTrace();
-    const broken: Stage = { name: 'scenes', after: ['normalize'], async run() { throw new InvalidMediaError('uploads/x.mp4', 'no frames'); } };
-    const result = await runPipeline({ video: video('where'), stages: [timed('normalize', [], 5, t), broken, timed('frames', ['scenes'], 5, t)], config: { dataDir } });
+    const broken: Stage = {
+      name: 'scenes',
+      after: ['normalize'],
+      async run() {
+        throw new InvalidMediaError('uploads/x.mp4', 'no frames');
+      },
+    };
+    const result = await runPipeline({
+      video: video('where'),
+      stages: [timed('normalize', [], 5, t), broken, timed('frames', ['scenes'], 5, t)],
+      config: { dataDir },
+    });
     expect(result.failedStage).toBe('scenes');
     expect(failedStageOf(result.error)).toBe('scenes');
     expect(failedStageOf(new Error('elsewhere'))).toBeUndefined();
@@ -323,9 +413,18 @@ describe('runPipeline', () => {
     process.env.FRAMES_SCENE_SPAN_SEC = '99';
     try {
       const seen: number[] = [];
-      const look = (name: string): Stage => ({ name, async run(ctx) { seen.push(ctx.config.framesSceneSpanSec); } });
+      const look = (name: string): Stage => ({
+        name,
+        async run(ctx) {
+          seen.push(ctx.config.framesSceneSpanSec);
+        },
+      });
       await runPipeline({ video: video('env1'), stages: [look('a')], config: { dataDir } }).orThrow();
-      await runPipeline({ video: video('env2'), stages: [look('b')], config: { dataDir, framesSceneSpanSec: 7 } }).orThrow();
+      await runPipeline({
+        video: video('env2'),
+        stages: [look('b')],
+        config: { dataDir, framesSceneSpanSec: 7 },
+      }).orThrow();
       expect(seen).toEqual([15, 7]);
     } finally {
       if (before === undefined) delete process.env.FRAMES_SCENE_SPAN_SEC;

@@ -86,9 +86,14 @@ async function execute(options: RunPipelineOptions, events: PipelineEvents, vide
 }
 
 /** The shared state of a run, with the caller's signal wired to its controller. */
-function startRun(plan: RunPlan, options: RunPipelineOptions, events: PipelineEvents): RunState & { detachSignal(): void } {
+function startRun(
+  plan: RunPlan,
+  options: RunPipelineOptions,
+  events: PipelineEvents,
+): RunState & { detachSignal(): void } {
   const controller = new AbortController();
-  const onExternalAbort = () => controller.abort(new AbortedError('Pipeline aborted', { cause: options.signal?.reason }));
+  const onExternalAbort = () =>
+    controller.abort(new AbortedError('Pipeline aborted', { cause: options.signal?.reason }));
   if (options.signal?.aborted) onExternalAbort();
   else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
   const run: RunState & { detachSignal(): void } = {
@@ -156,7 +161,12 @@ async function finishRun(run: RunState, durationMs: number, signal: AbortSignal 
     }
   }
   const aborted = !failure && run.controller.signal.aborted;
-  const result: PipelineResult = { videoId, status: failure ? 'failed' : aborted ? 'aborted' : 'done', durationMs, stages: results };
+  const result: PipelineResult = {
+    videoId,
+    status: failure ? 'failed' : aborted ? 'aborted' : 'done',
+    durationMs,
+    stages: results,
+  };
   if (failure) {
     result.failedStage = failure.stage;
     result.error = failure.error;
@@ -171,10 +181,13 @@ async function finishRun(run: RunState, durationMs: number, signal: AbortSignal 
         : result.status === 'aborted'
           ? { status: 'pending' as const, error: 'aborted' }
           : { status: 'failed' as const, error: `${result.failedStage}: ${result.error?.message}` };
-    await plan.store.updateVideo(videoId, patch).catch((e: unknown) => plan.log.warn({ err: e }, 'could not update the video status'));
+    await plan.store
+      .updateVideo(videoId, patch)
+      .catch((e: unknown) => plan.log.warn({ err: e }, 'could not update the video status'));
   }
   if (result.status === 'done') run.emit('pipeline:done', { videoId, durationMs, result });
-  else run.emit('pipeline:failed', { videoId, durationMs, error: result.error!, failedStage: result.failedStage, result });
+  else
+    run.emit('pipeline:failed', { videoId, durationMs, error: result.error!, failedStage: result.failedStage, result });
   return result;
 }
 

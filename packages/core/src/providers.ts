@@ -96,7 +96,10 @@ export interface EmbeddingsProvider {
   readonly dimensions: number;
   /** Inputs the provider accepts in one request. */
   readonly maxBatchSize: number;
-  embed(texts: readonly string[], options?: { signal?: AbortSignal }): Promise<{ vectors: number[][]; usage?: ProviderUsage }>;
+  embed(
+    texts: readonly string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<{ vectors: number[][]; usage?: ProviderUsage }>;
 }
 
 /** Where a passage's text comes from: transcript segments, or a frame caption with its on-screen text. */
@@ -211,7 +214,13 @@ export interface ChaptersProvider {
   readonly name: string;
   readonly model?: string;
   /** Chapters, summary, key points and tags of one window of a video (chapterDraftSchema). */
-  draftChapters(request: import('./chapters.ts').ChapterWindowRequest, options?: { signal?: AbortSignal }): Promise<ChapterDraftReply>;
+  draftChapters(
+    request: import('./chapters.ts').ChapterWindowRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<ChapterDraftReply>;
   /** One summary, key points and tags from several windows' (summaryMergeSchema). */
-  mergeSummaries(request: import('./chapters.ts').ChapterMergeRequest, options?: { signal?: AbortSignal }): Promise<SummaryMergeReply>;
+  mergeSummaries(
+    request: import('./chapters.ts').ChapterMergeRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<SummaryMergeReply>;
 }

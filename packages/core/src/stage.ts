@@ -24,7 +24,7 @@ export interface StageOutput<TData = unknown> {
  * }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+// biome-ignore lint/suspicious/noEmptyInterface: empty on purpose: stages add their entries by declaration merging (a type alias cannot be merged)
 export interface StageOutputs {}
 
 /** ctx.outputs: typed for the stages in StageOutputs, unknown for any other name. */
@@ -78,6 +78,7 @@ export interface Stage<TData = unknown> {
    */
   readonly provides?: readonly string[];
   readonly description?: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a stage with nothing to report may simply return
   run(ctx: StageContext): Promise<StageOutput<TData> | void>;
 }
 
@@ -88,6 +89,8 @@ export type StageDataOf<N extends string, TData> = N extends keyof StageOutputs 
  * Identity helper that gives a stage object its types. A stage whose name is listed in
  * StageOutputs must return that entry's data type; `defineStage<MyData>({...})` types others.
  */
-export function defineStage<TData = unknown, N extends string = string>(stage: Stage<StageDataOf<N, TData>> & { readonly name: N }): Stage<StageDataOf<N, TData>> {
+export function defineStage<TData = unknown, N extends string = string>(
+  stage: Stage<StageDataOf<N, TData>> & { readonly name: N },
+): Stage<StageDataOf<N, TData>> {
   return stage;
 }

@@ -54,20 +54,37 @@ export interface ApiServer {
 }
 
 const kind = z.enum(['process', 'transcribe']);
-const submitSchema = z.object({
-  path: z.string().min(1, 'path must not be empty').describe('the media file, relative to DATA_DIR (or absolute inside it)').optional(),
-  url: z.string().min(1, 'url must not be empty').max(4096).describe('an http(s) URL to download the media file from').optional(),
-  webhook_url: z.string().min(1).max(4096).describe('where the ready/failed event is POSTed').optional(),
-  kind: kind.default('transcribe'),
-  video_id: z.string().optional(),
-  max_attempts: z.number().int().min(1).max(100).optional(),
-}).strict().refine((b) => (b.path === undefined) !== (b.url === undefined), { message: 'give either path or url', path: ['path'] });
-const uploadQuery = z.object({
-  filename: z.string().min(1).max(200).default('upload.mp4'),
-  kind: kind.default('transcribe'),
-  video_id: z.string().optional(),
-  webhook_url: z.string().min(1).max(4096).optional(),
-}).strict();
+const submitSchema = z
+  .object({
+    path: z
+      .string()
+      .min(1, 'path must not be empty')
+      .describe('the media file, relative to DATA_DIR (or absolute inside it)')
+      .optional(),
+    url: z
+      .string()
+      .min(1, 'url must not be empty')
+      .max(4096)
+      .describe('an http(s) URL to download the media file from')
+      .optional(),
+    webhook_url: z.string().min(1).max(4096).describe('where the ready/failed event is POSTed').optional(),
+    kind: kind.default('transcribe'),
+    video_id: z.string().optional(),
+    max_attempts: z.number().int().min(1).max(100).optional(),
+  })
+  .strict()
+  .refine((b) => (b.path === undefined) !== (b.url === undefined), {
+    message: 'give either path or url',
+    path: ['path'],
+  });
+const uploadQuery = z
+  .object({
+    filename: z.string().min(1).max(200).default('upload.mp4'),
+    kind: kind.default('transcribe'),
+    video_id: z.string().optional(),
+    webhook_url: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
 
 /**
  * A refused request: a VideoqaError (one error class, codes from ERROR_CODES) with the
@@ -100,7 +117,8 @@ export function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json');
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json');
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
@@ -118,7 +136,12 @@ export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise
 export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
   if (!r.success) {
-    throw new HttpError(400, 'INVALID_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw new HttpError(
+      400,
+      'INVALID_REQUEST',
+      r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   return r.data;
 }
@@ -136,7 +159,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.host ?? config.apiHttpHost;
   const token = config.apiToken;
   if (!LOOPBACK.has(host) && !token) {
-    throw new ConfigError([{ variable: 'API_TOKEN', message: `is required when the API listens beyond loopback (API_HTTP_HOST=${host})` }]);
+    throw new ConfigError([
+      { variable: 'API_TOKEN', message: `is required when the API listens beyond loopback (API_HTTP_HOST=${host})` },
+    ]);
   }
   if (!source.enqueue) throw new Error('the job source cannot enqueue');
   const enqueue = source.enqueue.bind(source);
@@ -148,7 +173,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     // <video>, <img> and EventSource cannot send headers: GETs may carry the token as
     // ?access_token= instead (RFC 6750 §2.3).
-    const fromQuery = req.method === 'GET' || req.method === 'HEAD' ? new URL(req.url ?? '/', 'http://api').searchParams.get('access_token') : null;
+    const fromQuery =
+      req.method === 'GET' || req.method === 'HEAD'
+        ? new URL(req.url ?? '/', 'http://api').searchParams.get('access_token')
+        : null;
     const given = Buffer.from(m?.[1] ?? fromQuery ?? '');
     const want = Buffer.from(token);
     return given.length === want.length && timingSafeEqual(given, want);
@@ -167,7 +195,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       transcription: job.status === 'done' ? job.transcription : null,
       created_at: job.createdAt,
       updated_at: job.updatedAt,
-      webhooks: (await listWebhookDeliveries(db, job.id)).map((d) => ({ webhook_id: d.id, type: d.eventType, status: d.status, attempts: d.attempts, last_status_code: d.lastStatusCode, last_error: d.lastError, delivered_at: d.deliveredAt })),
+      webhooks: (await listWebhookDeliveries(db, job.id)).map((d) => ({
+        webhook_id: d.id,
+        type: d.eventType,
+        status: d.status,
+        attempts: d.attempts,
+        last_status_code: d.lastStatusCode,
+        last_error: d.lastError,
+        delivered_at: d.deliveredAt,
+      })),
     };
   };
 
@@ -177,7 +213,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (active) throw new VideoBusyError(videoId, active.id, active.status);
   };
 
-  const submit = async (videoId: string, originalPath: string, jobKind: JobKind, maxAttempts?: number, webhookUrl?: string) => {
+  const submit = async (
+    videoId: string,
+    originalPath: string,
+    jobKind: JobKind,
+    maxAttempts?: number,
+    webhookUrl?: string,
+  ) => {
     const job = await enqueue({ videoId, originalPath, kind: jobKind, maxAttempts, webhookUrl });
     return jobView(job.id);
   };
@@ -186,7 +228,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const q = parse(uploadQuery, Object.fromEntries(url.searchParams));
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
+    if (Number.isFinite(declared) && declared > config.apiMaxUploadBytes)
+      throw new HttpError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `upload of ${declared} bytes is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`,
+      );
     const videoId = validateVideoId(q.video_id ?? newId());
     const webhookUrl = await resolveJobWebhook(config, q.webhook_url);
     await ensureIdle(videoId); // before the upload replaces the file under a pending job
@@ -200,7 +247,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             received += chunk.length;
-            if (received > config.apiMaxUploadBytes) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`);
+            if (received > config.apiMaxUploadBytes)
+              throw new HttpError(
+                413,
+                'PAYLOAD_TOO_LARGE',
+                `upload is over API_MAX_UPLOAD_BYTES (${config.apiMaxUploadBytes})`,
+              );
             yield chunk;
           }
         },
@@ -212,7 +264,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await rm(temp, { force: true });
       throw err;
     }
-    return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind, undefined, webhookUrl));
+    return send(
+      res,
+      201,
+      await submit(videoId, toDataDirRelative(config.dataDir, target), q.kind, undefined, webhookUrl),
+    );
   };
 
   let uploadsInFlight = 0;
@@ -235,7 +291,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (body.url !== undefined) {
         const videoId = validateVideoId(body.video_id ?? newId());
         await ensureIdle(videoId);
-        return send(res, 201, await submit(videoId, await ingestUrl(body.url, videoId), body.kind, body.max_attempts, webhookUrl));
+        return send(
+          res,
+          201,
+          await submit(videoId, await ingestUrl(body.url, videoId), body.kind, body.max_attempts, webhookUrl),
+        );
       }
       if (body.path === undefined) throw new HttpError(400, 'INVALID_REQUEST', 'give either path or url');
       const abs = resolveInDataDir(config.dataDir, body.path);
@@ -243,13 +303,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!info?.isFile()) throw new FileNotFoundError(body.path, 'Media file not found in DATA_DIR');
       const videoId = validateVideoId(body.video_id ?? newId());
       await ensureIdle(videoId);
-      return send(res, 201, await submit(videoId, toDataDirRelative(config.dataDir, abs), body.kind, body.max_attempts, webhookUrl));
+      return send(
+        res,
+        201,
+        await submit(videoId, toDataDirRelative(config.dataDir, abs), body.kind, body.max_attempts, webhookUrl),
+      );
     }
 
     if (path === '/v1/uploads' && req.method === 'POST') {
       if (uploadsInFlight >= config.apiMaxConcurrentUploads) {
         res.setHeader('retry-after', '5');
-        throw new HttpError(503, 'UPLOADS_BUSY', `${uploadsInFlight} uploads are in progress (API_MAX_CONCURRENT_UPLOADS); try again shortly`);
+        throw new HttpError(
+          503,
+          'UPLOADS_BUSY',
+          `${uploadsInFlight} uploads are in progress (API_MAX_CONCURRENT_UPLOADS); try again shortly`,
+        );
       }
       uploadsInFlight++;
       try {
@@ -270,16 +338,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const view = await jobView(id);
       if (!jobMatch[2]) return send(res, 200, view);
       const segments = await store.listSegments(view.video_id);
-      return send(res, 200, { job_id: id, video_id: view.video_id, segments: segments.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd, text: s.text })) });
+      return send(res, 200, {
+        job_id: id,
+        video_id: view.video_id,
+        segments: segments.map((s) => ({ id: s.id, t_start: s.tStart, t_end: s.tEnd, text: s.text })),
+      });
     }
-    if (path.startsWith('/v1/')) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} ${path} is not supported`);
+    if (path.startsWith('/v1/'))
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} ${path} is not supported`);
     throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return send(res, err.status, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
-      if (err instanceof VideoqaError) return send(res, httpStatusForCode(err.code, err.retryable), { error: { code: err.code, message: err.message } });
+      if (err instanceof HttpError)
+        return send(res, err.status, {
+          error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) },
+        });
+      if (err instanceof VideoqaError)
+        return send(res, httpStatusForCode(err.code, err.retryable), {
+          error: { code: err.code, message: err.message },
+        });
       options.log?.error({ err }, 'API request failed');
       send(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
     });

@@ -1,4 +1,11 @@
-import { ConfigError, validateQuestion, VideoqaError, type Config, type Passage, type ReportsFallbacks } from '@videoqa/core';
+import {
+  ConfigError,
+  validateQuestion,
+  VideoqaError,
+  type Config,
+  type Passage,
+  type ReportsFallbacks,
+} from '@videoqa/core';
 import { chatFromConfig, embeddingsFromConfig } from '@videoqa/stages';
 import { ask, type AskOptions, type AskResult, type Queryable } from '@videoqa/storage-pg';
 import { EXIT, exitCodeFor, overridesFrom, withRuntime, type CommandIO } from './commands.ts';
@@ -12,7 +19,8 @@ export interface AskCommandOptions {
 
 /** `mm:ss`; ends are rounded up so the range printed always covers the moment. */
 export function clockRange(tStart: number, tEnd: number): string {
-  const mmss = (s: number) => `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  const mmss = (s: number) =>
+    `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
   return `${mmss(Math.floor(tStart))}–${mmss(Math.ceil(tEnd))}`;
 }
 
@@ -33,7 +41,13 @@ export function askResultView(r: AskResult) {
     question: r.question,
     answer: r.skipped === 'no_chat_provider' ? null : r.answer,
     found: r.found,
-    citations: r.citations.map((c) => ({ passage_id: c.passageId, video_id: c.videoId, t_start: c.tStart, t_end: c.tEnd, quote: c.quote })),
+    citations: r.citations.map((c) => ({
+      passage_id: c.passageId,
+      video_id: c.videoId,
+      t_start: c.tStart,
+      t_end: c.tEnd,
+      quote: c.quote,
+    })),
     dropped_citations: r.dropped.map((d) => ({ passage_id: d.citation.passage_id, problem: d.problem })),
     passages: r.passages.map(passageView),
     usage: r.usage,
@@ -47,12 +61,18 @@ export function askResultView(r: AskResult) {
 export function parseAskLimit(value: string | number | undefined, variable: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 50) throw new ConfigError([{ variable, message: `must be an integer from 1 to 50 (got ${JSON.stringify(value)})` }]);
+  if (!Number.isInteger(n) || n < 1 || n > 50)
+    throw new ConfigError([{ variable, message: `must be an integer from 1 to 50 (got ${JSON.stringify(value)})` }]);
   return n;
 }
 
 /** ask() with the providers and limits of a configuration; chat is absent without an API key. */
-export function askWithConfig(db: Queryable, config: Config, question: string, options: Pick<AskOptions, 'videoId' | 'limit' | 'onToken' | 'signal'>): Promise<AskResult> {
+export function askWithConfig(
+  db: Queryable,
+  config: Config,
+  question: string,
+  options: Pick<AskOptions, 'videoId' | 'limit' | 'onToken' | 'signal'>,
+): Promise<AskResult> {
   return ask(db, question, {
     ...options,
     limit: options.limit ?? config.askMaxPassages,
@@ -90,11 +110,17 @@ export async function askCommand(question: string, opts: AskCommandOptions, io: 
             },
       }).finally(() => process.off('SIGINT', onSignal));
       // What the chat and embeddings servers lacked (json_schema, base64...) and what was used instead.
-      const fallbacks = [chatFromConfig(rt.config).provider, embeddingsFromConfig(rt.config).provider].flatMap((p) => [...((p as Partial<ReportsFallbacks> | undefined)?.fallbacks ?? [])]);
-      if (opts.json) io.stdout.write(`${JSON.stringify({ ...askResultView(result), ...(fallbacks.length > 0 ? { fallbacks } : {}) }, null, 2)}\n`);
+      const fallbacks = [chatFromConfig(rt.config).provider, embeddingsFromConfig(rt.config).provider].flatMap((p) => [
+        ...((p as Partial<ReportsFallbacks> | undefined)?.fallbacks ?? []),
+      ]);
+      if (opts.json)
+        io.stdout.write(
+          `${JSON.stringify({ ...askResultView(result), ...(fallbacks.length > 0 ? { fallbacks } : {}) }, null, 2)}\n`,
+        );
       else {
         printAnswer(result, streamed, io);
-        for (const f of fallbacks) io.stderr.write(`note: the ${f.capability} server refused ${f.from}; used ${f.to}\n`);
+        for (const f of fallbacks)
+          io.stderr.write(`note: the ${f.capability} server refused ${f.from}; used ${f.to}\n`);
       }
       return result.skipped === 'no_chat_provider' ? EXIT.partial : EXIT.ok;
     });
@@ -109,7 +135,8 @@ export async function askCommand(question: string, opts: AskCommandOptions, io: 
 
 function printAnswer(r: AskResult, streamed: boolean, io: CommandIO): void {
   const out = (s: string) => io.stdout.write(`${s}\n`);
-  const passageLine = (p: Passage) => `${clockRange(p.tStart, p.tEnd)}  ${p.videoId}  ${p.kind === 'caption' ? '[frame] ' : ''}${p.text.length > 160 ? `${p.text.slice(0, 157)}...` : p.text}`;
+  const passageLine = (p: Passage) =>
+    `${clockRange(p.tStart, p.tEnd)}  ${p.videoId}  ${p.kind === 'caption' ? '[frame] ' : ''}${p.text.length > 160 ? `${p.text.slice(0, 157)}...` : p.text}`;
   if (r.skipped === 'no_chat_provider') {
     io.stderr.write('note: OPENAI_API_KEY is not set, so no answer; these are the passages a model would have read:\n');
     if (r.passages.length === 0) out('no passages match the question');
@@ -127,6 +154,9 @@ function printAnswer(r: AskResult, streamed: boolean, io: CommandIO): void {
     out('nearest passages:');
     for (const p of r.passages.slice(0, 3)) out(passageLine(p));
   }
-  if (r.dropped.length > 0) io.stderr.write(`note: ${r.dropped.length} citation(s) from the model were dropped (${[...new Set(r.dropped.map((d) => d.problem))].join(', ')})\n`);
+  if (r.dropped.length > 0)
+    io.stderr.write(
+      `note: ${r.dropped.length} citation(s) from the model were dropped (${[...new Set(r.dropped.map((d) => d.problem))].join(', ')})\n`,
+    );
   if (r.guarded) io.stderr.write('note: the reply repeated its instructions instead of answering and was withheld\n');
 }

@@ -19,7 +19,6 @@ export interface AskHandlerOptions {
   log?: Logger;
 }
 
-
 /**
  * POST /v1/ask {"question": "...", "video_id"?: "...", "limit"?: n}
  *
@@ -37,8 +36,22 @@ export async function handleAsk(req: IncomingMessage, res: ServerResponse, optio
     if (!res.writableFinished) controller.abort();
   });
   const run = (onToken?: (text: string) => void) =>
-    askWithConfig(options.db, options.config, body.question, { videoId: body.video_id, limit: body.limit, signal: controller.signal, onToken }).then((result) => {
-      options.log?.info({ usage: result.usage, found: result.found, citations: result.citations.length, dropped: result.dropped.length, model: result.model }, `ASK answered (${result.citations.length} citation(s), ${result.dropped.length} dropped)`);
+    askWithConfig(options.db, options.config, body.question, {
+      videoId: body.video_id,
+      limit: body.limit,
+      signal: controller.signal,
+      onToken,
+    }).then((result) => {
+      options.log?.info(
+        {
+          usage: result.usage,
+          found: result.found,
+          citations: result.citations.length,
+          dropped: result.dropped.length,
+          model: result.model,
+        },
+        `ASK answered (${result.citations.length} citation(s), ${result.dropped.length} dropped)`,
+      );
       return askResultView(result);
     });
 
@@ -47,7 +60,12 @@ export async function handleAsk(req: IncomingMessage, res: ServerResponse, optio
 
   // The stream opens with the first event, so errors found before it (bad input) are still plain 4xx JSON.
   const event = (name: string, data: unknown) => {
-    if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    if (!res.headersSent)
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
     res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   try {

@@ -37,7 +37,17 @@ import {
 } from '@videoqa/storage-pg';
 import { resolveJobWebhook } from './webhooks/webhook-target.ts';
 import { buildVideoExport, exportVideo, type ExportFormat, type VideoExport } from './export.ts';
-import { cancelJobById, collectGarbage, deleteVideo, diskUsage, type CancelView, type DeleteOptions, type DeleteResult, type GcResult, type StorageUsage } from './lifecycle.ts';
+import {
+  cancelJobById,
+  collectGarbage,
+  deleteVideo,
+  diskUsage,
+  type CancelView,
+  type DeleteOptions,
+  type DeleteResult,
+  type GcResult,
+  type StorageUsage,
+} from './lifecycle.ts';
 
 export interface VideoqaProviders {
   transcription?: TranscriptionProvider;
@@ -144,7 +154,9 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
   });
   if (options.databaseUrl === null) delete config.databaseUrl;
   const log = options.logger ?? silentLogger;
-  const db = await openDatabase(options.inMemory ? { inMemory: true } : { databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase(
+    options.inMemory ? { inMemory: true } : { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
+  );
   const store = new PgStore(db);
   const defaults = () => defaultStages({ providers: options.providers });
   const stages = typeof options.stages === 'function' ? options.stages(defaults()) : (options.stages ?? defaults());
@@ -157,7 +169,17 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
     db,
     store,
     process(file, opts = {}) {
-      return runPipeline({ video: file, videoId: opts.videoId ?? newId(), stages, store, config, logger: log, only: opts.only, resume: opts.resume, signal: opts.signal });
+      return runPipeline({
+        video: file,
+        videoId: opts.videoId ?? newId(),
+        stages,
+        store,
+        config,
+        logger: log,
+        only: opts.only,
+        resume: opts.resume,
+        signal: opts.signal,
+      });
     },
     async enqueue(file, opts = {}) {
       const videoId = opts.videoId ?? newId();
@@ -165,7 +187,13 @@ export async function createVideoqa(options: CreateVideoqaOptions = {}): Promise
       if (active) throw new VideoBusyError(videoId, active.id, active.status);
       const webhookUrl = await resolveJobWebhook(config, opts.webhookUrl);
       const imported = await importVideoFile(file, { dataDir: config.dataDir, videoId });
-      return enqueueJob(db, { videoId, originalPath: imported.originalPath, kind: opts.kind, maxAttempts: opts.maxAttempts, webhookUrl });
+      return enqueueJob(db, {
+        videoId,
+        originalPath: imported.originalPath,
+        kind: opts.kind,
+        maxAttempts: opts.maxAttempts,
+        webhookUrl,
+      });
     },
     search(query, opts = {}) {
       return searchContent(db, query, { ...opts, embeddings });

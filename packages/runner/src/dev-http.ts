@@ -37,10 +37,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       switch (path) {
         case '/healthz': {
           try {
-            await Promise.race([db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS))]);
+            await Promise.race([
+              db.query('SELECT 1'),
+              new Promise((_, reject) =>
+                setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS),
+              ),
+            ]);
             return json(res, 200, { ok: true, status: 'healthy' });
           } catch (err) {
-            return json(res, 503, { ok: false, status: 'unhealthy', reason: `database unreachable: ${(err as Error).message}` });
+            return json(res, 503, {
+              ok: false,
+              status: 'unhealthy',
+              reason: `database unreachable: ${(err as Error).message}`,
+            });
           }
         }
         case '/jobs/peek': {
@@ -49,7 +58,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           const peek = await peekJobs(db, limit);
           return json(res, 200, {
             pending_jobs: peek.pending,
-            jobs: peek.jobs.map((j) => ({ id: j.id, video_id: j.videoId, kind: j.kind, status: j.status, attempts: j.attempts, run_at: j.runAt, created_at: j.createdAt, error: j.error })),
+            jobs: peek.jobs.map((j) => ({
+              id: j.id,
+              video_id: j.videoId,
+              kind: j.kind,
+              status: j.status,
+              attempts: j.attempts,
+              run_at: j.runAt,
+              created_at: j.createdAt,
+              error: j.error,
+            })),
           });
         }
         case '/stats': {
@@ -62,7 +80,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
               oldest_pending_age_sec: Math.round(s.oldestPendingAgeSec * 10) / 10,
               scheduled_retries: s.scheduledRetries,
               this_worker_active: metrics.active,
-              jobs: s.processing.map((p) => ({ job_id: p.jobId, video_id: p.videoId, locked_by: p.lockedBy, locked_until: p.lockedUntil, attempts: p.attempts, running_for_sec: Math.round(p.runningForSec) })),
+              jobs: s.processing.map((p) => ({
+                job_id: p.jobId,
+                video_id: p.videoId,
+                locked_by: p.lockedBy,
+                locked_until: p.lockedUntil,
+                attempts: p.attempts,
+                running_for_sec: Math.round(p.runningForSec),
+              })),
             },
           });
         }
@@ -72,7 +97,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           return res.end(renderMetrics(stats, metrics));
         }
         default:
-          return json(res, 404, { error: `not found: ${path}`, endpoints: ['/healthz', '/jobs/peek', '/stats', '/metrics'] });
+          return json(res, 404, {
+            error: `not found: ${path}`,
+            endpoints: ['/healthz', '/jobs/peek', '/stats', '/metrics'],
+          });
       }
     } catch (err) {
       options.log?.warn({ err, path }, 'dev http request failed');

@@ -24,20 +24,41 @@ export interface VideoExport {
     upload_removed_at: string | null;
     normalized_removed_at: string | null;
   };
-  stages: { stage: string; status: string; started_at: string; finished_at: string | null; usage: Record<string, number>; reason: string | null; error: string | null }[];
+  stages: {
+    stage: string;
+    status: string;
+    started_at: string;
+    finished_at: string | null;
+    usage: Record<string, number>;
+    reason: string | null;
+    error: string | null;
+  }[];
   scenes: {
     id: string;
     idx: number;
     t_start: number;
     t_end: number;
-    frames: { id: string; t: number; path: string; duplicate_of: string | null; caption: string | null; entities: Record<string, unknown> | null; ocr_text: string | null }[];
+    frames: {
+      id: string;
+      t: number;
+      path: string;
+      duplicate_of: string | null;
+      caption: string | null;
+      entities: Record<string, unknown> | null;
+      ocr_text: string | null;
+    }[];
   }[];
   segments: { id: string; idx: number; t_start: number; t_end: number; text: string; speaker: string | null }[];
   /** From the chapters stage: consecutive chapters covering the video (empty when it did not run). */
   chapters: { id: string; idx: number; t_start: number; t_end: number; title: string; summary: string }[];
   /** YouTube-style chapter lines (`00:00 Title`), ready to paste into a video description. */
   chapter_lines: string[];
-  summary: { text: string; key_points: { text: string; t_start: number; t_end: number }[]; tags: string[]; model: string | null } | null;
+  summary: {
+    text: string;
+    key_points: { text: string; t_start: number; t_end: number }[];
+    tags: string[];
+    model: string | null;
+  } | null;
   usage: Record<string, Record<string, number>>;
 }
 
@@ -86,13 +107,44 @@ export async function buildVideoExport(store: Store, videoId: string): Promise<V
       t_end: s.tEnd,
       frames: frames
         .filter((f) => f.sceneId === s.id)
-        .map((f) => ({ id: f.id, t: f.t, path: f.path, duplicate_of: f.duplicateOf, caption: captionOf.get(f.id)?.caption ?? null, entities: captionOf.get(f.id)?.entities ?? null, ocr_text: ocrOf.get(f.id) ?? null })),
+        .map((f) => ({
+          id: f.id,
+          t: f.t,
+          path: f.path,
+          duplicate_of: f.duplicateOf,
+          caption: captionOf.get(f.id)?.caption ?? null,
+          entities: captionOf.get(f.id)?.entities ?? null,
+          ocr_text: ocrOf.get(f.id) ?? null,
+        })),
     })),
-    segments: segments.map((s) => ({ id: s.id, idx: s.idx, t_start: s.tStart, t_end: s.tEnd, text: s.text, speaker: s.speaker ?? null })),
-    chapters: chapters.map((c) => ({ id: c.id, idx: c.idx, t_start: c.tStart, t_end: c.tEnd, title: c.title, summary: c.summary })),
+    segments: segments.map((s) => ({
+      id: s.id,
+      idx: s.idx,
+      t_start: s.tStart,
+      t_end: s.tEnd,
+      text: s.text,
+      speaker: s.speaker ?? null,
+    })),
+    chapters: chapters.map((c) => ({
+      id: c.id,
+      idx: c.idx,
+      t_start: c.tStart,
+      t_end: c.tEnd,
+      title: c.title,
+      summary: c.summary,
+    })),
     chapter_lines: chapterLines(chapters.map((c) => ({ t_start: c.tStart, title: c.title }))),
-    summary: summary ? { text: summary.summary, key_points: summary.keyPoints.map((k) => ({ text: k.text, t_start: k.tStart, t_end: k.tEnd })), tags: summary.tags, model: summary.model } : null,
-    usage: Object.fromEntries(runs.filter((r) => r.usage && Object.keys(r.usage).length > 0).map((r) => [r.stage, r.usage!])),
+    summary: summary
+      ? {
+          text: summary.summary,
+          key_points: summary.keyPoints.map((k) => ({ text: k.text, t_start: k.tStart, t_end: k.tEnd })),
+          tags: summary.tags,
+          model: summary.model,
+        }
+      : null,
+    usage: Object.fromEntries(
+      runs.filter((r) => r.usage && Object.keys(r.usage).length > 0).map((r) => [r.stage, r.usage!]),
+    ),
   };
 }
 
@@ -115,7 +167,9 @@ const speakerPrefix = (speaker: string | null) => (speaker ? `${speakerName(spea
 /** Markdown report: the transcript by scene, each scene's keyframes (image links) and captions. */
 export function exportToMarkdown(doc: VideoExport): string {
   const lines: string[] = [`# Video ${doc.video.id}`, ''];
-  lines.push(`- status: ${doc.video.status}${doc.video.duration_sec ? `, ${doc.video.duration_sec.toFixed(1)} s` : ''}`);
+  lines.push(
+    `- status: ${doc.video.status}${doc.video.duration_sec ? `, ${doc.video.duration_sec.toFixed(1)} s` : ''}`,
+  );
   if (doc.video.original_path) lines.push(`- source: \`${doc.video.original_path}\``);
   lines.push(`- ${doc.scenes.length} scenes, ${doc.segments.length} transcript segments`, '');
   if (doc.summary) {
@@ -128,13 +182,16 @@ export function exportToMarkdown(doc: VideoExport): string {
     // A plain block, so the lines can be copied into a video description as they are.
     lines.push('## Chapters', '', '```text', ...doc.chapter_lines, '```', '');
   }
-  const segmentsIn = (start: number, end: number, last: boolean) => doc.segments.filter((s) => s.t_start >= start && (s.t_start < end || (last && s.t_start <= end)));
+  const segmentsIn = (start: number, end: number, last: boolean) =>
+    doc.segments.filter((s) => s.t_start >= start && (s.t_start < end || (last && s.t_start <= end)));
   const placed = new Set<string>();
   doc.scenes.forEach((scene, i) => {
     lines.push(`## Scene ${i + 1} · ${clockTime(scene.t_start)}–${clockTime(scene.t_end)}`, '');
     for (const f of scene.frames) {
       // Paths in the report are relative to DATA_DIR, like everything else videoqa shows.
-      lines.push(`![frame at ${clockTime(f.t)}](${encodeURI(f.path)})${f.duplicate_of ? ` (repeats ${f.duplicate_of})` : ''}`);
+      lines.push(
+        `![frame at ${clockTime(f.t)}](${encodeURI(f.path)})${f.duplicate_of ? ` (repeats ${f.duplicate_of})` : ''}`,
+      );
       if (f.caption) lines.push('', `> ${f.caption.replace(/\n+/g, ' ')}`);
       if (f.ocr_text) lines.push('', `> On screen: ${f.ocr_text.replace(/\s+/g, ' ')}`);
       lines.push('');

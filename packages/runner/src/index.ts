@@ -7,7 +7,15 @@ export {
   type EnqueueOptions,
   type ClientSearchOptions,
 } from './client.ts';
-export { buildVideoExport, exportVideo, exportToMarkdown, chapterLines, EXPORT_FORMATS, type ExportFormat, type VideoExport } from './export.ts';
+export {
+  buildVideoExport,
+  exportVideo,
+  exportToMarkdown,
+  chapterLines,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type VideoExport,
+} from './export.ts';
 export { Worker, type WorkerOptions } from './worker.ts';
 export type { ClaimedJob, JobSource } from './job-source.ts';
 export { PostgresJobSource } from './postgres-job-source.ts';
@@ -55,6 +63,10 @@ export {
 } from './outbound/address-guard.ts';
 export { downloadVideo, displayUrl, type DownloadOptions, type DownloadResult } from './outbound/url-download.ts';
 export { downloadForVideo, isHttpUrl, fileNameFromUrl } from './outbound/url-ingest.ts';
-export { WebhookDispatcher, startWebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/webhook-dispatcher.ts';
+export {
+  WebhookDispatcher,
+  startWebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './webhooks/webhook-dispatcher.ts';
 export { sendWebhook, webhookBody, type SendResult } from './webhooks/send-webhook.ts';
 export { resolveJobWebhook } from './webhooks/webhook-target.ts';

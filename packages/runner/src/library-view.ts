@@ -1,7 +1,8 @@
 import type { VideoSummary } from '@videoqa/storage-pg';
 
 /** The upload's own name: uploads/{id}_{name} stored, {name} shown. */
-export const uploadedName = (originalPath: string | null): string | null => (originalPath ? originalPath.replace(/^uploads\/[^_]*_/, '') : null);
+export const uploadedName = (originalPath: string | null): string | null =>
+  originalPath ? originalPath.replace(/^uploads\/[^_]*_/, '') : null;
 
 /** One library entry as JSON (snake_case, paths relative to DATA_DIR): `list --json` and GET /v1/videos. */
 export function videoSummaryView(v: VideoSummary) {

@@ -15,12 +15,20 @@ export function formatBytes(bytes: number): string {
   return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
-const print = (io: CommandIO, json: boolean | undefined, value: unknown, text: string) => io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
+const print = (io: CommandIO, json: boolean | undefined, value: unknown, text: string) =>
+  io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
 
 /** `videoqa delete <video> [--keep-upload] [--force]`. */
-export async function deleteCommand(videoId: string, opts: { keepUpload?: boolean; force?: boolean; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function deleteCommand(
+  videoId: string,
+  opts: { keepUpload?: boolean; force?: boolean; json?: boolean; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   return withRuntime(overridesFrom(opts), async (rt) => {
-    const r = await deleteVideo({ db: rt.db, config: rt.config }, videoId, { keepUpload: opts.keepUpload, force: opts.force });
+    const r = await deleteVideo({ db: rt.db, config: rt.config }, videoId, {
+      keepUpload: opts.keepUpload,
+      force: opts.force,
+    });
     const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
     const cancelled = r.cancelled_jobs.length > 0 ? `; cancelled job ${r.cancelled_jobs.join(', ')} first` : '';
     const text = r.deleted
@@ -32,7 +40,11 @@ export async function deleteCommand(videoId: string, opts: { keepUpload?: boolea
 }
 
 /** `videoqa cancel <job>`. */
-export async function cancelCommand(jobId: string, opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function cancelCommand(
+  jobId: string,
+  opts: { json?: boolean; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   return withRuntime(overridesFrom(opts), async (rt) => {
     const r = await cancelJobById({ db: rt.db }, jobId);
     const text =
@@ -45,20 +57,28 @@ export async function cancelCommand(jobId: string, opts: { json?: boolean; dataD
 }
 
 /** `videoqa gc`: applies the retention settings once. */
-export async function gcCommand(opts: { uploadsDays?: string; normalizedDays?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function gcCommand(
+  opts: { uploadsDays?: string; normalizedDays?: string; json?: boolean; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   const overrides: Record<string, unknown> = overridesFrom(opts);
   const days = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
-    if (!/^\s*\d+(\.\d+)?\s*$/.test(v)) throw new ConfigError([{ variable: name, message: `must be a number of days, 0 or more (got ${JSON.stringify(v)})` }]);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(v))
+      throw new ConfigError([
+        { variable: name, message: `must be a number of days, 0 or more (got ${JSON.stringify(v)})` },
+      ]);
     return Number(v);
   };
   if (opts.uploadsDays !== undefined) overrides.retainUploadsDays = days('--uploads-days', opts.uploadsDays);
-  if (opts.normalizedDays !== undefined) overrides.retainNormalizedDays = days('--normalized-days', opts.normalizedDays);
+  if (opts.normalizedDays !== undefined)
+    overrides.retainNormalizedDays = days('--normalized-days', opts.normalizedDays);
   return withRuntime(overrides, async (rt) => {
     const r = await collectGarbage({ db: rt.db, config: rt.config });
     let text: string;
     if (r.retain_uploads_days === null && r.retain_normalized_days === null) {
-      text = 'retention is off: set RETAIN_UPLOADS_DAYS and/or RETAIN_NORMALIZED_DAYS (or --uploads-days / --normalized-days); nothing removed\n';
+      text =
+        'retention is off: set RETAIN_UPLOADS_DAYS and/or RETAIN_NORMALIZED_DAYS (or --uploads-days / --normalized-days); nothing removed\n';
     } else if (r.removed.length === 0) {
       text = 'nothing is due for removal\n';
     } else {
@@ -71,20 +91,35 @@ export async function gcCommand(opts: { uploadsDays?: string; normalizedDays?: s
 
 function usageTable(u: StorageUsage): string {
   const head = ['video', ...USAGE_KINDS, 'total'];
-  const body = u.videos.map((v) => [`${v.video_id}${v.upload_removed_at || v.normalized_removed_at ? ' *' : ''}`, ...USAGE_KINDS.map((k) => formatBytes(v.bytes[k])), formatBytes(v.total)]);
-  const all = [head, ...body, ['total', ...USAGE_KINDS.map((k) => formatBytes(u.totals[k])), formatBytes(u.totals.total)]];
+  const body = u.videos.map((v) => [
+    `${v.video_id}${v.upload_removed_at || v.normalized_removed_at ? ' *' : ''}`,
+    ...USAGE_KINDS.map((k) => formatBytes(v.bytes[k])),
+    formatBytes(v.total),
+  ]);
+  const all = [
+    head,
+    ...body,
+    ['total', ...USAGE_KINDS.map((k) => formatBytes(u.totals[k])), formatBytes(u.totals.total)],
+  ];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const notes = [
-    u.videos.some((v) => v.upload_removed_at || v.normalized_removed_at) ? '* media removed by retention (transcript, frames and vectors kept)' : '',
-    u.database_size_bytes !== undefined ? `database on disk (tables, indexes, free space): ${formatBytes(u.database_size_bytes)}` : '',
-    'database = pg_column_size of the video\'s rows; indexes not included',
+    u.videos.some((v) => v.upload_removed_at || v.normalized_removed_at)
+      ? '* media removed by retention (transcript, frames and vectors kept)'
+      : '',
+    u.database_size_bytes !== undefined
+      ? `database on disk (tables, indexes, free space): ${formatBytes(u.database_size_bytes)}`
+      : '',
+    "database = pg_column_size of the video's rows; indexes not included",
   ].filter(Boolean);
   return `${[line(head), ...body.map(line), line(all[all.length - 1]!)].join('\n')}\n${notes.join('\n')}\n`;
 }
 
 /** `videoqa du [--video <id>] [--json]`. */
-export async function duCommand(opts: { video?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function duCommand(
+  opts: { video?: string; json?: boolean; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   return withRuntime(overridesFrom(opts), async (rt) => {
     const u = await diskUsage({ db: rt.db, config: rt.config }, opts.video);
     print(io, opts.json, u, u.videos.length === 0 ? 'no videos yet\n' : usageTable(u));
@@ -97,7 +132,9 @@ export function registerLifecycleCommands(program: Command, io: CommandIO, setCo
   const dataDir = ['--data-dir <dir>', 'DATA_DIR for this command'] as const;
   program
     .command('delete')
-    .description('delete a video: its rows (one transaction) and its files under DATA_DIR; a second delete succeeds with "already gone"')
+    .description(
+      'delete a video: its rows (one transaction) and its files under DATA_DIR; a second delete succeeds with "already gone"',
+    )
     .argument('<video>', 'the video id')
     .option('--keep-upload', 'keep the uploaded file in uploads/')
     .option('--force', 'cancel a running job of the video first instead of refusing (VIDEO_BUSY)')
@@ -107,7 +144,9 @@ export function registerLifecycleCommands(program: Command, io: CommandIO, setCo
 
   program
     .command('cancel')
-    .description('cancel a pending or running job: it stops (at the latest at its next lease renewal) and is never retried')
+    .description(
+      'cancel a pending or running job: it stops (at the latest at its next lease renewal) and is never retried',
+    )
     .argument('<jobId>')
     .option('--json', 'print the result as JSON')
     .option(...dataDir)
@@ -115,7 +154,9 @@ export function registerLifecycleCommands(program: Command, io: CommandIO, setCo
 
   program
     .command('gc')
-    .description('apply retention: remove uploads / normalized media of videos ready for longer than RETAIN_UPLOADS_DAYS / RETAIN_NORMALIZED_DAYS')
+    .description(
+      'apply retention: remove uploads / normalized media of videos ready for longer than RETAIN_UPLOADS_DAYS / RETAIN_NORMALIZED_DAYS',
+    )
     .option('--uploads-days <n>', 'RETAIN_UPLOADS_DAYS for this run')
     .option('--normalized-days <n>', 'RETAIN_NORMALIZED_DAYS for this run')
     .option('--json', 'print what was removed as JSON')
@@ -124,7 +165,9 @@ export function registerLifecycleCommands(program: Command, io: CommandIO, setCo
 
   program
     .command('du')
-    .description('disk and database bytes per video and per kind (upload, normalized, audio, frames, subtitles, other, database)')
+    .description(
+      'disk and database bytes per video and per kind (upload, normalized, audio, frames, subtitles, other, database)',
+    )
     .option('--video <videoId>', 'one video only')
     .option('--json', 'print as JSON (exact bytes)')
     .option(...dataDir)

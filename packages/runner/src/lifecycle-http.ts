@@ -23,7 +23,12 @@ function segment(s: string): string {
  *   GET    /v1/storage                                   → 200 bytes per video and totals
  * Returns false for any other request, which the caller then routes.
  */
-export async function handleLifecycleRoute(req: IncomingMessage, res: ServerResponse, url: URL, ctx: LifecycleContext): Promise<boolean> {
+export async function handleLifecycleRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: LifecycleContext,
+): Promise<boolean> {
   const path = url.pathname;
   const video = /^\/v1\/videos\/([^/]+)(\/usage)?$/.exec(path);
   if (video && req.method === 'DELETE' && !video[2]) {

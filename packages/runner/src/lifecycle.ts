@@ -56,12 +56,19 @@ function insideDataDir(dataDir: string, stored: string | null): string | null {
  * upload API). A file elsewhere in DATA_DIR that a job was pointed at is the user's own and is
  * kept, and so is a file another video still names.
  */
-async function removableUpload(ctx: LifecycleContext, videoId: string, originalPath: string | null): Promise<string | null> {
+async function removableUpload(
+  ctx: LifecycleContext,
+  videoId: string,
+  originalPath: string | null,
+): Promise<string | null> {
   const abs = insideDataDir(ctx.config.dataDir, originalPath);
   if (!abs || !originalPath) return null;
   const rel = toDataDirRelative(ctx.config.dataDir, abs);
   if (!rel.startsWith('uploads/')) return null;
-  const shared = await ctx.db.query('SELECT 1 FROM videos WHERE id <> $1 AND (original_path = $2 OR original_path = $3) LIMIT 1', [videoId, originalPath, rel]);
+  const shared = await ctx.db.query(
+    'SELECT 1 FROM videos WHERE id <> $1 AND (original_path = $2 OR original_path = $3) LIMIT 1',
+    [videoId, originalPath, rel],
+  );
   return shared.rowCount > 0 ? null : abs;
 }
 
@@ -130,11 +137,18 @@ export interface DeleteResult {
  * VIDEO_BUSY while a job of it runs, unless force (cancel first). Idempotent: deleting a video
  * that is gone succeeds with deleted=false, and still sweeps files left under its id.
  */
-export async function deleteVideo(ctx: LifecycleContext, videoId: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+export async function deleteVideo(
+  ctx: LifecycleContext,
+  videoId: string,
+  options: DeleteOptions = {},
+): Promise<DeleteResult> {
   validateVideoId(videoId);
   const cancelled: string[] = [];
   if (options.force) {
-    const running = await ctx.db.query<{ id: string }>(`SELECT id FROM jobs WHERE video_id = $1 AND status IN ('pending', 'processing', 'cancelled') ORDER BY created_at`, [videoId]);
+    const running = await ctx.db.query<{ id: string }>(
+      `SELECT id FROM jobs WHERE video_id = $1 AND status IN ('pending', 'processing', 'cancelled') ORDER BY created_at`,
+      [videoId],
+    );
     for (const { id } of running.rows) {
       const r = await cancelJob(ctx.db, id).catch(() => null);
       if (r && r.previous !== 'cancelled') cancelled.push(id);
@@ -149,7 +163,14 @@ export async function deleteVideo(ctx: LifecycleContext, videoId: string, option
     if (upload) paths.push(upload);
   }
   const removed = await removeAll(ctx.config.dataDir, paths);
-  return { video_id: videoId, deleted: removedRows.found, rows: removedRows.rows, files: removed.files, bytes_freed: removed.bytes, cancelled_jobs: cancelled };
+  return {
+    video_id: videoId,
+    deleted: removedRows.found,
+    rows: removedRows.rows,
+    files: removed.files,
+    bytes_freed: removed.bytes,
+    cancelled_jobs: cancelled,
+  };
 }
 
 export interface CancelView {
@@ -165,7 +186,13 @@ export interface CancelView {
 export async function cancelJobById(ctx: Pick<LifecycleContext, 'db'>, jobId: string): Promise<CancelView> {
   validateId(jobId, 'job');
   const r: CancelResult = await cancelJob(ctx.db, jobId);
-  return { job_id: r.job.id, video_id: r.job.videoId, status: 'cancelled', previous_status: r.previous, stopping: r.running };
+  return {
+    job_id: r.job.id,
+    video_id: r.job.videoId,
+    status: 'cancelled',
+    previous_status: r.previous,
+    stopping: r.running,
+  };
 }
 
 export interface GcResult {
@@ -182,21 +209,35 @@ export interface GcResult {
  * and ask keep working. A setting left unset removes nothing of its kind.
  */
 export async function collectGarbage(ctx: LifecycleContext, log?: Logger): Promise<GcResult> {
-  const result: GcResult = { retain_uploads_days: ctx.config.retainUploadsDays ?? null, retain_normalized_days: ctx.config.retainNormalizedDays ?? null, removed: [], bytes_freed: 0 };
-  const plan: [MediaKind, number | undefined][] = [['upload', ctx.config.retainUploadsDays], ['normalized', ctx.config.retainNormalizedDays]];
+  const result: GcResult = {
+    retain_uploads_days: ctx.config.retainUploadsDays ?? null,
+    retain_normalized_days: ctx.config.retainNormalizedDays ?? null,
+    removed: [],
+    bytes_freed: 0,
+  };
+  const plan: [MediaKind, number | undefined][] = [
+    ['upload', ctx.config.retainUploadsDays],
+    ['normalized', ctx.config.retainNormalizedDays],
+  ];
   for (const [kind, days] of plan) {
     if (days === undefined) continue;
     for (const video of await mediaDueForRemoval(ctx.db, kind, days)) {
       let removed = { files: [] as string[], bytes: 0 };
       // Looked up before the transaction: on PGlite (one connection) a query beside it would wait for it forever.
-      const target = kind === 'upload' ? await removableUpload(ctx, video.id, video.originalPath) : derivedPaths(ctx.config.dataDir, video.id).processed;
+      const target =
+        kind === 'upload'
+          ? await removableUpload(ctx, video.id, video.originalPath)
+          : derivedPaths(ctx.config.dataDir, video.id).processed;
       const done = await removeMediaIfIdle(ctx.db, video.id, kind, async () => {
         removed = await removeAll(ctx.config.dataDir, target ? [target] : []);
       });
       if (!done) continue;
       result.removed.push({ video_id: video.id, kind, ...removed });
       result.bytes_freed += removed.bytes;
-      log?.info({ videoId: video.id, kind, bytes: removed.bytes }, `GC: removed the ${kind} media of video ${video.id} (${removed.bytes} bytes; retention ${days} days)`);
+      log?.info(
+        { videoId: video.id, kind, bytes: removed.bytes },
+        `GC: removed the ${kind} media of video ${video.id} (${removed.bytes} bytes; retention ${days} days)`,
+      );
     }
   }
   return result;
@@ -204,10 +245,13 @@ export async function collectGarbage(ctx: LifecycleContext, log?: Logger): Promi
 
 /** Runs collectGarbage now and every `intervalMs` while retention is configured; the returned function stops it. */
 export function startRetentionTimer(ctx: LifecycleContext, intervalMs: number, log: Logger): () => Promise<void> {
-  if (ctx.config.retainUploadsDays === undefined && ctx.config.retainNormalizedDays === undefined) return async () => {};
+  if (ctx.config.retainUploadsDays === undefined && ctx.config.retainNormalizedDays === undefined)
+    return async () => {};
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
-    running = running.then(() => collectGarbage(ctx, log)).catch((err: unknown) => log.warn({ err }, 'retention run failed; will try again at the next interval'));
+    running = running
+      .then(() => collectGarbage(ctx, log))
+      .catch((err: unknown) => log.warn({ err }, 'retention run failed; will try again at the next interval'));
   };
   tick();
   const timer = setInterval(tick, intervalMs);
@@ -262,7 +306,15 @@ export async function diskUsage(ctx: LifecycleContext, videoId?: string): Promis
       bytesAt(d.subs),
     ]);
     const r = rows.get(v.id);
-    const bytes: Record<UsageKind, number> = { upload: uploadBytes, normalized, audio, frames, subtitles, other: processed - normalized - audio, database: r?.bytes ?? 0 };
+    const bytes: Record<UsageKind, number> = {
+      upload: uploadBytes,
+      normalized,
+      audio,
+      frames,
+      subtitles,
+      other: processed - normalized - audio,
+      database: r?.bytes ?? 0,
+    };
     videos.push({
       video_id: v.id,
       status: v.status,
@@ -273,7 +325,10 @@ export async function diskUsage(ctx: LifecycleContext, videoId?: string): Promis
       normalized_removed_at: v.normalizedRemovedAt?.toISOString() ?? null,
     });
   }
-  const totals = Object.fromEntries(USAGE_KINDS.map((k) => [k, videos.reduce((s, v) => s + v.bytes[k], 0)])) as Record<UsageKind, number>;
+  const totals = Object.fromEntries(USAGE_KINDS.map((k) => [k, videos.reduce((s, v) => s + v.bytes[k], 0)])) as Record<
+    UsageKind,
+    number
+  >;
   return {
     videos,
     totals: { ...totals, total: videos.reduce((s, v) => s + v.total, 0) },

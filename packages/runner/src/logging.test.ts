@@ -19,8 +19,20 @@ const sink = () => {
 describe('logging', () => {
   it("formats lines like the seed's worker", () => {
     const time = new Date(2024, 0, 15, 10, 30, 0).getTime();
-    const line = formatTextLine(JSON.stringify({ level: 30, time, name: 'video_worker', caller: 'worker.ts:75', msg: 'CLAIMED: Processing job abc123 for video def456', jobId: 'abc123' }), 'x');
-    expect(line).toBe('2024-01-15 10:30:00 - video_worker - INFO - [worker.ts:75] - CLAIMED: Processing job abc123 for video def456 jobId=abc123\n');
+    const line = formatTextLine(
+      JSON.stringify({
+        level: 30,
+        time,
+        name: 'video_worker',
+        caller: 'worker.ts:75',
+        msg: 'CLAIMED: Processing job abc123 for video def456',
+        jobId: 'abc123',
+      }),
+      'x',
+    );
+    expect(line).toBe(
+      '2024-01-15 10:30:00 - video_worker - INFO - [worker.ts:75] - CLAIMED: Processing job abc123 for video def456 jobId=abc123\n',
+    );
   });
 
   it('writes the text format with [file:line] to DATA_DIR/worker/log.log and JSON to stdout', async () => {
@@ -31,8 +43,14 @@ describe('logging', () => {
     log.debug('not shown at info');
     await log.closeFile();
     const text = readFileSync(join(dataDir, 'worker/log.log'), 'utf8');
-    expect(text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - video_worker - INFO - \[logging\.test\.ts:\d+\] - CLAIMED: Processing job j1 for video v1 jobId=j1\n$/);
-    expect(JSON.parse(out.lines[0]!)).toMatchObject({ level: 30, msg: 'CLAIMED: Processing job j1 for video v1', jobId: 'j1' });
+    expect(text).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - video_worker - INFO - \[logging\.test\.ts:\d+\] - CLAIMED: Processing job j1 for video v1 jobId=j1\n$/,
+    );
+    expect(JSON.parse(out.lines[0]!)).toMatchObject({
+      level: 30,
+      msg: 'CLAIMED: Processing job j1 for video v1',
+      jobId: 'j1',
+    });
     expect(out.lines).toHaveLength(1);
   });
 
@@ -58,7 +76,10 @@ describe('logging', () => {
     const path = join(dataDir, 'log.log');
     let opened = 0;
     // the first stream writes to /dev/full, which fails every write with ENOSPC, as a full disk does
-    const openFile = () => (opened++ === 0 ? createWriteStream('/dev/full') : createWriteStream(path, { flags: 'a' })) as unknown as LogFileStream;
+    const openFile = () =>
+      (opened++ === 0
+        ? createWriteStream('/dev/full')
+        : createWriteStream(path, { flags: 'a' })) as unknown as LogFileStream;
     const log = createLogger({ level: 'info', dataDir, stdout: out.stream, openFile, reopenAfterMs: 50 });
     log.info('lost to the full disk');
     await new Promise((r) => setTimeout(r, 100));
@@ -69,7 +90,9 @@ describe('logging', () => {
     await log.closeFile();
     expect(opened).toBe(2);
     const text = readFileSync(path, 'utf8');
-    expect(text).toMatch(/WARNING - \[logging\.ts\] - log file reopened after a write error \(ENOSPC\); \d line\(s\) could not be written\n/);
+    expect(text).toMatch(
+      /WARNING - \[logging\.ts\] - log file reopened after a write error \(ENOSPC\); \d line\(s\) could not be written\n/,
+    );
     expect(text).toContain('written after the reopen');
     expect(text).not.toContain('lost to the full disk');
     expect(out.lines).toHaveLength(3); // stdout had every line throughout
@@ -80,12 +103,16 @@ describe('logging', () => {
     const out = sink();
     const secret = 'my-very-secret-token';
     const log = createLogger({ level: 'info', dataDir, stdout: out.stream, secrets: [secret] });
-    log.info({ openaiApiKey: 'sk-live-abcdefghijkl', config: { databaseUrl: 'postgres://u:pw@h/db' } }, `token is ${secret}`);
+    log.info(
+      { openaiApiKey: 'sk-live-abcdefghijkl', config: { databaseUrl: 'postgres://u:pw@h/db' } },
+      `token is ${secret}`,
+    );
     log.info(`connecting to postgres://user:hunter2@db:5432/videoqa with Bearer sk-proj-1234567890abcdef`);
     log.error({ err: new Error(`request failed for key ${secret} and sk-zzzzzzzzzzzz`) }, 'FAILED: boom');
     await log.closeFile();
     const all = out.lines.join('') + readFileSync(join(dataDir, 'worker/log.log'), 'utf8');
-    for (const s of [secret, 'sk-live-abcdefghijkl', 'hunter2', 'sk-proj-1234567890abcdef', 'sk-zzzzzzzzzzzz', 'u:pw@']) expect(all).not.toContain(s);
+    for (const s of [secret, 'sk-live-abcdefghijkl', 'hunter2', 'sk-proj-1234567890abcdef', 'sk-zzzzzzzzzzzz', 'u:pw@'])
+      expect(all).not.toContain(s);
     expect(all).toContain('[redacted]');
     expect(scrub('postgres://a:b@c/d', [])).toBe('postgres://a:***@c/d');
   });

@@ -36,9 +36,28 @@ export interface VideoqaLogger extends PinoLogger {
 
 /** Field names whose values are secrets wherever they appear. */
 const REDACT_PATHS = [
-  'apiKey', 'openaiApiKey', 'supadataApiKey', 'apiToken', 'token', 'password', 'databaseUrl', 'redisUrl', 'authorization',
-  '*.apiKey', '*.openaiApiKey', '*.supadataApiKey', '*.apiToken', '*.token', '*.password', '*.databaseUrl', '*.redisUrl', '*.authorization',
-  'headers.authorization', '*.headers.authorization', 'config.openaiApiKey', 'config.databaseUrl',
+  'apiKey',
+  'openaiApiKey',
+  'supadataApiKey',
+  'apiToken',
+  'token',
+  'password',
+  'databaseUrl',
+  'redisUrl',
+  'authorization',
+  '*.apiKey',
+  '*.openaiApiKey',
+  '*.supadataApiKey',
+  '*.apiToken',
+  '*.token',
+  '*.password',
+  '*.databaseUrl',
+  '*.redisUrl',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'config.openaiApiKey',
+  'config.databaseUrl',
 ];
 
 /** Replaces every secret, URL password and OpenAI-looking key in a string (core's scrubber). */
@@ -54,7 +73,14 @@ function scrubDeep(value: unknown, secrets: readonly string[], depth = 0): unkno
   return out;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'CRITICAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARNING',
+  50: 'ERROR',
+  60: 'CRITICAL',
+};
 const OMIT_IN_TEXT = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'caller', 'name', 'err']);
 
 function pad(n: number, w = 2): string {
@@ -142,13 +168,18 @@ class ReopeningLogFile {
     if (!this.stream && this.lastError && Date.now() - this.brokenAt >= this.reopenAfterMs) {
       this.stream = this.tryOpen();
       if (this.stream) {
-        this.stream.write(this.notice(`log file reopened after a write error (${this.lastError}); ${this.lost} line(s) could not be written`));
+        this.stream.write(
+          this.notice(
+            `log file reopened after a write error (${this.lastError}); ${this.lost} line(s) could not be written`,
+          ),
+        );
         this.lost = 0;
       }
     }
     if (!this.stream || this.stream.writableEnded) {
       this.lost++;
-      return done();
+      done();
+      return;
     }
     this.stream.write(text, () => done());
   }
@@ -184,11 +215,16 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
       options.openFile ??
       (() => {
         mkdirSync(dir, { recursive: true });
-        return createStream('log.log', { path: dir, size: options.rotateSize ?? '5M', rotate: options.rotateKeep ?? 3 }) as RotatingFileStream & LogFileStream;
+        return createStream('log.log', {
+          path: dir,
+          size: options.rotateSize ?? '5M',
+          rotate: options.rotateKeep ?? 3,
+        }) as RotatingFileStream & LogFileStream;
       });
     const format = (line: string) => (text ? formatTextLine(line, name) : line);
     // A full disk must not crash the worker: stdout still has the lines, and the file comes back.
-    const notice = (msg: string) => format(JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, name, caller: 'logging.ts', msg }));
+    const notice = (msg: string) =>
+      format(JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, name, caller: 'logging.ts', msg }));
     const target = new ReopeningLogFile(open, options.reopenAfterMs ?? 5000, notice);
     file = target;
     fileWriter = new Writable({
@@ -209,7 +245,10 @@ export function createLogger(options: LoggerOptions): VideoqaLogger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a, secrets) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? scrub(a, secrets) : a)) as Parameters<typeof method>,
+          );
         },
       },
       formatters: {

@@ -49,7 +49,10 @@ function messageOf(err: Error, code: string): string {
 }
 
 /** Runs the videoqa CLI; returns the exit code. Errors become one clear line (stack with LOG_LEVEL=debug). */
-export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CommandIO = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command()
     .name('videoqa')
@@ -77,7 +80,11 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     .command('enqueue')
     .description('copy a file (or download a URL) into DATA_DIR/uploads and add a job for it to the queue')
     .argument('<file>', 'the video file, or an http(s) URL to download it from (INGEST_* settings)')
-    .option('--kind <kind>', 'process (whole pipeline) or transcribe (normalize + transcribe, text in jobs.transcription)', 'process')
+    .option(
+      '--kind <kind>',
+      'process (whole pipeline) or transcribe (normalize + transcribe, text in jobs.transcription)',
+      'process',
+    )
     .option('--id <videoId>', 'video id to use')
     .option('--max-attempts <n>', 'attempts before the job fails for good (default WORKER_MAX_ATTEMPTS)')
     .option('--webhook <url>', 'POST the ready/failed event there, signed (default WEBHOOK_URL; needs WEBHOOK_SECRET)')
@@ -102,7 +109,9 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
 
   program
     .command('serve')
-    .description('the web viewer and the read and job API at http://127.0.0.1:PORT/, with a worker in this process, until SIGTERM')
+    .description(
+      'the web viewer and the read and job API at http://127.0.0.1:PORT/, with a worker in this process, until SIGTERM',
+    )
     .option('--port <port>', 'port (default API_HTTP_PORT, 8080)')
     .option('--host <host>', 'interface (default API_HTTP_HOST, 127.0.0.1; anything else requires API_TOKEN)')
     .option('--no-worker', 'do not process jobs here (workers run elsewhere on the same PostgreSQL)')
@@ -147,7 +156,9 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
 
   program
     .command('ask')
-    .description('answer a question from the videos, streamed, with the moments that show it (mm:ss–mm:ss  video  "quote")')
+    .description(
+      'answer a question from the videos, streamed, with the moments that show it (mm:ss–mm:ss  video  "quote")',
+    )
     .argument('<question>', 'the question, in quotes (at most 2000 characters)')
     .option('--video <videoId>', 'ask about one video (it must be ready); default: the whole library')
     .option('--limit <n>', 'most passages given to the model (default ASK_MAX_PASSAGES, 8)')
@@ -163,7 +174,9 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
 
   program
     .command('reembed')
-    .description('rebuild the search vectors with the configured embedding model (and OPENAI_EMBEDDING_DIMENSIONS), without processing the videos again')
+    .description(
+      'rebuild the search vectors with the configured embedding model (and OPENAI_EMBEDDING_DIMENSIONS), without processing the videos again',
+    )
     .option('--video <videoId>', 're-embed one video only (not possible when the embedding size changes)')
     .option('--json', 'print a machine-readable summary')
     .option(...dataDir)
@@ -198,7 +211,9 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+        ? EXIT.ok
+        : EXIT.usage;
     }
     const e = err as Error;
     const codeName = err instanceof VideoqaError ? err.code : ((err as { code?: string }).code ?? 'ERROR');

@@ -23,12 +23,21 @@ function describeCounts(counts: Record<string, number>): string {
 /** Logs each stage's end with the seed's event words (NORMALIZED, TRANSCRIBED, ...). */
 export function logPipelineEvents(events: PipelineEvents, log: Logger, context: Record<string, unknown>): void {
   events.on('stage:done', (e) => {
-    log.info({ ...context, stage: e.stage, durationMs: e.durationMs, counts: e.counts, usage: e.usage }, `${eventWord(e.stage)}: ${e.stage} complete in ${(e.durationMs / 1000).toFixed(2)} s${Object.keys(e.counts).length ? ` (${describeCounts(e.counts)})` : ''}`);
+    log.info(
+      { ...context, stage: e.stage, durationMs: e.durationMs, counts: e.counts, usage: e.usage },
+      `${eventWord(e.stage)}: ${e.stage} complete in ${(e.durationMs / 1000).toFixed(2)} s${Object.keys(e.counts).length ? ` (${describeCounts(e.counts)})` : ''}`,
+    );
   });
   events.on('stage:skipped', (e) => {
-    log.info({ ...context, stage: e.stage, reason: e.reason, resumed: e.resumed }, `${eventWord(e.stage)}: ${e.stage} skipped (${e.reason})`);
+    log.info(
+      { ...context, stage: e.stage, reason: e.reason, resumed: e.resumed },
+      `${eventWord(e.stage)}: ${e.stage} skipped (${e.reason})`,
+    );
   });
   events.on('stage:error', (e) => {
-    log.warn({ ...context, stage: e.stage, durationMs: e.durationMs, err: e.error }, `${e.stage} failed after ${(e.durationMs / 1000).toFixed(2)} s: ${e.error.message}`);
+    log.warn(
+      { ...context, stage: e.stage, durationMs: e.durationMs, err: e.error },
+      `${e.stage} failed after ${(e.durationMs / 1000).toFixed(2)} s: ${e.error.message}`,
+    );
   });
 }

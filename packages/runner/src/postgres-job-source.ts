@@ -1,5 +1,14 @@
 import { backoffDelayMs, type Config } from '@videoqa/core';
-import { acknowledgeCancel, CANCEL_CHANNEL, completeJob, failJob, JobPoller, releaseJob, renewLease, type Db } from '@videoqa/storage-pg';
+import {
+  acknowledgeCancel,
+  CANCEL_CHANNEL,
+  completeJob,
+  failJob,
+  JobPoller,
+  releaseJob,
+  renewLease,
+  type Db,
+} from '@videoqa/storage-pg';
 import type { ClaimedJob, JobSource } from './job-source.ts';
 
 /** The Postgres job queue: FOR UPDATE SKIP LOCKED claims, leases, NOTIFY wake-up. */
@@ -31,7 +40,15 @@ export class PostgresJobSource implements JobSource {
 
   async next(signal: AbortSignal): Promise<ClaimedJob | null> {
     const job = await this.poller.next(signal);
-    return job ? { id: job.id, videoId: job.videoId, kind: job.kind, attempts: job.attempts, maxAttempts: job.maxAttempts ?? this.config.workerMaxAttempts } : null;
+    return job
+      ? {
+          id: job.id,
+          videoId: job.videoId,
+          kind: job.kind,
+          attempts: job.attempts,
+          maxAttempts: job.maxAttempts ?? this.config.workerMaxAttempts,
+        }
+      : null;
   }
 
   renew(job: ClaimedJob): Promise<void> {
@@ -49,7 +66,10 @@ export class PostgresJobSource implements JobSource {
       message: error.message,
       stack: error.stack ?? null,
       retryable,
-      retryDelayMs: backoffDelayMs(job.attempts, { baseMs: this.config.retryDelaySec * 1000, maxMs: this.config.retryDelayMaxSec * 1000 }),
+      retryDelayMs: backoffDelayMs(job.attempts, {
+        baseMs: this.config.retryDelaySec * 1000,
+        maxMs: this.config.retryDelayMaxSec * 1000,
+      }),
       defaultMaxAttempts: this.config.workerMaxAttempts,
     });
   }

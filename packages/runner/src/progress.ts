@@ -15,7 +15,11 @@ const fmtSec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * Shows pipeline progress per stage: redrawn bars on a terminal, plain lines
  * otherwise (logs, CI). Writes to stderr so stdout stays for results.
  */
-export function showProgress(events: PipelineEvents, stages: string[], out: NodeJS.WriteStream = process.stderr): () => void {
+export function showProgress(
+  events: PipelineEvents,
+  stages: string[],
+  out: NodeJS.WriteStream = process.stderr,
+): () => void {
   const tty = Boolean(out.isTTY) && !process.env.CI;
   const rows = new Map<string, Row>(stages.map((s) => [s, { stage: s, state: 'waiting' }]));
   const width = Math.max(...stages.map((s) => s.length));
@@ -29,7 +33,10 @@ export function showProgress(events: PipelineEvents, stages: string[], out: Node
       switch (r.state) {
         case 'running': {
           const f = r.fraction;
-          const bar = f === undefined ? `${'·'.repeat(BAR)}` : `${'█'.repeat(Math.round(f * BAR))}${'░'.repeat(BAR - Math.round(f * BAR))}`;
+          const bar =
+            f === undefined
+              ? `${'·'.repeat(BAR)}`
+              : `${'█'.repeat(Math.round(f * BAR))}${'░'.repeat(BAR - Math.round(f * BAR))}`;
           return `  ${name}  ${bar} ${f === undefined ? '' : `${Math.round(f * 100)}%`.padStart(4)}  ${fmtSec(Date.now() - (r.startedAt ?? Date.now()))}`;
         }
         case 'done':
@@ -62,7 +69,9 @@ export function showProgress(events: PipelineEvents, stages: string[], out: Node
     if (r) r.fraction = e.fraction;
   });
   events.on('stage:done', (e) => {
-    const counts = Object.entries(e.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+    const counts = Object.entries(e.counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
     rows.set(e.stage, { stage: e.stage, state: 'done', note: `${fmtSec(e.durationMs)}${counts ? `  ${counts}` : ''}` });
     line(`[videoqa] ${e.stage}: done in ${fmtSec(e.durationMs)}${counts ? ` (${counts})` : ''}`);
     render();

@@ -10,9 +10,14 @@ const STATUSES: readonly VideoStatus[] = ['pending', 'processing', 'ready', 'fai
 const overridesFrom = (opts: { dataDir?: string }) => (opts.dataDir ? { dataDir: opts.dataDir } : {});
 
 /** `videoqa list`: the library, newest first. */
-export async function listCommand(opts: { status?: string; limit?: string; json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function listCommand(
+  opts: { status?: string; limit?: string; json?: boolean; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   if (opts.status !== undefined && !STATUSES.includes(opts.status as VideoStatus)) {
-    throw new ConfigError([{ variable: '--status', message: `must be one of ${STATUSES.join(', ')} (got ${JSON.stringify(opts.status)})` }]);
+    throw new ConfigError([
+      { variable: '--status', message: `must be one of ${STATUSES.join(', ')} (got ${JSON.stringify(opts.status)})` },
+    ]);
   }
   const limit = positiveIntOption('--limit', opts.limit, 100, 10_000);
   return withRuntime(overridesFrom(opts), async (rt) => {
@@ -22,7 +27,9 @@ export async function listCommand(opts: { status?: string; limit?: string; json?
       return EXIT.ok;
     }
     if (videos.length === 0) {
-      io.stdout.write(opts.status ? `no ${opts.status} videos\n` : 'no videos yet: add one with videoqa process <file>\n');
+      io.stdout.write(
+        opts.status ? `no ${opts.status} videos\n` : 'no videos yet: add one with videoqa process <file>\n',
+      );
       return EXIT.ok;
     }
     for (const v of videos) {
@@ -38,7 +45,11 @@ export async function listCommand(opts: { status?: string; limit?: string; json?
 }
 
 /** `videoqa show <video>`: one video, readable in a terminal. */
-export async function showCommand(videoId: string, opts: { json?: boolean; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function showCommand(
+  videoId: string,
+  opts: { json?: boolean; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   return withRuntime(overridesFrom(opts), async (rt) => {
     const doc = await buildVideoExport(rt.store, videoId);
     if (opts.json) {
@@ -46,15 +57,27 @@ export async function showCommand(videoId: string, opts: { json?: boolean; dataD
       return EXIT.ok;
     }
     const v = doc.video;
-    const out: string[] = [`video ${v.id}: ${v.status}${v.duration_sec ? `, ${clockTime(v.duration_sec)} (${v.duration_sec.toFixed(1)} s)` : ''}`];
-    if (v.original_path) out.push(`  source     ${v.original_path}${v.upload_removed_at ? ` (removed ${v.upload_removed_at} by retention)` : ''}`);
-    if (v.normalized_path) out.push(`  normalized ${v.normalized_path}${v.normalized_removed_at ? ` (removed ${v.normalized_removed_at} by retention)` : ''}`);
+    const out: string[] = [
+      `video ${v.id}: ${v.status}${v.duration_sec ? `, ${clockTime(v.duration_sec)} (${v.duration_sec.toFixed(1)} s)` : ''}`,
+    ];
+    if (v.original_path)
+      out.push(
+        `  source     ${v.original_path}${v.upload_removed_at ? ` (removed ${v.upload_removed_at} by retention)` : ''}`,
+      );
+    if (v.normalized_path)
+      out.push(
+        `  normalized ${v.normalized_path}${v.normalized_removed_at ? ` (removed ${v.normalized_removed_at} by retention)` : ''}`,
+      );
     if (v.srt_path) out.push(`  subtitles  ${v.srt_path}`);
     if (v.error) out.push(`  error      ${v.error}`);
     out.push('', 'stages:');
     for (const s of doc.stages) {
-      const usage = Object.entries(s.usage).map(([k, n]) => `${k}=${n}`).join(' ');
-      out.push(`  ${s.stage.padEnd(11)} ${s.status.padEnd(9)} ${usage}${s.reason ? ` (${s.reason})` : ''}${s.error ? ` ${s.error}` : ''}`.trimEnd());
+      const usage = Object.entries(s.usage)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ');
+      out.push(
+        `  ${s.stage.padEnd(11)} ${s.status.padEnd(9)} ${usage}${s.reason ? ` (${s.reason})` : ''}${s.error ? ` ${s.error}` : ''}`.trimEnd(),
+      );
     }
     if (doc.summary) {
       out.push('', 'summary:', `  ${doc.summary.text}`);
@@ -75,16 +98,27 @@ export async function showCommand(videoId: string, opts: { json?: boolean; dataD
       }
     }
     out.push('', `transcript (${doc.segments.length} segments):`);
-    for (const s of doc.segments) out.push(`  ${clockTime(s.t_start)}  ${s.speaker ? `[${speakerName(s.speaker)}] ` : ''}${s.text}`);
+    for (const s of doc.segments)
+      out.push(`  ${clockTime(s.t_start)}  ${s.speaker ? `[${speakerName(s.speaker)}] ` : ''}${s.text}`);
     io.stdout.write(`${out.join('\n')}\n`);
     return EXIT.ok;
   });
 }
 
 /** `videoqa export <video> --format json|srt|vtt|md [--out file]`. */
-export async function exportCommand(videoId: string, opts: { format?: string; out?: string; dataDir?: string }, io: CommandIO): Promise<number> {
+export async function exportCommand(
+  videoId: string,
+  opts: { format?: string; out?: string; dataDir?: string },
+  io: CommandIO,
+): Promise<number> {
   const format = (opts.format ?? 'json') as ExportFormat;
-  if (!EXPORT_FORMATS.includes(format)) throw new ConfigError([{ variable: '--format', message: `must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(opts.format)})` }]);
+  if (!EXPORT_FORMATS.includes(format))
+    throw new ConfigError([
+      {
+        variable: '--format',
+        message: `must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(opts.format)})`,
+      },
+    ]);
   return withRuntime(overridesFrom(opts), async (rt) => {
     const text = await exportVideo(rt.store, videoId, format);
     if (opts.out) {

@@ -4,7 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { combineRanges, parse as parseRange } from 'range-parser';
 import { z } from 'zod';
-import { resolveInDataDir, validateId, validateVideoId, VideoNotFoundError, type Config, type Logger, type Store, type VideoStatus } from '@videoqa/core';
+import {
+  resolveInDataDir,
+  validateId,
+  validateVideoId,
+  VideoNotFoundError,
+  type Config,
+  type Logger,
+  type Store,
+  type VideoStatus,
+} from '@videoqa/core';
 import { embeddingsFromConfig } from '@videoqa/stages';
 import { listVideos, searchContent, type Db } from '@videoqa/storage-pg';
 import { HttpError, parse, send } from './api-http.ts';
@@ -28,8 +37,15 @@ export interface ReadRoutes {
 
 const STATUSES = ['pending', 'processing', 'ready', 'failed'] as const satisfies readonly VideoStatus[];
 /** Query-string numbers arrive as text. */
-const intParam = (max: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(max);
-const listQuery = z.object({ status: z.enum(STATUSES).optional(), limit: intParam(10_000).default(100), access_token: z.string().optional() }).strict();
+const intParam = (max: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(max);
+const listQuery = z
+  .object({
+    status: z.enum(STATUSES).optional(),
+    limit: intParam(10_000).default(100),
+    access_token: z.string().optional(),
+  })
+  .strict();
 const searchQuery = z
   .object({
     q: z.string({ error: 'q is required' }).trim().min(1, 'must not be empty').max(1000),
@@ -52,7 +68,11 @@ function segment(raw: string, kind: string): string {
 }
 
 /** A file under DATA_DIR named by a stored relative path, or 404 when it is not there (anymore). */
-async function dataFile(config: Config, relPath: string, what: string): Promise<{ path: string; size: number; mtime: Date }> {
+async function dataFile(
+  config: Config,
+  relPath: string,
+  what: string,
+): Promise<{ path: string; size: number; mtime: Date }> {
   // resolveInDataDir refuses "..", absolute paths elsewhere and symlinks pointing out of DATA_DIR.
   const path = resolveInDataDir(config.dataDir, relPath);
   const info = await stat(path).catch(() => null);
@@ -65,7 +85,12 @@ async function dataFile(config: Config, relPath: string, what: string): Promise<
  * 206 with Content-Range for a satisfiable range, 416 with `Content-Range: bytes * /size` for
  * one past the end, the whole file otherwise (a malformed or multi-part Range may be ignored).
  */
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: { path: string; size: number; mtime: Date }, contentType: string): Promise<void> {
+async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: { path: string; size: number; mtime: Date },
+  contentType: string,
+): Promise<void> {
   const headers: Record<string, string | number> = {
     'content-type': contentType,
     'accept-ranges': 'bytes',
@@ -83,7 +108,11 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: { path:
       const ranges = combineRanges(parsed.ranges);
       if (ranges.length === 0) {
         res.setHeader('content-range', `bytes */${file.size}`);
-        throw new HttpError(416, 'RANGE_NOT_SATISFIABLE', `the range ${header.slice(0, 100)} is outside the file's ${file.size} bytes`);
+        throw new HttpError(
+          416,
+          'RANGE_NOT_SATISFIABLE',
+          `the range ${header.slice(0, 100)} is outside the file's ${file.size} bytes`,
+        );
       }
       // Several disjoint ranges would need multipart/byteranges; browsers ask for one.
       if (ranges.length === 1) {
@@ -129,7 +158,8 @@ export function createReadRoutes(options: ReadRoutesOptions): ReadRoutes {
     // Matched on the path as sent: URL parsing resolves `..` and `%2e%2e` segments away, and a
     // request naming one is refused as such rather than answered for some other path.
     const rawPath = (req.url ?? '/').split('?')[0]!;
-    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(rawPath)) throw new HttpError(400, 'INVALID_PATH', 'the path has "." or ".." segments');
+    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(rawPath))
+      throw new HttpError(400, 'INVALID_PATH', 'the path has "." or ".." segments');
     const path = url.pathname;
     const query = () => Object.fromEntries(url.searchParams);
 
@@ -147,7 +177,16 @@ export function createReadRoutes(options: ReadRoutesOptions): ReadRoutes {
       send(res, 200, {
         query: q.q,
         mode: provider ? 'hybrid' : 'text',
-        results: hits.map((h) => ({ video_id: h.videoId, kind: h.kind, id: h.id, t_start: h.tStart, t_end: h.tEnd, text: h.text, score: h.score, frame: h.frame ?? null })),
+        results: hits.map((h) => ({
+          video_id: h.videoId,
+          kind: h.kind,
+          id: h.id,
+          t_start: h.tStart,
+          t_end: h.tEnd,
+          text: h.text,
+          score: h.score,
+          frame: h.frame ?? null,
+        })),
       });
       return true;
     }
@@ -174,7 +213,12 @@ export function createReadRoutes(options: ReadRoutesOptions): ReadRoutes {
       }
       case 'media': {
         const v = await video(videoId);
-        if (!v.normalizedPath) throw new HttpError(404, 'MEDIA_NOT_READY', `video ${videoId} has no normalized media yet (status ${v.status ?? 'pending'})`);
+        if (!v.normalizedPath)
+          throw new HttpError(
+            404,
+            'MEDIA_NOT_READY',
+            `video ${videoId} has no normalized media yet (status ${v.status ?? 'pending'})`,
+          );
         await sendFile(req, res, await dataFile(config, v.normalizedPath, 'the normalized video'), 'video/mp4');
         return true;
       }

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { ConfigError, JobCancelledError, LeaseLostError, newId, validateId, type Config } from '@videoqa/core';
-import { acknowledgeCancel, CANCEL_CHANNEL, enqueueJob, setExternalJobState, type Db, type JobKind } from '@videoqa/storage-pg';
+import {
+  acknowledgeCancel,
+  CANCEL_CHANNEL,
+  enqueueJob,
+  setExternalJobState,
+  type Db,
+  type JobKind,
+} from '@videoqa/storage-pg';
 import type { ClaimedJob, JobSource } from './job-source.ts';
 
 interface RedisJobData {
@@ -31,7 +38,8 @@ export class RedisJobSource implements JobSource {
   private readonly connection: { url: string; maxRetriesPerRequest: null };
 
   constructor(db: Db, config: Config) {
-    if (!config.redisUrl) throw new ConfigError([{ variable: 'REDIS_URL', message: 'is required when WORKER_JOB_SOURCE=redis' }]);
+    if (!config.redisUrl)
+      throw new ConfigError([{ variable: 'REDIS_URL', message: 'is required when WORKER_JOB_SOURCE=redis' }]);
     this.db = db;
     this.config = config;
     this.connection = { url: config.redisUrl, maxRetriesPerRequest: null };
@@ -39,14 +47,35 @@ export class RedisJobSource implements JobSource {
   }
 
   /** Adds a job to Redis and its mirror row to Postgres. */
-  async enqueue(options: { videoId: string; originalPath?: string; kind?: JobKind; maxAttempts?: number; jobId?: string; webhookUrl?: string }): Promise<{ id: string }> {
+  async enqueue(options: {
+    videoId: string;
+    originalPath?: string;
+    kind?: JobKind;
+    maxAttempts?: number;
+    jobId?: string;
+    webhookUrl?: string;
+  }): Promise<{ id: string }> {
     const id = validateId(options.jobId ?? newId('job_'), 'job');
     const maxAttempts = options.maxAttempts ?? this.config.workerMaxAttempts;
-    await enqueueJob(this.db, { videoId: options.videoId, originalPath: options.originalPath, jobId: id, kind: options.kind, maxAttempts, external: true, webhookUrl: options.webhookUrl });
+    await enqueueJob(this.db, {
+      videoId: options.videoId,
+      originalPath: options.originalPath,
+      jobId: id,
+      kind: options.kind,
+      maxAttempts,
+      external: true,
+      webhookUrl: options.webhookUrl,
+    });
     await this.queue.add(
       'video',
       { videoId: options.videoId, kind: options.kind ?? 'process' },
-      { jobId: id, attempts: maxAttempts, backoff: { type: 'exponential', delay: this.config.retryDelaySec * 1000, jitter: 0.5 }, removeOnComplete: 1000, removeOnFail: 5000 },
+      {
+        jobId: id,
+        attempts: maxAttempts,
+        backoff: { type: 'exponential', delay: this.config.retryDelaySec * 1000, jitter: 0.5 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      },
     );
     return { id };
   }
@@ -84,13 +113,31 @@ export class RedisJobSource implements JobSource {
       }
       const attempts = bull.attemptsMade + 1;
       this.held.set(bull.id, { bull, token });
-      const state = { jobId: bull.id, status: 'processing' as const, workerId: this.config.workerId, attempts, videoStatus: 'processing' as const };
+      const state = {
+        jobId: bull.id,
+        status: 'processing' as const,
+        workerId: this.config.workerId,
+        attempts,
+        videoStatus: 'processing' as const,
+      };
       if (!(await setExternalJobState(this.db, state))) {
         // Added to Redis by another service (Queue.add): give it its Postgres row now.
-        await enqueueJob(this.db, { videoId: bull.data.videoId, jobId: bull.id, kind: bull.data.kind, maxAttempts: bull.opts.attempts, external: true });
+        await enqueueJob(this.db, {
+          videoId: bull.data.videoId,
+          jobId: bull.id,
+          kind: bull.data.kind,
+          maxAttempts: bull.opts.attempts,
+          external: true,
+        });
         await setExternalJobState(this.db, state);
       }
-      return { id: bull.id, videoId: bull.data.videoId, kind: bull.data.kind, attempts, maxAttempts: bull.opts.attempts ?? this.config.workerMaxAttempts };
+      return {
+        id: bull.id,
+        videoId: bull.data.videoId,
+        kind: bull.data.kind,
+        attempts,
+        maxAttempts: bull.opts.attempts ?? this.config.workerMaxAttempts,
+      };
     }
     return null;
   }
@@ -139,7 +186,14 @@ export class RedisJobSource implements JobSource {
     const willRetry = retryable && job.attempts < job.maxAttempts;
     await h.bull.moveToFailed(retryable ? error : new UnrecoverableError(error.message), h.token, false);
     this.held.delete(job.id);
-    await setExternalJobState(this.db, { jobId: job.id, status: willRetry ? 'pending' : 'failed', attempts: job.attempts, error: error.message, stack: error.stack ?? null, videoStatus: willRetry ? 'processing' : 'failed' });
+    await setExternalJobState(this.db, {
+      jobId: job.id,
+      status: willRetry ? 'pending' : 'failed',
+      attempts: job.attempts,
+      error: error.message,
+      stack: error.stack ?? null,
+      videoStatus: willRetry ? 'processing' : 'failed',
+    });
     return willRetry ? 'retry' : 'failed';
   }
 
@@ -147,7 +201,12 @@ export class RedisJobSource implements JobSource {
     const h = this.holder(job);
     await h.bull.moveToWait(h.token);
     this.held.delete(job.id);
-    await setExternalJobState(this.db, { jobId: job.id, status: 'pending', attempts: job.attempts - 1, videoStatus: 'pending' });
+    await setExternalJobState(this.db, {
+      jobId: job.id,
+      status: 'pending',
+      attempts: job.attempts - 1,
+      videoStatus: 'pending',
+    });
   }
 
   async stop(): Promise<void> {

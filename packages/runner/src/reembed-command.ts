@@ -1,4 +1,13 @@
-import { ConfigError, isRetryable, ProviderError, videoPaths, VideoNotFoundError, VideoqaError, type EmbeddingsProvider, type Usage } from '@videoqa/core';
+import {
+  ConfigError,
+  isRetryable,
+  ProviderError,
+  videoPaths,
+  VideoNotFoundError,
+  VideoqaError,
+  type EmbeddingsProvider,
+  type Usage,
+} from '@videoqa/core';
 import { embeddingsFromConfig, embeddingsStage } from '@videoqa/stages';
 import { clearVideoEmbeddings, resetEmbeddingColumns, storedEmbeddingDimensions } from '@videoqa/storage-pg';
 import { EXIT, overridesFrom, type CommandIO } from './commands.ts';
@@ -19,7 +28,13 @@ async function checkModelSize(provider: EmbeddingsProvider, configured: number, 
     await provider.embed(['videoqa embedding size check']);
   } catch (err) {
     const measured = err instanceof ProviderError ? /has (\d+) dimensions/.exec(err.message)?.[1] : undefined;
-    if (measured) throw new ConfigError([{ variable: 'OPENAI_EMBEDDING_DIMENSIONS', message: `is ${configured}, but ${model} returns ${measured}-dimension vectors: set OPENAI_EMBEDDING_DIMENSIONS=${measured}` }]);
+    if (measured)
+      throw new ConfigError([
+        {
+          variable: 'OPENAI_EMBEDDING_DIMENSIONS',
+          message: `is ${configured}, but ${model} returns ${measured}-dimension vectors: set OPENAI_EMBEDDING_DIMENSIONS=${measured}`,
+        },
+      ]);
     throw err;
   }
 }
@@ -40,22 +55,41 @@ async function videoIds(rt: Runtime, only?: string): Promise<string[]> {
  * the new size first (every vector is dropped, so every video is re-embedded).
  */
 export async function reembedCommand(opts: ReembedOptions, io: CommandIO): Promise<number> {
-  const rt = await openRuntime({ overrides: overridesFrom(opts), checkDimensions: false, logToStdout: ['debug', 'trace'].includes(process.env.LOG_LEVEL?.toLowerCase() ?? '') });
+  const rt = await openRuntime({
+    overrides: overridesFrom(opts),
+    checkDimensions: false,
+    logToStdout: ['debug', 'trace'].includes(process.env.LOG_LEVEL?.toLowerCase() ?? ''),
+  });
   try {
     const { provider, missing } = embeddingsFromConfig(rt.config);
-    if (!provider) throw new VideoqaError('EMBEDDINGS_NOT_CONFIGURED', `${missing}: set OPENAI_API_KEY, or OPENAI_EMBEDDING_BASE_URL for a local server, to re-embed`, false);
+    if (!provider)
+      throw new VideoqaError(
+        'EMBEDDINGS_NOT_CONFIGURED',
+        `${missing}: set OPENAI_API_KEY, or OPENAI_EMBEDDING_BASE_URL for a local server, to re-embed`,
+        false,
+      );
     const configured = rt.config.embeddingDimensions;
     const stored = await storedEmbeddingDimensions(rt.db);
     const resize = stored !== null && stored !== configured;
     if (resize && opts.video) {
-      throw new ConfigError([{ variable: '--video', message: `the embedding size changes from ${stored} to ${configured}, so every video must be re-embedded: run videoqa reembed without --video` }]);
+      throw new ConfigError([
+        {
+          variable: '--video',
+          message: `the embedding size changes from ${stored} to ${configured}, so every video must be re-embedded: run videoqa reembed without --video`,
+        },
+      ]);
     }
     const ids = await videoIds(rt, opts.video);
     await checkModelSize(provider, configured, rt.config.embeddingModel);
     if (resize || stored === null) {
       await rt.db.transaction((tx) => resetEmbeddingColumns(tx, configured));
       rt.store.forgetSchemaCache();
-      if (!opts.json) io.stderr.write(stored === null ? `vector columns set to ${configured} dimensions\n` : `vector columns changed from ${stored} to ${configured} dimensions; every stored vector was dropped\n`);
+      if (!opts.json)
+        io.stderr.write(
+          stored === null
+            ? `vector columns set to ${configured} dimensions\n`
+            : `vector columns changed from ${stored} to ${configured} dimensions; every stored vector was dropped\n`,
+        );
     }
     const stage = embeddingsStage({ provider });
     const results: { video_id: string; vectors: number; requests: number }[] = [];
@@ -80,18 +114,43 @@ export async function reembedCommand(opts: ReembedOptions, io: CommandIO): Promi
           },
         });
         const counts = out?.counts ?? {};
-        await rt.store.saveStageRun({ videoId, stage: 'embeddings', status: 'done', startedAt, finishedAt: new Date(), output: { data: out?.data, counts }, usage });
+        await rt.store.saveStageRun({
+          videoId,
+          stage: 'embeddings',
+          status: 'done',
+          startedAt,
+          finishedAt: new Date(),
+          output: { data: out?.data, counts },
+          usage,
+        });
         results.push({ video_id: videoId, vectors: counts.vectors ?? 0, requests: counts.requests ?? 0 });
-        if (!opts.json) io.stdout.write(`✔ ${videoId}: ${counts.vectors ?? 0} vectors in ${counts.requests ?? 0} request(s)\n`);
+        if (!opts.json)
+          io.stdout.write(`✔ ${videoId}: ${counts.vectors ?? 0} vectors in ${counts.requests ?? 0} request(s)\n`);
       } catch (err) {
         failed++;
         const e = err as Error;
-        await rt.store.saveStageRun({ videoId, stage: 'embeddings', status: 'failed', startedAt, finishedAt: new Date(), usage, error: e.message });
-        io.stderr.write(`videoqa: ${(err as VideoqaError).code ?? 'ERROR'}: ${e.message} (video ${videoId}${isRetryable(err) ? '; run reembed again to retry' : ''})\n`);
+        await rt.store.saveStageRun({
+          videoId,
+          stage: 'embeddings',
+          status: 'failed',
+          startedAt,
+          finishedAt: new Date(),
+          usage,
+          error: e.message,
+        });
+        io.stderr.write(
+          `videoqa: ${(err as VideoqaError).code ?? 'ERROR'}: ${e.message} (video ${videoId}${isRetryable(err) ? '; run reembed again to retry' : ''})\n`,
+        );
       }
     }
-    if (opts.json) io.stdout.write(`${JSON.stringify({ dimensions: configured, previous_dimensions: stored, model: rt.config.embeddingModel, videos: results, failed }, null, 2)}\n`);
-    else io.stdout.write(`re-embedded ${results.length} video(s) with ${rt.config.embeddingModel} (${configured} dimensions)${failed ? `; ${failed} failed` : ''}\n`);
+    if (opts.json)
+      io.stdout.write(
+        `${JSON.stringify({ dimensions: configured, previous_dimensions: stored, model: rt.config.embeddingModel, videos: results, failed }, null, 2)}\n`,
+      );
+    else
+      io.stdout.write(
+        `re-embedded ${results.length} video(s) with ${rt.config.embeddingModel} (${configured} dimensions)${failed ? `; ${failed} failed` : ''}\n`,
+      );
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await rt.close();

@@ -29,7 +29,8 @@ export async function serveCommand(opts: ServeOptions, io: CommandIO): Promise<n
   let worker: Worker | undefined;
   try {
     source = await createJobSource(rt);
-    worker = opts.worker === false ? undefined : new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
+    worker =
+      opts.worker === false ? undefined : new Worker({ source, store: rt.store, config: rt.config, log: rt.log });
     api = await startApiServer({ db: rt.db, store: rt.store, config: rt.config, source, log: rt.log, viewer: true });
     await worker?.start();
   } catch (err) {
@@ -39,14 +40,19 @@ export async function serveCommand(opts: ServeOptions, io: CommandIO): Promise<n
     await rt.close();
     throw err;
   }
-  io.stderr.write(`videoqa viewer on ${api.url}/ (API at ${api.url}/v1/, ${worker ? `worker in this process, ${rt.config.workerConcurrency} job(s) at once` : 'no worker in this process'})\n`);
+  io.stderr.write(
+    `videoqa viewer on ${api.url}/ (API at ${api.url}/v1/, ${worker ? `worker in this process, ${rt.config.workerConcurrency} job(s) at once` : 'no worker in this process'})\n`,
+  );
   let signals = 0;
   let stopped!: () => void;
   const stopping = new Promise<void>((resolve) => (stopped = resolve));
   // The first signal finishes running jobs (up to WORKER_SHUTDOWN_TIMEOUT_MS); a second aborts and releases them.
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals === 1) {
-      rt.log.info({ signal: sig }, `${sig}: stopping the server and finishing running jobs (send again to stop at once)`);
+      rt.log.info(
+        { signal: sig },
+        `${sig}: stopping the server and finishing running jobs (send again to stop at once)`,
+      );
       stopped();
     } else worker?.abortAll();
   };

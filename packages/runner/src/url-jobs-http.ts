@@ -15,7 +15,11 @@ export function createUrlIngest(options: { db: Db; config: Config }) {
   return async function ingest(url: string, videoId: string): Promise<string> {
     const { db, config } = options;
     if (inFlight >= config.apiMaxConcurrentUploads) {
-      throw new HttpError(503, 'UPLOADS_BUSY', `${inFlight} URL downloads are in progress (API_MAX_CONCURRENT_UPLOADS); try again shortly`);
+      throw new HttpError(
+        503,
+        'UPLOADS_BUSY',
+        `${inFlight} URL downloads are in progress (API_MAX_CONCURRENT_UPLOADS); try again shortly`,
+      );
     }
     inFlight++;
     try {

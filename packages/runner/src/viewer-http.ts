@@ -21,7 +21,8 @@ const TYPES: Record<string, string> = {
 // served without a token; a strict CSP keeps the page to its own scripts even if a transcript
 // or caption tried to inject markup.
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -37,7 +38,12 @@ export async function createViewerFiles(dir = VIEWER_DIR): Promise<ViewerFiles> 
   const names = new Set((await readdir(dir)).filter((n) => Object.hasOwn(TYPES, extname(n))));
   const serve = async (req: IncomingMessage, res: ServerResponse, name: string) => {
     const body = await readFile(`${dir}${name}`);
-    res.writeHead(200, { 'content-type': TYPES[extname(name)]!, 'content-length': body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(name)]!,
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+      ...SECURITY_HEADERS,
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
   return {

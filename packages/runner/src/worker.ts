@@ -93,7 +93,15 @@ export class Worker {
         log.warn({ err }, 'cannot listen for job cancels; they are seen at the next lease renewal');
         return undefined;
       });
-    log.info({ workerId: config.workerId, concurrency: config.workerConcurrency, source: this.options.source.name, pollMs: config.workerPollMs }, `worker started (${this.options.source.name} queue, concurrency ${config.workerConcurrency})`);
+    log.info(
+      {
+        workerId: config.workerId,
+        concurrency: config.workerConcurrency,
+        source: this.options.source.name,
+        pollMs: config.workerPollMs,
+      },
+      `worker started (${this.options.source.name} queue, concurrency ${config.workerConcurrency})`,
+    );
     this.loop = this.claimLoop();
   }
 
@@ -142,9 +150,15 @@ export class Worker {
       await this.starting?.catch(() => {});
       await this.loop;
       if (this.running.size > 0) {
-        log.info({ jobs: this.activeJobs, timeoutMs }, `shutting down: waiting up to ${timeoutMs} ms for ${this.running.size} job(s)`);
+        log.info(
+          { jobs: this.activeJobs, timeoutMs },
+          `shutting down: waiting up to ${timeoutMs} ms for ${this.running.size} job(s)`,
+        );
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+        await Promise.race([
+          Promise.allSettled([...this.running.values()].map((r) => r.done)),
+          new Promise((r) => (timer = setTimeout(r, timeoutMs))),
+        ]);
         clearTimeout(timer);
       }
       this.abortAll('worker shutting down');
@@ -172,9 +186,14 @@ export class Worker {
     const existing = await store.getVideo(job.videoId);
     if (existing?.originalPath) return existing;
     const uploads = videoPaths(config.dataDir, job.videoId).uploadsDir;
-    const names = (await readdir(uploads).catch(() => [] as string[])).filter((n) => n.startsWith(`${job.videoId}_`) && !n.startsWith('.'));
+    const names = (await readdir(uploads).catch(() => [] as string[])).filter(
+      (n) => n.startsWith(`${job.videoId}_`) && !n.startsWith('.'),
+    );
     if (names.length === 0) throw new VideoNotFoundError(job.videoId);
-    if (names.length > 1) throw new InvalidStateError(`Several uploads match video ${job.videoId}: ${names.join(', ')}`, { fix: 'insert the videos row with original_path set' });
+    if (names.length > 1)
+      throw new InvalidStateError(`Several uploads match video ${job.videoId}: ${names.join(', ')}`, {
+        fix: 'insert the videos row with original_path set',
+      });
     const video: VideoRecord = { id: job.videoId, originalPath: `uploads/${names[0]}`, status: 'processing' };
     await store.saveVideo(video);
     return video;
@@ -182,7 +201,9 @@ export class Worker {
 
   /** A cancelled job is let go of (never failed, released or retried) and logged once. */
   private async finishCancelled(job: ClaimedJob, log: Logger, started: number): Promise<void> {
-    await withRetry(() => this.options.source.acknowledgeCancel?.(job) ?? Promise.resolve(true)).catch((err: unknown) => log.warn({ err }, 'could not acknowledge the cancel; the lease will expire instead'));
+    await withRetry(() => this.options.source.acknowledgeCancel?.(job) ?? Promise.resolve(true)).catch((err: unknown) =>
+      log.warn({ err }, 'could not acknowledge the cancel; the lease will expire instead'),
+    );
     this.metrics.jobs.cancelled++;
     log.info({ durationMs: Date.now() - started }, `CANCELLED: job ${job.id} for video ${job.videoId} stopped`);
   }
@@ -194,7 +215,10 @@ export class Worker {
     let leaseLost = false;
     let cancelled = false;
     this.metrics.active++;
-    log.info({ attempt: job.attempts, maxAttempts: job.maxAttempts, kind: job.kind }, `CLAIMED: Processing job ${job.id} for video ${job.videoId} (attempt ${job.attempts}/${job.maxAttempts})`);
+    log.info(
+      { attempt: job.attempts, maxAttempts: job.maxAttempts, kind: job.kind },
+      `CLAIMED: Processing job ${job.id} for video ${job.videoId} (attempt ${job.attempts}/${job.maxAttempts})`,
+    );
     const renew = () => {
       source.renew(job).catch((err: unknown) => {
         if (err instanceof JobCancelledError) {
@@ -211,7 +235,15 @@ export class Worker {
     try {
       // The claim set the video processing (the queue owns job-caused state); the engine leaves it alone.
       const video = await this.ensureVideo(job);
-      const run = runPipeline({ video, stages: this.stagesFor(job), store, config, signal: controller.signal, logger: log, updateVideoStatus: false });
+      const run = runPipeline({
+        video,
+        stages: this.stagesFor(job),
+        store,
+        config,
+        signal: controller.signal,
+        logger: log,
+        updateVideoStatus: false,
+      });
       logPipelineEvents(run.events, log, {});
       run.events.on('stage:done', (e) => this.metrics.observeStage(e.stage, e.durationMs));
       const result = await run;
@@ -222,19 +254,30 @@ export class Worker {
         } else {
           await withRetry(() => source.release(job));
           this.metrics.jobs.released++;
-          log.info({}, `released job ${job.id} back to the queue (${(controller.signal.reason as Error)?.message ?? 'aborted'})`);
+          log.info(
+            {},
+            `released job ${job.id} back to the queue (${(controller.signal.reason as Error)?.message ?? 'aborted'})`,
+          );
         }
         return;
       }
       if (result.status === 'failed') throw result.error ?? new Error('pipeline failed');
       await withRetry(() => source.complete(job));
       this.metrics.jobs.done++;
-      const timings = Object.fromEntries(Object.entries(result.stages).map(([k, v]) => [k, v.status === 'done' ? v.durationMs : v.status]));
-      log.info({ durationMs: Date.now() - started, stages: timings }, `READY: job ${job.id} for video ${job.videoId} done in ${((Date.now() - started) / 1000).toFixed(2)} s`);
+      const timings = Object.fromEntries(
+        Object.entries(result.stages).map(([k, v]) => [k, v.status === 'done' ? v.durationMs : v.status]),
+      );
+      log.info(
+        { durationMs: Date.now() - started, stages: timings },
+        `READY: job ${job.id} for video ${job.videoId} done in ${((Date.now() - started) / 1000).toFixed(2)} s`,
+      );
     } catch (caught) {
       const err = toError(caught);
       // Cancelled while running, or just as it finished (complete() then finds it cancelled).
-      if (cancelled || ((leaseLost || err instanceof LeaseLostError) && (await source.acknowledgeCancel?.(job).catch(() => false)))) {
+      if (
+        cancelled ||
+        ((leaseLost || err instanceof LeaseLostError) && (await source.acknowledgeCancel?.(job).catch(() => false)))
+      ) {
         if (cancelled) return await this.finishCancelled(job, log, started);
         this.metrics.jobs.cancelled++;
         log.info({}, `CANCELLED: job ${job.id} for video ${job.videoId} stopped`);
@@ -255,7 +298,10 @@ export class Worker {
           `FAILED: job ${job.id} for video ${job.videoId}${stage ? ` in ${stage}` : ''}: ${err.message} (${outcome === 'retry' ? `will retry, attempt ${job.attempts} of ${job.maxAttempts}` : 'not retried'})`,
         );
       } catch (recordErr) {
-        log.error({ err: recordErr }, `FAILED: job ${job.id}: could not record the failure (${err.message}); the lease will expire and the job will be retried`);
+        log.error(
+          { err: recordErr },
+          `FAILED: job ${job.id}: could not record the failure (${err.message}); the lease will expire and the job will be retried`,
+        );
       }
     } finally {
       clearInterval(renewal);

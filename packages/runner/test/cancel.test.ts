@@ -13,7 +13,15 @@ let fake: FakeOpenAIServer;
 let video: Awaited<ReturnType<typeof makeVideo>>;
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start();
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, audio: { kind: 'speech', sentences: ['A job to cancel.', 'And one to finish.'] } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 3 },
+      { source: 'smptebars', seconds: 3 },
+    ],
+    width: 640,
+    height: 360,
+    audio: { kind: 'speech', sentences: ['A job to cancel.', 'And one to finish.'] },
+  });
 });
 afterAll(async () => fake.close());
 
@@ -61,7 +69,11 @@ function slowFfmpegStage(): { slow: Stage; state: { ffmpegPid: number; stageEnde
     name: 'slow',
     run: (ctx) =>
       new Promise<void>((resolve, reject) => {
-        const child = spawn('ffmpeg', ['-hide_banner', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=5', '-t', '600', '-f', 'null', '-'], { stdio: 'ignore', signal: ctx.signal });
+        const child = spawn(
+          'ffmpeg',
+          ['-hide_banner', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=5', '-t', '600', '-f', 'null', '-'],
+          { stdio: 'ignore', signal: ctx.signal },
+        );
         state.ffmpegPid = child.pid ?? 0;
         child.once('error', (err) => {
           state.stageEnded = true;
@@ -82,18 +94,29 @@ describe('cancelling a running job', () => {
     // Transcription never answers: the job is certainly still running when it is cancelled.
     fake.inject('transcriptions', { hang: true, times: 1 });
     await placeJob(dataDir, 'slow-video', 'slow-job');
-    const env = { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100', WORKER_CONCURRENCY: '1' };
+    const env = {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      WORKER_POLL_MS: '100',
+      WORKER_CONCURRENCY: '1',
+    };
     const before = fake.requestsFor('transcriptions').length;
     const worker = startCli(['worker'], env);
     try {
       await until(() => fake.requestsFor('transcriptions').length > before, 'the transcription request');
       const cancelled = await runCli(['cancel', 'slow-job'], env);
       expect(cancelled.stderr).toBe('');
-      expect(cancelled.stdout).toMatch(/^cancelled job slow-job \(video slow-video, was processing\); its worker stops it now/);
+      expect(cancelled.stdout).toMatch(
+        /^cancelled job slow-job \(video slow-video, was processing\); its worker stops it now/,
+      );
       expect(cancelled.code).toBe(0);
       await worker.waitFor(/CANCELLED: job slow-job/);
       expect(await getJob(db, 'slow-job')).toMatchObject({ status: 'cancelled', lockedBy: null, attempts: 1 });
-      expect((await db.query(`SELECT status FROM videos WHERE id = 'slow-video'`)).rows[0]).toEqual({ status: 'failed' });
+      expect((await db.query(`SELECT status FROM videos WHERE id = 'slow-video'`)).rows[0]).toEqual({
+        status: 'failed',
+      });
       expect(mediaChildren(worker.child.pid!)).toEqual([]);
 
       // Concurrency 1: the next job runs only if the cancelled one freed the slot.
@@ -103,7 +126,9 @@ describe('cancelling a running job', () => {
       expect(worker.output()).not.toMatch(/FAILED: job slow-job|released job slow-job/);
 
       const again = await runCli(['cancel', 'next-job'], env);
-      expect(again.stderr).toMatch(/^videoqa: INVALID_STATE: Job next-job is done; only pending or processing jobs can be cancelled\n$/);
+      expect(again.stderr).toMatch(
+        /^videoqa: INVALID_STATE: Job next-job is done; only pending or processing jobs can be cancelled\n$/,
+      );
       expect(again.code).toBe(1);
     } finally {
       worker.child.kill('SIGTERM');
@@ -113,7 +138,10 @@ describe('cancelling a running job', () => {
 
   it('without the notification the worker still stops it at its next lease renewal', async () => {
     const dataDir = tempDir('vq-cancel-renew-');
-    const config = loadConfig({ env: {}, overrides: { dataDir, databaseUrl: dbInfo.url, workerPollMs: 50, workerLeaseMs: 1000 } });
+    const config = loadConfig({
+      env: {},
+      overrides: { dataDir, databaseUrl: dbInfo.url, workerPollMs: 50, workerLeaseMs: 1000 },
+    });
     // A source that never hears NOTIFYs: only renewals can reveal the cancel.
     const source = new PostgresJobSource(db, config);
     Object.defineProperty(source, 'watchCancels', { value: undefined });
@@ -141,19 +169,39 @@ describe('retention in the worker', () => {
   it('a worker with RETAIN_UPLOADS_DAYS=0 removes the upload of a video once it is ready, and search still finds it', async () => {
     const dataDir = tempDir('vq-retain-');
     await placeJob(dataDir, 'kept-text', 'retain-job');
-    const env = { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100', RETAIN_UPLOADS_DAYS: '0', GC_INTERVAL_MS: '1000' };
+    const env = {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      WORKER_POLL_MS: '100',
+      RETAIN_UPLOADS_DAYS: '0',
+      GC_INTERVAL_MS: '1000',
+    };
     const worker = startCli(['worker'], env);
     try {
       await worker.waitFor(/READY: job retain-job/);
       await worker.waitFor(/GC: removed the upload media of video kept-text/);
       expect(existsSync(join(dataDir, 'uploads/kept-text_clip.mp4'))).toBe(false);
       expect(existsSync(join(dataDir, 'processed/kept-text/normalized.mp4'))).toBe(true);
-      const row = (await db.query<{ upload_removed_at: Date | null; normalized_removed_at: Date | null }>(`SELECT upload_removed_at, normalized_removed_at FROM videos WHERE id = 'kept-text'`)).rows[0]!;
+      const row = (
+        await db.query<{ upload_removed_at: Date | null; normalized_removed_at: Date | null }>(
+          `SELECT upload_removed_at, normalized_removed_at FROM videos WHERE id = 'kept-text'`,
+        )
+      ).rows[0]!;
       expect(row.upload_removed_at).toBeInstanceOf(Date);
       expect(row.normalized_removed_at).toBeNull();
-      const segment = (await db.query<{ text: string }>(`SELECT text FROM transcript_segments WHERE video_id = 'kept-text' ORDER BY idx LIMIT 1`)).rows[0]!;
+      const segment = (
+        await db.query<{ text: string }>(
+          `SELECT text FROM transcript_segments WHERE video_id = 'kept-text' ORDER BY idx LIMIT 1`,
+        )
+      ).rows[0]!;
       const search = await runCli(['search', segment.text, '--json'], env);
-      expect(JSON.parse(search.stdout).results[0]).toMatchObject({ video_id: 'kept-text', kind: 'segment', text: segment.text });
+      expect(JSON.parse(search.stdout).results[0]).toMatchObject({
+        video_id: 'kept-text',
+        kind: 'segment',
+        text: segment.text,
+      });
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;
@@ -164,12 +212,33 @@ describe('retention in the worker', () => {
 describe('cancelling a job of the Redis queue', () => {
   it('stops it in the worker, fails it in Redis for good (no BullMQ retry), and a cancelled waiting job is never run', async () => {
     const dataDir = tempDir('vq-cancel-redis-');
-    const config = loadConfig({ env: {}, overrides: { dataDir, databaseUrl: dbInfo.url, workerPollMs: 50, workerJobSource: 'redis', redisUrl: inject('redisUrl'), queueName: `videoqa-cancel-${Math.random().toString(36).slice(2, 10)}` } });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        databaseUrl: dbInfo.url,
+        workerPollMs: 50,
+        workerJobSource: 'redis',
+        redisUrl: inject('redisUrl'),
+        queueName: `videoqa-cancel-${Math.random().toString(36).slice(2, 10)}`,
+      },
+    });
     const source = new RedisJobSource(db, config);
     const { slow, state } = slowFfmpegStage();
     const ran: string[] = [];
-    const worker = new Worker({ source, store: new PgStore(db), config, log: silentLogger, stagesFor: (job) => (ran.push(job.id), [slow]) });
-    await db.query(`INSERT INTO videos (id, original_path) VALUES ('redis-video', 'uploads/x.mp4'), ('redis-waiting', 'uploads/y.mp4')`);
+    const worker = new Worker({
+      source,
+      store: new PgStore(db),
+      config,
+      log: silentLogger,
+      stagesFor: (job) => {
+        ran.push(job.id);
+        return [slow];
+      },
+    });
+    await db.query(
+      `INSERT INTO videos (id, original_path) VALUES ('redis-video', 'uploads/x.mp4'), ('redis-waiting', 'uploads/y.mp4')`,
+    );
     await source.enqueue({ videoId: 'redis-video', jobId: 'redis-job' });
     await worker.start();
     const queue = new Queue(config.queueName, { connection: { url: config.redisUrl!, maxRetriesPerRequest: null } });
@@ -179,7 +248,10 @@ describe('cancelling a job of the Redis queue', () => {
       await source.enqueue({ videoId: 'redis-waiting', jobId: 'redis-waiting-job' });
       expect((await cancelJobById({ db }, 'redis-waiting-job')).previous_status).toBe('pending');
       expect(await cancelJobById({ db }, 'redis-job')).toMatchObject({ previous_status: 'processing', stopping: true });
-      await until(async () => (await queue.getJob('redis-waiting-job'))?.failedReason === 'job cancelled', 'the waiting job to be failed in Redis');
+      await until(
+        async () => (await queue.getJob('redis-waiting-job'))?.failedReason === 'job cancelled',
+        'the waiting job to be failed in Redis',
+      );
       expect(state.stageEnded).toBe(true);
       expect(() => process.kill(state.ffmpegPid, 0)).toThrow(/ESRCH/);
       expect(await (await queue.getJob('redis-job'))!.getState()).toBe('failed');

@@ -34,13 +34,21 @@ afterAll(async () => {
   await db.drop();
 });
 
-const rows = async <T,>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[];
+const rows = async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[];
 
 it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and a 429 burst: every job done once, nothing left over`, async () => {
   const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
   const rand = seededRandom(seed);
   const dataDir = tempDir('vq-chaos-');
-  const clip = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 640, height: 360, audio: { kind: 'speech', sentences: ['Chaos is a ladder.', 'Nothing is lost.'], gapSec: 0.5 } });
+  const clip = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 2 },
+      { source: 'smptebars', seconds: 2 },
+    ],
+    width: 640,
+    height: 360,
+    audio: { kind: 'speech', sentences: ['Chaos is a ladder.', 'Nothing is lost.'], gapSec: 0.5 },
+  });
   mkdirSync(join(dataDir, 'uploads'), { recursive: true });
   const env = {
     DATABASE_URL: db.url,
@@ -57,22 +65,32 @@ it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and 
   await first.waitFor(/worker started/);
   for (let i = 0; i < JOBS; i++) {
     copyFileSync(clip.path, join(dataDir, `uploads/c${i}_clip.mp4`));
-    await client.query(`INSERT INTO videos (id, original_path) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [`c${i}`, `uploads/c${i}_clip.mp4`]);
+    await client.query(`INSERT INTO videos (id, original_path) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [
+      `c${i}`,
+      `uploads/c${i}_clip.mp4`,
+    ]);
     await client.query(`INSERT INTO jobs (id, video_id) VALUES ($1, $2)`, [`chaos-${i}`, `c${i}`]);
   }
   // vision is slow enough that kills land in the middle of jobs
   fake.setLatency('chat', 800);
-  const workers = [first, ...Array.from({ length: WORKERS - 1 }, (_, i) => startCli(['worker'], { ...env, WORKER_ID: `w${i + 1}` }))];
+  const workers = [
+    first,
+    ...Array.from({ length: WORKERS - 1 }, (_, i) => startCli(['worker'], { ...env, WORKER_ID: `w${i + 1}` })),
+  ];
   const ids = workers.map((_, i) => `w${i}`);
   let started = WORKERS;
-  const done = async () => (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status = 'done'`))[0]!.n;
+  const done = async () =>
+    (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status = 'done'`))[0]!.n;
 
   const events: string[] = [];
   for (let k = 0; k < KILLS; k++) {
     await sleep(300 + rand() * 1500);
     // a worker that holds a job, when one does: a kill between jobs proves little
-    const holders = (await rows<{ locked_by: string }>(`SELECT locked_by FROM jobs WHERE status = 'processing'`)).map((r) => ids.indexOf(r.locked_by)).filter((i) => i >= 0);
-    const victim = holders.length > 0 ? holders[Math.floor(rand() * holders.length)]! : Math.floor(rand() * workers.length);
+    const holders = (await rows<{ locked_by: string }>(`SELECT locked_by FROM jobs WHERE status = 'processing'`))
+      .map((r) => ids.indexOf(r.locked_by))
+      .filter((i) => i >= 0);
+    const victim =
+      holders.length > 0 ? holders[Math.floor(rand() * holders.length)]! : Math.floor(rand() * workers.length);
     workers[victim]!.child.kill('SIGKILL');
     await workers[victim]!.exited;
     ids[victim] = `w${started++}`;
@@ -84,7 +102,10 @@ it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and 
       await admin.connect();
       const dbName = new URL(db.url).pathname.slice(1);
       client.on('error', () => {}); // its own connection is dropped too
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [dbName],
+      );
       await admin.end();
       await client.end().catch(() => {});
       client = new pg.Client({ connectionString: db.url });
@@ -105,7 +126,9 @@ it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and 
   const context = `seed ${seed} (replay with CHAOS_SEED=${seed}); ${events.join(', ')}`;
   const jobs = await rows<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM jobs GROUP BY status`);
   expect(jobs, context).toEqual([{ status: 'done', n: JOBS }]);
-  expect(await rows(`SELECT status, count(*)::int AS n FROM videos GROUP BY status`), context).toEqual([{ status: 'ready', n: JOBS }]);
+  expect(await rows(`SELECT status, count(*)::int AS n FROM videos GROUP BY status`), context).toEqual([
+    { status: 'ready', n: JOBS },
+  ]);
   // every video has exactly one set of results: the same counts as any other, and no id twice
   const perVideo = await rows<{ video_id: string; scenes: number; frames: number; segments: number; captions: number }>(
     `SELECT v.id AS video_id,
@@ -116,7 +139,8 @@ it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and 
        FROM videos v ORDER BY v.id`,
   );
   expect(perVideo).toHaveLength(JOBS);
-  for (const v of perVideo) expect({ ...v, video_id: 'any' }, `${v.video_id}: ${context}`).toEqual({ ...perVideo[0]!, video_id: 'any' });
+  for (const v of perVideo)
+    expect({ ...v, video_id: 'any' }, `${v.video_id}: ${context}`).toEqual({ ...perVideo[0]!, video_id: 'any' });
   expect(perVideo[0]!.scenes).toBe(2);
   expect(perVideo[0]!.segments).toBe(2);
   // no temp file anywhere under DATA_DIR
@@ -131,7 +155,9 @@ it(`${JOBS} jobs, ${WORKERS} workers, ${KILLS} kill -9s, a dropped database and 
   walk(dataDir);
   expect(leftovers, context).toEqual([]);
   // no orphan ffmpeg of this data dir
-  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /ffmpeg/.test(l) && l.includes(dataDir));
+  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => /ffmpeg/.test(l) && l.includes(dataDir));
   expect(ps, context).toEqual([]);
   // the kills cost attempts, never a duplicate: attempts beyond one per job are the reclaimed ones
   const attempts = (await rows<{ n: number }>(`SELECT sum(attempts)::int AS n FROM jobs`))[0]!.n;

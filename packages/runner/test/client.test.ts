@@ -12,7 +12,15 @@ let pgDb: { url: string; drop: () => Promise<void> };
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
   pgDb = await createTestDatabase(inject('pgUrl'));
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1 } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 3 },
+      { source: 'smptebars', seconds: 3 },
+    ],
+    width: 640,
+    height: 360,
+    audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1 },
+  });
 });
 afterAll(async () => {
   await fake.close();
@@ -42,7 +50,11 @@ describe.each(['pglite', 'postgres'] as const)('createVideoqa on %s', (kind) => 
 
     const answer = await vq.ask('Where do the tomatoes grow?', { videoId: 'garden' });
     expect(answer.found).toBe(true);
-    expect(answer.citations[0]).toMatchObject({ passageId: expect.stringMatching(/^garden:/), videoId: 'garden', quote: expect.stringMatching(/tomatoes grow in rows/) });
+    expect(answer.citations[0]).toMatchObject({
+      passageId: expect.stringMatching(/^garden:/),
+      videoId: 'garden',
+      quote: expect.stringMatching(/tomatoes grow in rows/),
+    });
     await expect(vq.ask('  ')).rejects.toMatchObject({ code: 'QUESTION_EMPTY' });
 
     const hits = await vq.search('tomatoes grow');
@@ -50,13 +62,25 @@ describe.each(['pglite', 'postgres'] as const)('createVideoqa on %s', (kind) => 
     expect(hits[0]!.ranks.vector).toBeGreaterThan(0); // hybrid: the embeddings provider came from the config
 
     const list = await vq.list();
-    expect(list).toEqual([expect.objectContaining({ id: 'garden', status: 'ready', counts: { segments: 3, scenes: 2, frames: 2, captions: 2 } })]);
+    expect(list).toEqual([
+      expect.objectContaining({
+        id: 'garden',
+        status: 'ready',
+        counts: { segments: 3, scenes: 2, frames: 2, captions: 2 },
+      }),
+    ]);
     expect(await vq.list({ status: 'failed' })).toEqual([]);
 
     const doc = (await vq.get('garden'))!;
-    expect(doc).toMatchObject({ schema_version: 1, video: { id: 'garden', status: 'ready', srt_path: 'subs/garden.srt' } });
+    expect(doc).toMatchObject({
+      schema_version: 1,
+      video: { id: 'garden', status: 'ready', srt_path: 'subs/garden.srt' },
+    });
     expect(doc.scenes.map((s) => s.t_start)).toEqual([0, 3]);
-    expect(doc.scenes[0]!.frames[0]).toMatchObject({ path: expect.stringMatching(/^frames\/garden\//), caption: expect.any(String) });
+    expect(doc.scenes[0]!.frames[0]).toMatchObject({
+      path: expect.stringMatching(/^frames\/garden\//),
+      caption: expect.any(String),
+    });
     expect(doc.segments.map((s) => s.text)).toEqual(SENTENCES);
     expect(Object.keys(doc.usage).sort()).toEqual(['chapters', 'embeddings', 'ocr', 'transcribe', 'vision']);
     expect(doc.chapters[0]).toMatchObject({ t_start: 0 });
@@ -83,7 +107,10 @@ describe.each(['pglite', 'postgres'] as const)('createVideoqa on %s', (kind) => 
   });
 
   it('a failed run rejects through orThrow, and close() is idempotent', async () => {
-    const err = await vq.process(join(dataDir, 'missing.mp4')).orThrow().catch((e: unknown) => e);
+    const err = await vq
+      .process(join(dataDir, 'missing.mp4'))
+      .orThrow()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 });

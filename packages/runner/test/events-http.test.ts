@@ -12,7 +12,15 @@ let fake: FakeOpenAIServer;
 let video: Awaited<ReturnType<typeof makeVideo>>;
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 320, height: 240, audio: { kind: 'speech', sentences: SENTENCES, gapSec: 0.5 } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 2 },
+      { source: 'smptebars', seconds: 2 },
+    ],
+    width: 320,
+    height: 240,
+    audio: { kind: 'speech', sentences: SENTENCES, gapSec: 0.5 },
+  });
 });
 afterAll(async () => fake.close());
 
@@ -23,7 +31,13 @@ interface SseMessage {
 }
 
 /** A Server-Sent-Events reader on fetch: messages as they arrive, parsed per the HTML spec's field rules. */
-async function openSse(url: string): Promise<{ messages: SseMessage[]; ended: Promise<void>; abort: () => void; status: number; contentType: string | null }> {
+async function openSse(url: string): Promise<{
+  messages: SseMessage[];
+  ended: Promise<void>;
+  abort: () => void;
+  status: number;
+  contentType: string | null;
+}> {
   const controller = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
   const messages: SseMessage[] = [];
@@ -50,10 +64,17 @@ async function openSse(url: string): Promise<{ messages: SseMessage[]; ended: Pr
       // aborted by the test
     }
   })();
-  return { messages, ended, abort: () => controller.abort(), status: res.status, contentType: res.headers.get('content-type') };
+  return {
+    messages,
+    ended,
+    abort: () => controller.abort(),
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+  };
 }
 
-const eventsOf = (messages: SseMessage[]): VideoqaEvent[] => messages.filter((m) => m.data).map((m) => JSON.parse(m.data!) as VideoqaEvent);
+const eventsOf = (messages: SseMessage[]): VideoqaEvent[] =>
+  messages.filter((m) => m.data).map((m) => JSON.parse(m.data!) as VideoqaEvent);
 
 async function until(check: () => boolean, what: string, timeoutMs = 240_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -72,8 +93,23 @@ describe.each(['pglite', 'postgres'] as const)('GET /v1/events on %s', (kind) =>
     const dataDir = tempDir('vq-events-');
     mkdirSync(join(dataDir, 'uploads'));
     copyFileSync(video.path, join(dataDir, 'uploads', 'tea_kettle.mp4'));
-    config = loadConfig({ env: {}, overrides: { dataDir, openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url, workerPollMs: 50, apiEventsHeartbeatMs: 1000 } });
-    api = await startApiServer({ db: t.db, store: new PgStore(t.db), config, source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) }, port: 0 });
+    config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir,
+        openaiApiKey: fake.apiKey,
+        openaiBaseUrl: fake.url,
+        workerPollMs: 50,
+        apiEventsHeartbeatMs: 1000,
+      },
+    });
+    api = await startApiServer({
+      db: t.db,
+      store: new PgStore(t.db),
+      config,
+      source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) },
+      port: 0,
+    });
   });
   afterAll(async () => {
     await api.close();
@@ -88,7 +124,12 @@ describe.each(['pglite', 'postgres'] as const)('GET /v1/events on %s', (kind) =>
     await until(() => api.eventClients === 2, 'two subscribers');
 
     await enqueueJob(t.db, { videoId: 'tea', originalPath: 'uploads/tea_kettle.mp4', jobId: 'job-tea' });
-    const worker = new Worker({ source: new PostgresJobSource(t.db, config), store: new PgStore(t.db), config, log: silentLogger });
+    const worker = new Worker({
+      source: new PostgresJobSource(t.db, config),
+      store: new PgStore(t.db),
+      config,
+      log: silentLogger,
+    });
     await worker.start();
     try {
       await until(() => eventsOf(all.messages).some((e) => e.type === 'video.ready'), 'video.ready');
@@ -100,15 +141,27 @@ describe.each(['pglite', 'postgres'] as const)('GET /v1/events on %s', (kind) =>
 
     const events = eventsOf(all.messages).filter((e) => e.video_id === 'tea');
     const types = events.map((e) => e.type);
-    const at = (type: string, stage?: string) => events.findIndex((e) => e.type === type && (stage === undefined || e.stage === stage));
+    const at = (type: string, stage?: string) =>
+      events.findIndex((e) => e.type === type && (stage === undefined || e.stage === stage));
     expect(at('job.queued')).toBeGreaterThanOrEqual(0);
     expect(at('job.queued')).toBeLessThan(at('job.claimed'));
     const stageEnds = events.filter((e) => ['stage.done', 'stage.skipped'].includes(e.type)).map((e) => e.stage);
-    expect(stageEnds).toEqual(expect.arrayContaining(['embeddings', 'frames', 'normalize', 'scenes', 'transcribe', 'vision']));
+    expect(stageEnds).toEqual(
+      expect.arrayContaining(['embeddings', 'frames', 'normalize', 'scenes', 'transcribe', 'vision']),
+    );
     expect(new Set(stageEnds).size).toBe(stageEnds.length);
-    expect(events.filter((e) => e.type === 'stage.done').map((e) => e.stage)).toEqual(expect.arrayContaining(['normalize', 'transcribe', 'vision', 'embeddings']));
+    expect(events.filter((e) => e.type === 'stage.done').map((e) => e.stage)).toEqual(
+      expect.arrayContaining(['normalize', 'transcribe', 'vision', 'embeddings']),
+    );
     // The DAG's order shows in the stream: each stage is announced done after the ones it needs.
-    for (const [before, after] of [['normalize', 'transcribe'], ['normalize', 'scenes'], ['scenes', 'frames'], ['frames', 'vision'], ['vision', 'embeddings'], ['transcribe', 'embeddings']]) {
+    for (const [before, after] of [
+      ['normalize', 'transcribe'],
+      ['normalize', 'scenes'],
+      ['scenes', 'frames'],
+      ['frames', 'vision'],
+      ['vision', 'embeddings'],
+      ['transcribe', 'embeddings'],
+    ]) {
       expect(at('stage.done', before), `${before} before ${after}`).toBeLessThan(at('stage.done', after));
     }
     for (const s of stageEnds) expect(at('stage.started', s!)).toBeLessThan(at('stage.done', s!));
@@ -144,7 +197,13 @@ describe.each(['pglite', 'postgres'] as const)('GET /v1/events on %s', (kind) =>
   });
 
   it('ends open streams when the server closes', async () => {
-    const second = await startApiServer({ db: t.db, store: new PgStore(t.db), config, source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) }, port: 0 });
+    const second = await startApiServer({
+      db: t.db,
+      store: new PgStore(t.db),
+      config,
+      source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) },
+      port: 0,
+    });
     const sse = await openSse(`${second.url}/v1/events`);
     await until(() => second.eventClients === 1, 'a subscriber');
     await second.close();

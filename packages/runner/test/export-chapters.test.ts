@@ -12,18 +12,64 @@ beforeAll(async () => {
   store = new PgStore(t.db);
   await store.saveVideo({ id: 'talk', originalPath: 'uploads/talk_a.mp4', durationSec: 3725, status: 'ready' });
   await store.replaceSegments('talk', [
-    { id: segmentId('talk', 0), videoId: 'talk', idx: 0, tStart: 0.5, tEnd: 2.4, text: 'Welcome to the show.', speaker: 'A' },
-    { id: segmentId('talk', 1), videoId: 'talk', idx: 1, tStart: 3, tEnd: 5.2, text: 'Thanks <b>for</b> having me & all.', speaker: 'B' },
+    {
+      id: segmentId('talk', 0),
+      videoId: 'talk',
+      idx: 0,
+      tStart: 0.5,
+      tEnd: 2.4,
+      text: 'Welcome to the show.',
+      speaker: 'A',
+    },
+    {
+      id: segmentId('talk', 1),
+      videoId: 'talk',
+      idx: 1,
+      tStart: 3,
+      tEnd: 5.2,
+      text: 'Thanks <b>for</b> having me & all.',
+      speaker: 'B',
+    },
     { id: segmentId('talk', 2), videoId: 'talk', idx: 2, tStart: 6, tEnd: 7, text: 'No speaker here.' },
   ]);
   await store.replaceChapters(
     'talk',
     [
-      { id: chapterId('talk', 0), videoId: 'talk', idx: 0, tStart: 0, tEnd: 95, title: 'Introductions', summary: 'The host welcomes the guest.' },
-      { id: chapterId('talk', 1), videoId: 'talk', idx: 1, tStart: 95, tEnd: 3700, title: 'The main interview', summary: 'They talk.' },
-      { id: chapterId('talk', 2), videoId: 'talk', idx: 2, tStart: 3700, tEnd: 3725, title: 'Goodbye', summary: 'The end.' },
+      {
+        id: chapterId('talk', 0),
+        videoId: 'talk',
+        idx: 0,
+        tStart: 0,
+        tEnd: 95,
+        title: 'Introductions',
+        summary: 'The host welcomes the guest.',
+      },
+      {
+        id: chapterId('talk', 1),
+        videoId: 'talk',
+        idx: 1,
+        tStart: 95,
+        tEnd: 3700,
+        title: 'The main interview',
+        summary: 'They talk.',
+      },
+      {
+        id: chapterId('talk', 2),
+        videoId: 'talk',
+        idx: 2,
+        tStart: 3700,
+        tEnd: 3725,
+        title: 'Goodbye',
+        summary: 'The end.',
+      },
     ],
-    { videoId: 'talk', summary: 'A host interviews a guest.', keyPoints: [{ text: 'The guest is welcomed', tStart: 0.5, tEnd: 5.2 }], tags: ['interview', 'talk show'], model: 'gpt-4o-mini' },
+    {
+      videoId: 'talk',
+      summary: 'A host interviews a guest.',
+      keyPoints: [{ text: 'The guest is welcomed', tStart: 0.5, tEnd: 5.2 }],
+      tags: ['interview', 'talk show'],
+      model: 'gpt-4o-mini',
+    },
   );
 });
 afterAll(async () => t.close());
@@ -37,7 +83,12 @@ describe('export with chapters, summary and speakers', () => {
       [95, 3700],
       [3700, 3725],
     ]);
-    expect(doc.summary).toEqual({ text: 'A host interviews a guest.', key_points: [{ text: 'The guest is welcomed', t_start: 0.5, t_end: 5.2 }], tags: ['interview', 'talk show'], model: 'gpt-4o-mini' });
+    expect(doc.summary).toEqual({
+      text: 'A host interviews a guest.',
+      key_points: [{ text: 'The guest is welcomed', t_start: 0.5, t_end: 5.2 }],
+      tags: ['interview', 'talk show'],
+      model: 'gpt-4o-mini',
+    });
     expect(doc.segments.map((s) => s.speaker)).toEqual(['A', 'B', null]);
     const json = JSON.parse(await exportVideo(store, 'talk', 'json')) as typeof doc;
     expect(json.chapter_lines).toEqual(doc.chapter_lines);
@@ -55,11 +106,19 @@ describe('export with chapters, summary and speakers', () => {
 
   it('labels speakers in SRT as [Speaker A] and in VTT with voice tags, escaping cue text', async () => {
     const srt = await exportVideo(store, 'talk', 'srt');
-    expect(srt.split('\n\n').map((cue) => cue.split('\n')[2])).toEqual(['[Speaker A] Welcome to the show.', '[Speaker B] Thanks <b>for</b> having me & all.', 'No speaker here.']);
+    expect(srt.split('\n\n').map((cue) => cue.split('\n')[2])).toEqual([
+      '[Speaker A] Welcome to the show.',
+      '[Speaker B] Thanks <b>for</b> having me & all.',
+      'No speaker here.',
+    ]);
     const vtt = await exportVideo(store, 'talk', 'vtt');
     expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
     const cues = vtt.slice('WEBVTT\n\n'.length).trim().split('\n\n');
-    expect(cues.map((c) => c.split('\n')[2])).toEqual(['<v Speaker A>Welcome to the show.', '<v Speaker B>Thanks &lt;b&gt;for&lt;/b&gt; having me &amp; all.', 'No speaker here.']);
+    expect(cues.map((c) => c.split('\n')[2])).toEqual([
+      '<v Speaker A>Welcome to the show.',
+      '<v Speaker B>Thanks &lt;b&gt;for&lt;/b&gt; having me &amp; all.',
+      'No speaker here.',
+    ]);
     expect(cues[0]!.split('\n')[1]).toBe('00:00:00.500 --> 00:00:02.400');
   });
 });

@@ -22,9 +22,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: cliEnv(env),
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -42,7 +50,15 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 }
 
 /** A long-running CLI child (the worker), with its output collected. */
-export function startCli(args: string[], env: Record<string, string | undefined>): { child: ChildProcess; output: () => string; exited: Promise<number | null>; waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void> } {
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+} {
   const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -53,8 +69,10 @@ export function startCli(args: string[], env: Record<string, string | undefined>
       const started = Date.now();
       const check = () => {
         if (pattern.test(out)) return resolve();
-        if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`));
-        if (child.exitCode !== null) return reject(new Error(`worker exited (${child.exitCode}) before ${pattern}; output:\n${out}`));
+        if (Date.now() - started > timeoutMs)
+          return reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`));
+        if (child.exitCode !== null)
+          return reject(new Error(`worker exited (${child.exitCode}) before ${pattern}; output:\n${out}`));
         setTimeout(check, 50);
       };
       check();

@@ -13,7 +13,15 @@ let pgDb: { url: string; drop: () => Promise<void> };
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
   pgDb = await createTestDatabase(inject('pgUrl'));
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1 } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 3 },
+      { source: 'smptebars', seconds: 3 },
+    ],
+    width: 640,
+    height: 360,
+    audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1 },
+  });
 });
 afterAll(async () => {
   await fake.close();
@@ -26,8 +34,12 @@ const dirBytes = (d: string) => readdirSync(d).reduce((s, n) => s + size(join(d,
 /** Rows naming the video in every table that has a video_id, and its videos row. */
 async function rowsOf(vq: Videoqa, videoId: string): Promise<number> {
   let n = 0;
-  for (const table of await videoTables(vq.db)) n += (await vq.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE video_id = $1`, [videoId])).rows[0]!.n;
-  return n + (await vq.db.query<{ n: number }>('SELECT count(*)::int AS n FROM videos WHERE id = $1', [videoId])).rows[0]!.n;
+  for (const table of await videoTables(vq.db))
+    n += (await vq.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE video_id = $1`, [videoId]))
+      .rows[0]!.n;
+  return (
+    n + (await vq.db.query<{ n: number }>('SELECT count(*)::int AS n FROM videos WHERE id = $1', [videoId])).rows[0]!.n
+  );
 }
 
 /** A video row with an upload file, not processed (what delete does with the upload does not need the pipeline). */
@@ -62,8 +74,15 @@ describe.each(['postgres', 'pglite'] as const)('video lifecycle through the libr
     expect(g.bytes.frames).toBe(dirBytes(join(dataDir, 'frames/garden')));
     expect(g.bytes.subtitles).toBe(size(join(dataDir, 'subs/garden.srt')));
     expect(g.bytes.other).toBe(dirBytes(join(dataDir, 'processed/garden')) - g.bytes.normalized - g.bytes.audio);
-    for (const k of ['upload', 'normalized', 'audio', 'frames', 'subtitles', 'database'] as const) expect(g.bytes[k], k).toBeGreaterThan(0);
-    expect(g.database_rows).toMatchObject({ videos: { rows: 1 }, transcript_segments: { rows: 3 }, scenes: { rows: 2 }, frames: { rows: 2 }, frame_captions: { rows: 2 } });
+    for (const k of ['upload', 'normalized', 'audio', 'frames', 'subtitles', 'database'] as const)
+      expect(g.bytes[k], k).toBeGreaterThan(0);
+    expect(g.database_rows).toMatchObject({
+      videos: { rows: 1 },
+      transcript_segments: { rows: 3 },
+      scenes: { rows: 2 },
+      frames: { rows: 2 },
+      frame_captions: { rows: 2 },
+    });
     expect(g.bytes.database).toBe(Object.values(g.database_rows).reduce((s, r) => s + r.bytes, 0));
     expect(g.total).toBe(USAGE_KINDS.reduce((s, k) => s + g.bytes[k], 0));
     const all = await vq.usage();
@@ -81,14 +100,18 @@ describe.each(['postgres', 'pglite'] as const)('video lifecycle through the libr
     // The clock: the video became ready 10 days ago (past 7 for uploads, not 30 for media).
     await vq.db.query(`UPDATE videos SET ready_at = now() - interval '10 days' WHERE id = 'garden'`);
     const first = await vq.gc();
-    expect(first.removed).toEqual([{ video_id: 'garden', kind: 'upload', files: [before.video.original_path], bytes: expect.any(Number) }]);
+    expect(first.removed).toEqual([
+      { video_id: 'garden', kind: 'upload', files: [before.video.original_path], bytes: expect.any(Number) },
+    ]);
     expect(existsSync(upload)).toBe(false);
     expect(existsSync(join(dataDir, 'processed/garden/normalized.mp4'))).toBe(true);
     expect((await vq.gc()).removed).toEqual([]); // once
 
     await vq.db.query(`UPDATE videos SET ready_at = now() - interval '31 days' WHERE id = 'garden'`);
     const second = await vq.gc();
-    expect(second.removed).toEqual([{ video_id: 'garden', kind: 'normalized', files: ['processed/garden'], bytes: expect.any(Number) }]);
+    expect(second.removed).toEqual([
+      { video_id: 'garden', kind: 'normalized', files: ['processed/garden'], bytes: expect.any(Number) },
+    ]);
     expect(second.bytes_freed).toBeGreaterThan(0);
     expect(existsSync(join(dataDir, 'processed/garden'))).toBe(false);
 
@@ -105,7 +128,10 @@ describe.each(['postgres', 'pglite'] as const)('video lifecycle through the libr
     expect(hits[0]!.ranks.vector).toBeGreaterThan(0);
     expect((await vq.ask('Where do the tomatoes grow?', { videoId: 'garden' })).found).toBe(true);
     const u = (await vq.usage('garden')).videos[0]!;
-    expect(u).toMatchObject({ bytes: { upload: 0, normalized: 0, audio: 0 }, upload_removed_at: after.video.upload_removed_at });
+    expect(u).toMatchObject({
+      bytes: { upload: 0, normalized: 0, audio: 0 },
+      upload_removed_at: after.video.upload_removed_at,
+    });
     expect(u.bytes.frames).toBeGreaterThan(0);
   });
 
@@ -115,7 +141,14 @@ describe.each(['postgres', 'pglite'] as const)('video lifecycle through the libr
     expect(await rowsOf(vq, 'garden')).toBeGreaterThan(10);
     const r = await vq.delete('garden');
     expect(r).toMatchObject({ video_id: 'garden', deleted: true, cancelled_jobs: [] });
-    expect(r.rows).toMatchObject({ videos: 1, transcript_segments: 3, scenes: 2, frames: 2, frame_captions: 2, stage_runs: expect.any(Number) });
+    expect(r.rows).toMatchObject({
+      videos: 1,
+      transcript_segments: 3,
+      scenes: 2,
+      frames: 2,
+      frame_captions: 2,
+      stage_runs: expect.any(Number),
+    });
     expect(r.files.sort()).toEqual(['frames/garden', 'subs/garden.srt']); // upload and processed/ went to retention already
     expect(await rowsOf(vq, 'garden')).toBe(0);
     expect(existsSync(join(dataDir, 'frames/garden'))).toBe(false);
@@ -124,7 +157,14 @@ describe.each(['postgres', 'pglite'] as const)('video lifecycle through the libr
     expect(await vq.search('tomatoes grow')).toEqual([]);
     expect(await vq.get('garden')).toBeNull();
 
-    expect(await vq.delete('garden')).toEqual({ video_id: 'garden', deleted: false, rows: {}, files: [], bytes_freed: 0, cancelled_jobs: [] });
+    expect(await vq.delete('garden')).toEqual({
+      video_id: 'garden',
+      deleted: false,
+      rows: {},
+      files: [],
+      bytes_freed: 0,
+      cancelled_jobs: [],
+    });
     await expect(vq.delete('../etc')).rejects.toMatchObject({ code: 'INVALID_ID' });
   });
 
@@ -163,7 +203,13 @@ describe.each(['postgres', 'pglite'] as const)('video lifecycle through the libr
 
   it('cancel: a pending job is cancelled and never claimed; a finished or unknown one is refused', async () => {
     await enqueueJob(vq.db, { videoId: 'later', jobId: `later-job-${kind}` });
-    expect(await vq.cancel(`later-job-${kind}`)).toEqual({ job_id: `later-job-${kind}`, video_id: 'later', status: 'cancelled', previous_status: 'pending', stopping: false });
+    expect(await vq.cancel(`later-job-${kind}`)).toEqual({
+      job_id: `later-job-${kind}`,
+      video_id: 'later',
+      status: 'cancelled',
+      previous_status: 'pending',
+      stopping: false,
+    });
     expect(await claimJob(vq.db, { workerId: 'w', leaseMs: 60_000, defaultMaxAttempts: 3 })).toBeNull();
     await expect(vq.cancel('no-such-job')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
     await expect(vq.cancel('bad id!')).rejects.toMatchObject({ code: 'INVALID_ID' });

@@ -14,7 +14,15 @@ let pgDb: { url: string; drop: () => Promise<void> };
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
   pgDb = await createTestDatabase(inject('pgUrl'));
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 320, height: 240, audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1 } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 3 },
+      { source: 'smptebars', seconds: 3 },
+    ],
+    width: 320,
+    height: 240,
+    audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1 },
+  });
 });
 afterAll(async () => {
   await fake.close();
@@ -24,7 +32,12 @@ afterAll(async () => {
 const noQueue = { name: 'postgres', enqueue: () => Promise.reject(new Error('not used here')) };
 
 /** A GET with a raw path (fetch would normalise `..` away) and optional headers. */
-function rawGet(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(base);
     const req = request({ hostname, port, path, method, headers: { connection: 'close', ...headers } }, (res) => {
@@ -45,7 +58,11 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
   let closeApi: () => Promise<void>;
   beforeAll(async () => {
     dataDir = tempDir('vq-read-');
-    vq = await createVideoqa({ dataDir, databaseUrl: kind === 'postgres' ? pgDb.url : null, config: { openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url } });
+    vq = await createVideoqa({
+      dataDir,
+      databaseUrl: kind === 'postgres' ? pgDb.url : null,
+      config: { openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url },
+    });
     await vq.process(video.path, { videoId: 'garden' }).orThrow();
     // A video whose processing has not produced media yet.
     await vq.store.saveVideo({ id: 'fresh', originalPath: 'uploads/fresh_x.mp4', status: 'pending' });
@@ -61,8 +78,15 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
   it('GET /v1/videos lists the library, filtered by status; a bad filter is a 400', async () => {
     const all = json(await rawGet(url, '/v1/videos'));
     expect(all.videos.map((v: { id: string }) => v.id).sort()).toEqual(['fresh', 'garden']);
-    expect(all.videos.find((v: { id: string }) => v.id === 'garden')).toMatchObject({ status: 'ready', file: expect.stringMatching(/\.mp4$/), counts: { segments: 3, scenes: 2, frames: 2, captions: 2 }, duration_sec: expect.any(Number) });
-    expect(json(await rawGet(url, '/v1/videos?status=ready')).videos.map((v: { id: string }) => v.id)).toEqual(['garden']);
+    expect(all.videos.find((v: { id: string }) => v.id === 'garden')).toMatchObject({
+      status: 'ready',
+      file: expect.stringMatching(/\.mp4$/),
+      counts: { segments: 3, scenes: 2, frames: 2, captions: 2 },
+      duration_sec: expect.any(Number),
+    });
+    expect(json(await rawGet(url, '/v1/videos?status=ready')).videos.map((v: { id: string }) => v.id)).toEqual([
+      'garden',
+    ]);
     expect(json(await rawGet(url, '/v1/videos?status=failed')).videos).toEqual([]);
     for (const q of ['status=done', 'limit=0', 'limit=x', 'colour=red']) {
       const res = await rawGet(url, `/v1/videos?${q}`);
@@ -75,14 +99,22 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
     const res = await rawGet(url, '/v1/videos/garden');
     expect(res.status).toBe(200);
     expect(json(res)).toEqual(JSON.parse(JSON.stringify(await buildVideoExport(vq.store, 'garden'))));
-    expect(json(res)).toMatchObject({ schema_version: 1, video: { id: 'garden', status: 'ready', normalized_path: 'processed/garden/normalized.mp4' } });
+    expect(json(res)).toMatchObject({
+      schema_version: 1,
+      video: { id: 'garden', status: 'ready', normalized_path: 'processed/garden/normalized.mp4' },
+    });
     for (const dots of ['/v1/videos/..', '/v1/videos/%2e%2E', '/v1/videos/./media']) {
       const r = await rawGet(url, dots);
       expect([r.status, json(r).error.code], dots).toEqual([400, 'INVALID_PATH']);
     }
     const missing = await rawGet(url, '/v1/videos/nope');
     expect([missing.status, json(missing).error.code]).toEqual([404, 'VIDEO_NOT_FOUND']);
-    for (const bad of ['/v1/videos/%2e%2e%2fdb', '/v1/videos/a%20b', '/v1/videos/%E0%A4%A', '/v1/videos/.hidden/media']) {
+    for (const bad of [
+      '/v1/videos/%2e%2e%2fdb',
+      '/v1/videos/a%20b',
+      '/v1/videos/%E0%A4%A',
+      '/v1/videos/.hidden/media',
+    ]) {
       const r = await rawGet(url, bad);
       expect([r.status, json(r).error.code], bad).toEqual([400, 'INVALID_ID']);
     }
@@ -114,7 +146,11 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
     const file = readFileSync(join(dataDir, 'processed/garden/normalized.mp4'));
     const whole = await rawGet(url, '/v1/videos/garden/media');
     expect(whole.status).toBe(200);
-    expect(whole.headers).toMatchObject({ 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-length': String(file.length) });
+    expect(whole.headers).toMatchObject({
+      'content-type': 'video/mp4',
+      'accept-ranges': 'bytes',
+      'content-length': String(file.length),
+    });
     expect(whole.body.equals(file)).toBe(true);
 
     const first = await rawGet(url, '/v1/videos/garden/media', { range: 'bytes=0-99' });
@@ -131,7 +167,9 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
     expect(tail.body.equals(file.subarray(file.length - 50))).toBe(true);
 
     // An end past the file is clipped to it (RFC 9110); a start past it cannot be satisfied.
-    const clipped = await rawGet(url, '/v1/videos/garden/media', { range: `bytes=${file.length - 10}-${file.length + 500}` });
+    const clipped = await rawGet(url, '/v1/videos/garden/media', {
+      range: `bytes=${file.length - 10}-${file.length + 500}`,
+    });
     expect([clipped.status, clipped.body.length]).toEqual([206, 10]);
     const past = await rawGet(url, '/v1/videos/garden/media', { range: `bytes=${file.length}-` });
     expect(past.status).toBe(416);
@@ -166,7 +204,13 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
     expect(res.results[0]).toMatchObject({ video_id: 'garden', kind: 'segment', text: SENTENCES[1] });
     expect(res.results[0].t_end).toBeGreaterThan(res.results[0].t_start);
     expect(json(await rawGet(url, '/v1/search?q=tomatoes&video=fresh')).results).toEqual([]);
-    for (const [q, code] of [['', 'INVALID_REQUEST'], ['q=', 'INVALID_REQUEST'], ['q=%20%20', 'INVALID_REQUEST'], ['q=x&limit=1000', 'INVALID_REQUEST'], ['q=x&video=..%2Fx', 'INVALID_ID']] as const) {
+    for (const [q, code] of [
+      ['', 'INVALID_REQUEST'],
+      ['q=', 'INVALID_REQUEST'],
+      ['q=%20%20', 'INVALID_REQUEST'],
+      ['q=x&limit=1000', 'INVALID_REQUEST'],
+      ['q=x&video=..%2Fx', 'INVALID_ID'],
+    ] as const) {
       const r = await rawGet(url, `/v1/search?${q}`);
       expect([r.status, json(r).error.code], q).toEqual([400, code]);
     }
@@ -183,9 +227,20 @@ describe('read API with a token', () => {
   let url: string;
   let closeApi: () => Promise<void>;
   beforeAll(async () => {
-    vq = await createVideoqa({ dataDir: tempDir('vq-read-auth-'), inMemory: true, databaseUrl: null, config: { openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url } });
+    vq = await createVideoqa({
+      dataDir: tempDir('vq-read-auth-'),
+      inMemory: true,
+      databaseUrl: null,
+      config: { openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url },
+    });
     await vq.store.saveVideo({ id: 'v1', originalPath: 'uploads/v1_x.mp4', status: 'pending' });
-    const api = await startApiServer({ db: vq.db, store: vq.store, config: { ...vq.config, apiToken: TOKEN }, source: noQueue, port: 0 });
+    const api = await startApiServer({
+      db: vq.db,
+      store: vq.store,
+      config: { ...vq.config, apiToken: TOKEN },
+      source: noQueue,
+      port: 0,
+    });
     url = api.url;
     closeApi = api.close;
   });
@@ -195,7 +250,14 @@ describe('read API with a token', () => {
   });
 
   it('needs the bearer token, or ?access_token= on GETs (for <video>, <img> and EventSource)', async () => {
-    for (const path of ['/v1/videos', '/v1/videos/v1', '/v1/videos/v1/media', '/v1/videos/v1/frames/v1_frame_000', '/v1/search?q=x', '/v1/events']) {
+    for (const path of [
+      '/v1/videos',
+      '/v1/videos/v1',
+      '/v1/videos/v1/media',
+      '/v1/videos/v1/frames/v1_frame_000',
+      '/v1/search?q=x',
+      '/v1/events',
+    ]) {
       const anonymous = await rawGet(url, path);
       expect([anonymous.status, json(anonymous).error.code], path).toEqual([401, 'UNAUTHORIZED']);
       expect((await rawGet(url, path, { authorization: 'Bearer wrong-token-0123456' })).status, path).toBe(401);
@@ -204,7 +266,11 @@ describe('read API with a token', () => {
     expect((await rawGet(url, `/v1/videos/v1?access_token=${TOKEN}`)).status).toBe(200);
     expect((await rawGet(url, '/v1/videos/v1?access_token=nope')).status).toBe(401);
     // Not for requests that change things: a token in a URL ends up in logs and histories.
-    const post = await fetch(`${url}/v1/ask?access_token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"question":"x"}' });
+    const post = await fetch(`${url}/v1/ask?access_token=${TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"question":"x"}',
+    });
     expect(post.status).toBe(401);
   });
 });

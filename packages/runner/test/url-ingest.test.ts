@@ -17,13 +17,17 @@ interface MediaServer {
   close(): Promise<void>;
 }
 
-async function startMediaServer(host: string, routes: Record<string, (req: IncomingMessage, res: ServerResponse, base: string) => void>): Promise<MediaServer> {
+async function startMediaServer(
+  host: string,
+  routes: Record<string, (req: IncomingMessage, res: ServerResponse, base: string) => void>,
+): Promise<MediaServer> {
   const hits = new Map<string, number>();
   let base = '';
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    const route = routes[path] ?? Object.entries(routes).find(([p]) => p.endsWith('*') && path.startsWith(p.slice(0, -1)))?.[1];
+    const route =
+      routes[path] ?? Object.entries(routes).find(([p]) => p.endsWith('*') && path.startsWith(p.slice(0, -1)))?.[1];
     if (!route) {
       res.writeHead(404).end('not found');
       return;
@@ -51,21 +55,26 @@ let media: MediaServer;
 let inner: MediaServer;
 let dataDir: string;
 
-const serve = (body: Buffer, type: string | null, withLength = true) => (_req: IncomingMessage, res: ServerResponse) => {
-  const headers: Record<string, string> = {};
-  if (type) headers['content-type'] = type;
-  if (withLength) headers['content-length'] = String(body.length);
-  res.writeHead(200, headers);
-  if (withLength) res.end(body);
-  else {
-    // chunked: the size is only known by counting
-    for (let i = 0; i < body.length; i += 16_384) res.write(body.subarray(i, i + 16_384));
-    res.end();
-  }
-};
+const serve =
+  (body: Buffer, type: string | null, withLength = true) =>
+  (_req: IncomingMessage, res: ServerResponse) => {
+    const headers: Record<string, string> = {};
+    if (type) headers['content-type'] = type;
+    if (withLength) headers['content-length'] = String(body.length);
+    res.writeHead(200, headers);
+    if (withLength) res.end(body);
+    else {
+      // chunked: the size is only known by counting
+      for (let i = 0; i < body.length; i += 16_384) res.write(body.subarray(i, i + 16_384));
+      res.end();
+    }
+  };
 
 beforeAll(async () => {
-  videoBytes = readFileSync((await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }], width: 320, height: 240, audio: { kind: 'tone' } })).path);
+  videoBytes = readFileSync(
+    (await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }], width: 320, height: 240, audio: { kind: 'tone' } }))
+      .path,
+  );
   audioOnly = readFileSync(await badInputs.audioOnly());
   noise = randomBytes(64 * 1024);
   inner = await startMediaServer('127.0.0.2', { '/secret': (_q, res) => res.end('internal') });
@@ -110,7 +119,8 @@ async function until(probe: () => boolean, limitMs = 60_000): Promise<void> {
   }
 }
 
-const configFor = (overrides: Record<string, unknown> = {}): Config => loadConfig({ env: {}, overrides: { dataDir, ingestAllowPrivate: true, ingestTimeoutMs: 20_000, ...overrides } });
+const configFor = (overrides: Record<string, unknown> = {}): Config =>
+  loadConfig({ env: {}, overrides: { dataDir, ingestAllowPrivate: true, ingestTimeoutMs: 20_000, ...overrides } });
 
 /** Every name in uploads/, temp files and download directories included. */
 const uploadsListing = () => {
@@ -128,14 +138,23 @@ describe('downloadForVideo', () => {
     expect(readFileSync(join(dataDir, originalPath)).equals(videoBytes)).toBe(true);
     expect(result).toMatchObject({ bytes: videoBytes.length, contentType: 'video/mp4', redirects: 0 });
     // chunked (no length) and untyped answers are fine too: the bytes and ffprobe decide
-    expect((await downloadForVideo(`${media.url}/chunked.mp4`, 'dl2', configFor())).result.bytes).toBe(videoBytes.length);
-    expect((await downloadForVideo(`${media.url}/untyped`, 'dl3', configFor())).originalPath).toBe('uploads/dl3_untyped.mp4');
+    expect((await downloadForVideo(`${media.url}/chunked.mp4`, 'dl2', configFor())).result.bytes).toBe(
+      videoBytes.length,
+    );
+    expect((await downloadForVideo(`${media.url}/untyped`, 'dl3', configFor())).originalPath).toBe(
+      'uploads/dl3_untyped.mp4',
+    );
   });
 
   it('refuses over INGEST_MAX_BYTES, declared or counted, leaving no file', async () => {
     const before = uploadsListing();
-    await expect(downloadForVideo(`${media.url}/huge.mp4`, 'big1', configFor())).rejects.toMatchObject({ code: 'INGEST_TOO_LARGE', retryable: false });
-    await expect(downloadForVideo(`${media.url}/chunked.mp4`, 'big2', configFor({ ingestMaxBytes: 20_000 }))).rejects.toMatchObject({
+    await expect(downloadForVideo(`${media.url}/huge.mp4`, 'big1', configFor())).rejects.toMatchObject({
+      code: 'INGEST_TOO_LARGE',
+      retryable: false,
+    });
+    await expect(
+      downloadForVideo(`${media.url}/chunked.mp4`, 'big2', configFor({ ingestMaxBytes: 20_000 })),
+    ).rejects.toMatchObject({
       code: 'INGEST_TOO_LARGE',
       message: expect.stringMatching(/went over INGEST_MAX_BYTES \(20000 bytes\)/),
     });
@@ -144,43 +163,79 @@ describe('downloadForVideo', () => {
 
   it('gives up after INGEST_TIMEOUT_MS on a server that stops sending, leaving no file', async () => {
     const before = uploadsListing();
-    const err = await downloadForVideo(`${media.url}/slow.mp4`, 'slow', configFor({ ingestTimeoutMs: 1500 })).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'INGEST_TIMEOUT', retryable: true, message: expect.stringMatching(/not downloaded within INGEST_TIMEOUT_MS \(1500 ms\)/) });
+    const err = await downloadForVideo(`${media.url}/slow.mp4`, 'slow', configFor({ ingestTimeoutMs: 1500 })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: 'INGEST_TIMEOUT',
+      retryable: true,
+      message: expect.stringMatching(/not downloaded within INGEST_TIMEOUT_MS \(1500 ms\)/),
+    });
     expect(uploadsListing()).toEqual(before);
   });
 
   it('refuses what is not a video: a web page by its type, noise and audio alone by ffprobe', async () => {
     const before = uploadsListing();
-    await expect(downloadForVideo(`${media.url}/page.html`, 'w1', configFor())).rejects.toMatchObject({ code: 'INGEST_WRONG_TYPE', message: expect.stringMatching(/is text\/html, not a video/) });
+    await expect(downloadForVideo(`${media.url}/page.html`, 'w1', configFor())).rejects.toMatchObject({
+      code: 'INGEST_WRONG_TYPE',
+      message: expect.stringMatching(/is text\/html, not a video/),
+    });
     const noiseErr = await downloadForVideo(`${media.url}/noise.bin`, 'w2', configFor()).catch((e: Error) => e);
     expect(noiseErr).toMatchObject({ code: 'INVALID_MEDIA' });
     // the message names the URL, never the temp file
     expect((noiseErr as Error).message).toContain(`${media.url}/noise.bin`);
     expect((noiseErr as Error).message).not.toMatch(/\.tmp|vq-ingest-/);
-    await expect(downloadForVideo(`${media.url}/sound.m4a`, 'w3', configFor())).rejects.toMatchObject({ code: 'INVALID_MEDIA', message: expect.stringMatching(/audio-only/) });
-    await expect(downloadForVideo(`${media.url}/sound-typed.m4a`, 'w4', configFor())).rejects.toMatchObject({ code: 'INGEST_WRONG_TYPE', message: expect.stringMatching(/is audio\/mp4, not a video/) });
+    await expect(downloadForVideo(`${media.url}/sound.m4a`, 'w3', configFor())).rejects.toMatchObject({
+      code: 'INVALID_MEDIA',
+      message: expect.stringMatching(/audio-only/),
+    });
+    await expect(downloadForVideo(`${media.url}/sound-typed.m4a`, 'w4', configFor())).rejects.toMatchObject({
+      code: 'INGEST_WRONG_TYPE',
+      message: expect.stringMatching(/is audio\/mp4, not a video/),
+    });
     expect(media.hits.get('/page.html')).toBe(1);
     expect(uploadsListing()).toEqual(before);
   });
 
   it('refuses loopback and private targets unless INGEST_ALLOW_PRIVATE=true', async () => {
     const before = media.hits.get('/video.mp4') ?? 0;
-    for (const url of [`${media.url}/video.mp4`, `http://localhost:${new URL(media.url).port}/video.mp4`, `http://[::ffff:127.0.0.1]:${new URL(media.url).port}/video.mp4`]) {
+    for (const url of [
+      `${media.url}/video.mp4`,
+      `http://localhost:${new URL(media.url).port}/video.mp4`,
+      `http://[::ffff:127.0.0.1]:${new URL(media.url).port}/video.mp4`,
+    ]) {
       const err = await downloadForVideo(url, 'ssrf', configFor({ ingestAllowPrivate: false })).catch((e: Error) => e);
-      expect(err, url).toMatchObject({ code: 'URL_NOT_ALLOWED', retryable: false, message: expect.stringMatching(/loopback address.*server-side request forgery/) });
+      expect(err, url).toMatchObject({
+        code: 'URL_NOT_ALLOWED',
+        retryable: false,
+        message: expect.stringMatching(/loopback address.*server-side request forgery/),
+      });
     }
     expect(media.hits.get('/video.mp4') ?? 0).toBe(before); // refused before any connection
-    const allowed = await downloadForVideo(`${media.url}/video.mp4`, 'ssrf_ok', configFor({ ingestAllowPrivate: true }));
+    const allowed = await downloadForVideo(
+      `${media.url}/video.mp4`,
+      'ssrf_ok',
+      configFor({ ingestAllowPrivate: true }),
+    );
     expect(allowed.result.bytes).toBe(videoBytes.length);
-    await expect(downloadForVideo('ftp://example.com/a.mp4', 'x', configFor())).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
+    await expect(downloadForVideo('ftp://example.com/a.mp4', 'x', configFor())).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+    });
   });
 
   it('follows at most INGEST_MAX_REDIRECTS redirects', async () => {
     const ok = await downloadForVideo(`${media.url}/hop/2`, 'hops3', configFor({ ingestMaxRedirects: 3 }));
     expect(ok.result).toMatchObject({ redirects: 3, finalUrl: `${media.url}/video.mp4` });
     const before = uploadsListing();
-    await expect(downloadForVideo(`${media.url}/hop/3`, 'hops4', configFor({ ingestMaxRedirects: 3 }))).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REDIRECTS', message: expect.stringMatching(/more than 3 redirect/) });
-    await expect(downloadForVideo(`${media.url}/hop/0`, 'hops0', configFor({ ingestMaxRedirects: 0 }))).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REDIRECTS' });
+    await expect(
+      downloadForVideo(`${media.url}/hop/3`, 'hops4', configFor({ ingestMaxRedirects: 3 })),
+    ).rejects.toMatchObject({
+      code: 'INGEST_TOO_MANY_REDIRECTS',
+      message: expect.stringMatching(/more than 3 redirect/),
+    });
+    await expect(
+      downloadForVideo(`${media.url}/hop/0`, 'hops0', configFor({ ingestMaxRedirects: 0 })),
+    ).rejects.toMatchObject({ code: 'INGEST_TOO_MANY_REDIRECTS' });
     expect(uploadsListing()).toEqual(before);
   });
 
@@ -189,9 +244,15 @@ describe('downloadForVideo', () => {
     const config = configFor({ ingestAllowPrivate: false, outboundAllowCidrs: '127.0.0.1/32' });
     expect((await downloadForVideo(`${media.url}/video.mp4`, 'cidr_ok', config)).result.bytes).toBe(videoBytes.length);
     const err = await downloadForVideo(`${media.url}/to-inner`, 'inner', config).catch((e: Error) => e);
-    expect(err).toMatchObject({ code: 'URL_NOT_ALLOWED', message: expect.stringMatching(/refused to connect to 127\.0\.0\.2/) });
+    expect(err).toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+      message: expect.stringMatching(/refused to connect to 127\.0\.0\.2/),
+    });
     expect(inner.hits.get('/secret') ?? 0).toBe(0);
-    await expect(downloadForVideo(`${media.url}/to-file`, 'tofile', config)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED', message: expect.stringMatching(/redirect target must start with http/) });
+    await expect(downloadForVideo(`${media.url}/to-file`, 'tofile', config)).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+      message: expect.stringMatching(/redirect target must start with http/),
+    });
     expect(media.hits.get('/to-inner')).toBe(1);
   });
 });
@@ -215,24 +276,36 @@ describe('URL ingest through the CLI and the job API', () => {
     const ok = await runCli(['enqueue', url, '--id', 'fromurl', '--json'], env);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ video_id: 'fromurl', original_path: 'uploads/fromurl_video.mp4', source_url: url });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      video_id: 'fromurl',
+      original_path: 'uploads/fromurl_video.mp4',
+      source_url: url,
+    });
     expect(await getVideoSourceUrl(db, 'fromurl')).toBe(url);
     expect(readdirSync(join(dir, 'uploads'))).toEqual(['fromurl_video.mp4']); // the download directory is gone
 
     const refused = await runCli(['enqueue', `${media.url}/video.mp4`], { ...env, INGEST_ALLOW_PRIVATE: 'false' });
     expect(refused.code).toBe(4);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-    expect(refused.stderr).toMatch(/^videoqa: URL_NOT_ALLOWED: refused to connect to 127\.0\.0\.1: it is a loopback address/);
+    expect(refused.stderr).toMatch(
+      /^videoqa: URL_NOT_ALLOWED: refused to connect to 127\.0\.0\.1: it is a loopback address/,
+    );
     const wrong = await runCli(['process', `${media.url}/page.html`], env);
     expect(wrong.code).toBe(4);
-    expect(wrong.stderr).toMatch(/^downloading http:\/\/127\.0\.0\.1:\d+\/page\.html\nvideoqa: INGEST_WRONG_TYPE: .* is text\/html, not a video/);
+    expect(wrong.stderr).toMatch(
+      /^downloading http:\/\/127\.0\.0\.1:\d+\/page\.html\nvideoqa: INGEST_WRONG_TYPE: .* is text\/html, not a video/,
+    );
     expect(readdirSync(join(dir, 'uploads'))).toEqual(['fromurl_video.mp4']);
   });
 
   it('process <url> runs the pipeline on the download and records where it came from', async () => {
     const dir = tempDir('vq-ingest-proc-');
     const url = `${media.url}/hop/1`;
-    const res = await runCli(['process', url, '--json', '--stages', 'normalize'], { DATABASE_URL: dbInfo.url, DATA_DIR: dir, INGEST_ALLOW_PRIVATE: 'true' });
+    const res = await runCli(['process', url, '--json', '--stages', 'normalize'], {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dir,
+      INGEST_ALLOW_PRIVATE: 'true',
+    });
     expect(res.code).toBe(0);
     const summary = JSON.parse(res.stdout);
     expect(summary).toMatchObject({ status: 'ready', original_path: `uploads/${summary.video_id}_1.mp4` });
@@ -243,7 +316,11 @@ describe('URL ingest through the CLI and the job API', () => {
 
   it('Ctrl-C during a download stops it and leaves nothing in uploads/', async () => {
     const dir = tempDir('vq-ingest-int-');
-    const cli = startCli(['process', `${media.url}/slow.mp4`], { DATABASE_URL: dbInfo.url, DATA_DIR: dir, INGEST_ALLOW_PRIVATE: 'true' });
+    const cli = startCli(['process', `${media.url}/slow.mp4`], {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dir,
+      INGEST_ALLOW_PRIVATE: 'true',
+    });
     await cli.waitFor(/downloading http/);
     // the download directory exists while the transfer hangs
     await until(() => {
@@ -261,11 +338,27 @@ describe('URL ingest through the CLI and the job API', () => {
 
   it('POST /v1/jobs {"url"} downloads before enqueueing and answers refusals with a 4xx/5xx code', async () => {
     const dir = tempDir('vq-ingest-api-');
-    const config = loadConfig({ env: {}, overrides: { dataDir: dir, databaseUrl: dbInfo.url, ingestAllowPrivate: true, ingestTimeoutMs: 1500 } });
-    const source = Object.assign(new PostgresJobSource(db, config), { enqueue: (o: Parameters<typeof enqueueJob>[1]) => enqueueJob(db, o) });
+    const config = loadConfig({
+      env: {},
+      overrides: { dataDir: dir, databaseUrl: dbInfo.url, ingestAllowPrivate: true, ingestTimeoutMs: 1500 },
+    });
+    const source = Object.assign(new PostgresJobSource(db, config), {
+      enqueue: (o: Parameters<typeof enqueueJob>[1]) => enqueueJob(db, o),
+    });
     const api = await startApiServer({ db, store: new PgStore(db), config, source, port: 0 });
-    const strict = await startApiServer({ db, store: new PgStore(db), config: { ...config, ingestAllowPrivate: false }, source, port: 0 });
-    const post = (base: string, body: unknown) => fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const strict = await startApiServer({
+      db,
+      store: new PgStore(db),
+      config: { ...config, ingestAllowPrivate: false },
+      source,
+      port: 0,
+    });
+    const post = (base: string, body: unknown) =>
+      fetch(`${base}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     try {
       const created = await post(api.url, { url: `${media.url}/video.mp4`, video_id: 'apiurl', kind: 'process' });
       expect(created.status).toBe(201);

@@ -13,7 +13,12 @@ import { runCli, startCli, tempDir } from './helpers.ts';
  * `videoqa serve` (the built CLI) on a video processed here with the fake OpenAI server, so it
  * has a transcript, captions and embeddings.
  */
-const SENTENCES = ['Welcome to the garden tour.', 'Here the tomatoes grow in rows.', 'The bees visit every flower.', 'Thank you for visiting.'];
+const SENTENCES = [
+  'Welcome to the garden tour.',
+  'Here the tomatoes grow in rows.',
+  'The bees visit every flower.',
+  'Thank you for visiting.',
+];
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/viewer/', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 /** Seconds between where the player is and where a click sent it: a seek is exact, this only absorbs decoding granularity. */
@@ -31,12 +36,24 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   fake = await FakeOpenAIServer.start({ transcriptScript: SENTENCES });
   video = await makeVideo({
-    shots: [{ source: 'testsrc2', seconds: 4 }, { source: 'smptebars', seconds: 4 }, { source: 'mandelbrot', seconds: 4 }],
+    shots: [
+      { source: 'testsrc2', seconds: 4 },
+      { source: 'smptebars', seconds: 4 },
+      { source: 'mandelbrot', seconds: 4 },
+    ],
     width: 640,
     height: 360,
     audio: { kind: 'speech', sentences: SENTENCES, gapSec: 1.5 },
   });
-  upload = await makeVideo({ shots: [{ source: 'rgbtestsrc', seconds: 2 }, { source: 'checker', seconds: 2 }], width: 320, height: 240, audio: { kind: 'speech', sentences: ['A short upload.'], gapSec: 0.5 } });
+  upload = await makeVideo({
+    shots: [
+      { source: 'rgbtestsrc', seconds: 2 },
+      { source: 'checker', seconds: 2 },
+    ],
+    width: 320,
+    height: 240,
+    audio: { kind: 'speech', sentences: ['A short upload.'], gapSec: 0.5 },
+  });
   const env = { DATA_DIR: tempDir('vq-viewer-'), OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url };
   const processed = await runCli(['process', video.path, '--id', 'garden', '--json'], env);
   expect(processed.code, processed.stderr).toBe(0);
@@ -46,7 +63,16 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
 });
 
@@ -83,7 +109,11 @@ interface Node {
   complete: boolean;
   naturalWidth: number;
 }
-declare const document: { getElementById(id: string): { seeking: boolean; currentTime: number }; querySelectorAll(selector: string): Node[] & Iterable<Node>; documentElement: { scrollWidth: number } };
+declare const document: {
+  getElementById(id: string): { seeking: boolean; currentTime: number };
+  querySelectorAll(selector: string): Node[] & Iterable<Node>;
+  documentElement: { scrollWidth: number };
+};
 
 const currentTime = (page: Page) => page.$eval('#player', (v) => (v as unknown as Player).currentTime);
 
@@ -118,14 +148,18 @@ describe('web viewer in chromium', () => {
   it('the video page plays, and keyframes, transcript lines, search hits and citations seek the player', async () => {
     const page = await openPage('/videos/garden');
     await page.locator('#transcript li[data-segment]').nth(3).waitFor();
-    expect(await page.locator('#transcript li[data-segment]').allTextContents()).toEqual(SENTENCES.map((s) => expect.stringContaining(s)));
+    expect(await page.locator('#transcript li[data-segment]').allTextContents()).toEqual(
+      SENTENCES.map((s) => expect.stringContaining(s)),
+    );
     // Each scene with its caption (the fake vision model describes every frame).
     expect(await page.locator('#scenes > li').count()).toBe(3);
     expect(await page.locator('#scenes > li p').count()).toBeGreaterThanOrEqual(3);
     const keyframes = page.locator('#keyframes button');
     expect(await keyframes.count()).toBe(3);
     // The keyframe images load from /frames (naturalWidth > 0 only for a decoded JPEG).
-    await page.waitForFunction(() => [...document.querySelectorAll('#keyframes img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#keyframes img')].every((i) => i.complete && i.naturalWidth > 0),
+    );
 
     // Play: the media streams with Range requests and time advances.
     await page.$eval('#player', (v) => {
@@ -141,7 +175,9 @@ describe('web viewer in chromium', () => {
     expect(frameT).toBeGreaterThan(7);
     await third.click();
     await expectPlayerAt(page, frameT);
-    await page.waitForFunction(() => document.querySelectorAll('#keyframes button')[2]!.getAttribute('aria-current') === 'true');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#keyframes button')[2]!.getAttribute('aria-current') === 'true',
+    );
 
     // By keyboard too: focus the first keyframe and press Enter.
     await keyframes.nth(0).focus();
@@ -153,7 +189,9 @@ describe('web viewer in chromium', () => {
     const lineT = Number(await line.locator('button').getAttribute('data-t'));
     await line.locator('button').click();
     await expectPlayerAt(page, lineT);
-    await page.waitForFunction(() => document.querySelectorAll('#transcript li[data-segment]')[2]!.getAttribute('aria-current') === 'true');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#transcript li[data-segment]')[2]!.getAttribute('aria-current') === 'true',
+    );
     expect(await page.locator('#transcript li[aria-current="true"]').count()).toBe(1);
     await page.screenshot({ path: `${ARTIFACTS}video-1280.png` });
 
@@ -164,7 +202,10 @@ describe('web viewer in chromium', () => {
     await hit.waitFor();
     expect(await hit.textContent()).toContain(SENTENCES[2]);
     await page.locator('#transcript li[data-segment]').nth(0).locator('button').click();
-    await expectPlayerAt(page, Number(await page.locator('#transcript li[data-segment] button').first().getAttribute('data-t')));
+    await expectPlayerAt(
+      page,
+      Number(await page.locator('#transcript li[data-segment] button').first().getAttribute('data-t')),
+    );
     await hit.click();
     await expectPlayerAt(page, Number(await hit.getAttribute('data-t')));
     expect(Number(await hit.getAttribute('data-t'))).toBe(lineT);
@@ -215,7 +256,9 @@ describe('web viewer in chromium', () => {
     await page.locator('#transcript li[data-segment]').first().waitFor();
     expect(await page.locator('#video-title').textContent()).toBe(upload.path.split('/').pop());
     expect(await page.locator('#video-status').textContent()).toBe('ready');
-    await page.waitForFunction(() => [...document.querySelectorAll('#keyframes img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#keyframes img')].every((i) => i.complete && i.naturalWidth > 0),
+    );
     expect(await page.locator('#keyframes button').count()).toBe(2);
     await page.close();
   });
@@ -224,8 +267,18 @@ describe('web viewer in chromium', () => {
     const db = await openDatabase({ inMemory: true });
     const store = new PgStore(db);
     await store.saveVideo({ id: 'locked', originalPath: 'uploads/locked_secret.mp4', status: 'pending' });
-    const config = loadConfig({ env: {}, overrides: { dataDir: tempDir('vq-viewer-token-'), apiToken: 'viewer-token-0123456789' } });
-    const api = await startApiServer({ db, store, config, source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) }, port: 0, viewer: true });
+    const config = loadConfig({
+      env: {},
+      overrides: { dataDir: tempDir('vq-viewer-token-'), apiToken: 'viewer-token-0123456789' },
+    });
+    const api = await startApiServer({
+      db,
+      store,
+      config,
+      source: { name: 'postgres', enqueue: () => Promise.reject(new Error('unused')) },
+      port: 0,
+      viewer: true,
+    });
     // Its own page, without the error collector: the first, token-less request is a 401 by design.
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     try {

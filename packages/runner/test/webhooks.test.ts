@@ -3,8 +3,24 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig, type Config } from '@videoqa/core';
-import { createLogger, PostgresJobSource, resolveJobWebhook, startApiServer, startWebhookDispatcher, WebhookDispatcher } from '@videoqa/runner';
-import { claimJob, claimWebhookDeliveries, completeJob, enqueueJob, failJob, listWebhookDeliveries, PgStore, type Db } from '@videoqa/storage-pg';
+import {
+  createLogger,
+  PostgresJobSource,
+  resolveJobWebhook,
+  startApiServer,
+  startWebhookDispatcher,
+  WebhookDispatcher,
+} from '@videoqa/runner';
+import {
+  claimJob,
+  claimWebhookDeliveries,
+  completeJob,
+  enqueueJob,
+  failJob,
+  listWebhookDeliveries,
+  PgStore,
+  type Db,
+} from '@videoqa/storage-pg';
 import { badInputs, openTestDb, type TestDb } from '@videoqa/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, startCli, tempDir } from './helpers.ts';
@@ -65,7 +81,11 @@ class Receiver {
 }
 
 /** Waits for a condition the system reaches on its own (a hang guard, not a timing assertion). */
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, limitMs = 120_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  limitMs = 120_000,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const v = await probe();
@@ -86,7 +106,15 @@ afterAll(async () => receiver.close());
 const configFor = (overrides: Record<string, unknown> = {}): Config =>
   loadConfig({
     env: {},
-    overrides: { webhookSecret: SECRET, webhookAllowPrivate: true, webhookRetryDelaySec: 0.05, webhookRetryDelayMaxSec: 0.2, webhookPollMs: 50, workerId: 'dispatcher-1', ...overrides },
+    overrides: {
+      webhookSecret: SECRET,
+      webhookAllowPrivate: true,
+      webhookRetryDelaySec: 0.05,
+      webhookRetryDelayMaxSec: 0.2,
+      webhookPollMs: 50,
+      workerId: 'dispatcher-1',
+      ...overrides,
+    },
   });
 
 /** A job with a webhook, claimed by worker w1. */
@@ -122,7 +150,9 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
     expect(queued).toMatchObject({ eventType: 'video.ready', status: 'pending', attempts: 0, url: receiver.url });
 
     await dispatcher();
-    const done = await until('delivered', async () => (await listWebhookDeliveries(t.db, 'job_ready')).find((d) => d.status === 'delivered'));
+    const done = await until('delivered', async () =>
+      (await listWebhookDeliveries(t.db, 'job_ready')).find((d) => d.status === 'delivered'),
+    );
     expect(done!.attempts).toBe(3);
     expect(done!.attemptLog.map((a) => [a.attempt, a.statusCode, a.error])).toEqual([
       [1, 500, 'HTTP 500'],
@@ -139,25 +169,44 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
     }
     const body = JSON.parse(receiver.received[2]!.body);
     expect(Object.keys(body)).toEqual(['type', 'timestamp', 'data']);
-    expect(body).toEqual({ type: 'video.ready', timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), data: { video_id: 'v_job_ready', job_id: 'job_ready', status: 'ready' } });
+    expect(body).toEqual({
+      type: 'video.ready',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      data: { video_id: 'v_job_ready', job_id: 'job_ready', status: 'ready' },
+    });
     expect(receiver.received[2]!.verified).toEqual(body);
   });
 
   it('sends video.failed with the error once the job has failed for good, nothing while it will be retried', async () => {
     receiver.reset();
     await claimedJob(t.db, 'job_failing', receiver.url, 2);
-    const fail = () => failJob(t.db, { jobId: 'job_failing', workerId: 'w1', message: 'Cannot process "uploads/x.mp4": not a video', retryable: true, retryDelayMs: 0, defaultMaxAttempts: 3 });
+    const fail = () =>
+      failJob(t.db, {
+        jobId: 'job_failing',
+        workerId: 'w1',
+        message: 'Cannot process "uploads/x.mp4": not a video',
+        retryable: true,
+        retryDelayMs: 0,
+        defaultMaxAttempts: 3,
+      });
     expect(await fail()).toBe('retry');
     expect(await listWebhookDeliveries(t.db, 'job_failing')).toEqual([]);
     expect((await claimJob(t.db, { workerId: 'w1', leaseMs: 60_000, defaultMaxAttempts: 3 }))?.id).toBe('job_failing');
     expect(await fail()).toBe('failed');
     await dispatcher();
-    await until('delivered', async () => (await listWebhookDeliveries(t.db, 'job_failing')).find((d) => d.status === 'delivered'));
+    await until('delivered', async () =>
+      (await listWebhookDeliveries(t.db, 'job_failing')).find((d) => d.status === 'delivered'),
+    );
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]!.ok).toBe(true);
     expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({
       type: 'video.failed',
-      data: { video_id: 'v_job_failing', job_id: 'job_failing', status: 'failed', error: 'Cannot process "uploads/x.mp4": not a video' },
+      data: {
+        video_id: 'v_job_failing',
+        job_id: 'job_failing',
+        status: 'failed',
+        error: 'Cannot process "uploads/x.mp4": not a video',
+      },
     });
   });
 
@@ -166,7 +215,13 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
     await expect(
       t.db.transaction(async (tx) => {
         await completeJob(tx, { jobId: 'job_rollback', workerId: 'w1' });
-        expect((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE job_id = 'job_rollback'`)).rows[0]!.n).toBe(1);
+        expect(
+          (
+            await tx.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM webhook_deliveries WHERE job_id = 'job_rollback'`,
+            )
+          ).rows[0]!.n,
+        ).toBe(1);
         throw new Error('crash before commit');
       }),
     ).rejects.toThrow('crash before commit');
@@ -183,7 +238,9 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
     await claimedJob(t.db, 'job_unlucky');
     await completeJob(t.db, { jobId: 'job_unlucky', workerId: 'w1' });
     await dispatcher({ webhookMaxAttempts: 3 });
-    const failed = await until('failed', async () => (await listWebhookDeliveries(t.db, 'job_unlucky')).find((d) => d.status === 'failed'));
+    const failed = await until('failed', async () =>
+      (await listWebhookDeliveries(t.db, 'job_unlucky')).find((d) => d.status === 'failed'),
+    );
     expect(failed).toMatchObject({ attempts: 3, lastStatusCode: 500, lastError: 'HTTP 500', deliveredAt: null });
     expect(failed.attemptLog.map((a) => a.statusCode)).toEqual([500, 500, 500]);
     expect(receiver.received).toHaveLength(3);
@@ -191,12 +248,23 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
 
   it('refuses loopback and private targets unless WEBHOOK_ALLOW_PRIVATE=true, at submission and at delivery', async () => {
     const closed = configFor({ webhookAllowPrivate: false });
-    await expect(resolveJobWebhook(closed, receiver.url)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED', message: expect.stringMatching(/WEBHOOK_ALLOW_PRIVATE=true/) });
-    await expect(resolveJobWebhook(closed, 'http://169.254.169.254/latest/meta-data')).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
-    await expect(resolveJobWebhook(closed, 'ftp://example.com/hook')).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
-    await expect(resolveJobWebhook(configFor({ webhookSecret: undefined }), 'https://example.com/hook')).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/WEBHOOK_SECRET/) });
+    await expect(resolveJobWebhook(closed, receiver.url)).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+      message: expect.stringMatching(/WEBHOOK_ALLOW_PRIVATE=true/),
+    });
+    await expect(resolveJobWebhook(closed, 'http://169.254.169.254/latest/meta-data')).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+    });
+    await expect(resolveJobWebhook(closed, 'ftp://example.com/hook')).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+    });
+    await expect(
+      resolveJobWebhook(configFor({ webhookSecret: undefined }), 'https://example.com/hook'),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/WEBHOOK_SECRET/) });
     expect(await resolveJobWebhook(configFor(), receiver.url)).toBe(receiver.url);
-    expect(await resolveJobWebhook(configFor({ webhookUrl: 'https://hooks.example.com/x' }))).toBe('https://hooks.example.com/x'); // the server default
+    expect(await resolveJobWebhook(configFor({ webhookUrl: 'https://hooks.example.com/x' }))).toBe(
+      'https://hooks.example.com/x',
+    ); // the server default
     expect(await resolveJobWebhook(configFor())).toBeUndefined();
 
     // A job whose URL was written by SQL, past the submission check: the delivery is refused at connect time, not retried.
@@ -204,7 +272,9 @@ describe.each(['postgres', 'pglite'] as const)('completion webhooks on %s', (kin
     await claimedJob(t.db, 'job_ssrf');
     await completeJob(t.db, { jobId: 'job_ssrf', workerId: 'w1' });
     await dispatcher({ webhookAllowPrivate: false });
-    const failed = await until('failed', async () => (await listWebhookDeliveries(t.db, 'job_ssrf')).find((d) => d.status === 'failed'));
+    const failed = await until('failed', async () =>
+      (await listWebhookDeliveries(t.db, 'job_ssrf')).find((d) => d.status === 'failed'),
+    );
     expect(failed.attempts).toBe(1);
     expect(failed.lastError).toMatch(/^URL_NOT_ALLOWED: refused to connect to 127\.0\.0\.1/);
     expect(receiver.received).toHaveLength(0);
@@ -222,14 +292,21 @@ describe('WEBHOOK_SECRET', () => {
     }
     expect(message).toMatch(/^Invalid configuration: WEBHOOK_SECRET: must be whsec_ followed by base64/);
     expect(message).not.toContain(bad);
-    expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'not-a-whsec-secret-at-all-0123456789abcdef' } })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'not-a-whsec-secret-at-all-0123456789abcdef' } })).toThrow(
+      /WEBHOOK_SECRET/,
+    );
     expect(loadConfig({ env: { WEBHOOK_SECRET: SECRET } }).webhookSecret).toBe(SECRET);
   });
 
   it('is required at start when WEBHOOK_URL is set; without either, no dispatcher runs', async () => {
     const config = loadConfig({ env: { WEBHOOK_URL: 'https://hooks.example.com/videoqa' } });
-    await expect(startWebhookDispatcher({ db: undefined as never, config, log: silent })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/WEBHOOK_SECRET: must be set/) });
-    expect(await startWebhookDispatcher({ db: undefined as never, config: loadConfig({ env: {} }), log: silent })).toBeUndefined();
+    await expect(startWebhookDispatcher({ db: undefined as never, config, log: silent })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/WEBHOOK_SECRET: must be set/),
+    });
+    expect(
+      await startWebhookDispatcher({ db: undefined as never, config: loadConfig({ env: {} }), log: silent }),
+    ).toBeUndefined();
   });
 });
 
@@ -251,12 +328,24 @@ describe('webhook delivery across processes (real PostgreSQL)', () => {
       await claimedJob(t.db, `job_many_${i}`);
       await completeJob(t.db, { jobId: `job_many_${i}`, workerId: 'w1' });
     }
-    const a = new WebhookDispatcher({ db: t.db, config: configFor({ workerId: 'dispatcher-a' }), log: silent, concurrency: 2 });
-    const b = new WebhookDispatcher({ db: t.db, config: configFor({ workerId: 'dispatcher-b' }), log: silent, concurrency: 2 });
+    const a = new WebhookDispatcher({
+      db: t.db,
+      config: configFor({ workerId: 'dispatcher-a' }),
+      log: silent,
+      concurrency: 2,
+    });
+    const b = new WebhookDispatcher({
+      db: t.db,
+      config: configFor({ workerId: 'dispatcher-b' }),
+      log: silent,
+      concurrency: 2,
+    });
     await Promise.all([a.start(), b.start()]);
     try {
       const rows = await until('all delivered', async () => {
-        const r = await t.db.query<{ id: string; job_id: string; status: string; attempts: number }>(`SELECT id, job_id, status, attempts FROM webhook_deliveries WHERE job_id LIKE 'job_many_%' OR job_id = 'job_orphan'`);
+        const r = await t.db.query<{ id: string; job_id: string; status: string; attempts: number }>(
+          `SELECT id, job_id, status, attempts FROM webhook_deliveries WHERE job_id LIKE 'job_many_%' OR job_id = 'job_orphan'`,
+        );
         return r.rows.length === 9 && r.rows.every((x) => x.status === 'delivered') ? r.rows : undefined;
       });
       const ids = receiver.received.map((r) => r.headers['webhook-id']);
@@ -276,13 +365,23 @@ describe('webhook delivery across processes (real PostgreSQL)', () => {
   it('videoqa worker delivers the event of a job enqueued with --webhook; the API takes webhook_url and shows deliveries', async () => {
     receiver.reset();
     const dataDir = tempDir('vq-hooks-');
-    const env = { DATABASE_URL: t.url!, DATA_DIR: dataDir, WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_PRIVATE: 'true', WORKER_POLL_MS: '100', WEBHOOK_POLL_MS: '100' };
+    const env = {
+      DATABASE_URL: t.url!,
+      DATA_DIR: dataDir,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WORKER_POLL_MS: '100',
+      WEBHOOK_POLL_MS: '100',
+    };
     const notVideo = await badInputs.textFile();
     const enq = await runCli(['enqueue', notVideo, '--id', 'hooked', '--webhook', receiver.url, '--json'], env);
     expect(enq.stderr).toBe('');
     const job = JSON.parse(enq.stdout);
     expect(job).toMatchObject({ video_id: 'hooked', webhook_url: receiver.url });
-    const refused = await runCli(['enqueue', notVideo, '--webhook', receiver.url], { ...env, WEBHOOK_ALLOW_PRIVATE: 'false' });
+    const refused = await runCli(['enqueue', notVideo, '--webhook', receiver.url], {
+      ...env,
+      WEBHOOK_ALLOW_PRIVATE: 'false',
+    });
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/^videoqa: URL_NOT_ALLOWED: refused to connect to 127\.0\.0\.1/);
 
@@ -297,17 +396,46 @@ describe('webhook delivery across processes (real PostgreSQL)', () => {
     expect(worker.output()).not.toContain(SECRET.slice(6));
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]!.ok).toBe(true);
-    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: 'video.failed', data: { video_id: 'hooked', job_id: job.job_id, status: 'failed', error: expect.stringMatching(/not|invalid/i) } });
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({
+      type: 'video.failed',
+      data: { video_id: 'hooked', job_id: job.job_id, status: 'failed', error: expect.stringMatching(/not|invalid/i) },
+    });
 
     const config = configFor({ dataDir, databaseUrl: t.url });
-    const source = Object.assign(new PostgresJobSource(t.db, config), { enqueue: (o: Parameters<typeof enqueueJob>[1]) => enqueueJob(t.db, o) });
-    const api = await startApiServer({ db: t.db, store: new PgStore(t.db), config: { ...config, webhookAllowPrivate: false }, source, port: 0 });
+    const source = Object.assign(new PostgresJobSource(t.db, config), {
+      enqueue: (o: Parameters<typeof enqueueJob>[1]) => enqueueJob(t.db, o),
+    });
+    const api = await startApiServer({
+      db: t.db,
+      store: new PgStore(t.db),
+      config: { ...config, webhookAllowPrivate: false },
+      source,
+      port: 0,
+    });
     try {
       const viewed = (await (await fetch(`${api.url}/v1/jobs/${job.job_id}`)).json()) as { webhooks: unknown[] };
-      expect(viewed.webhooks).toEqual([{ webhook_id: receiver.received[0]!.headers['webhook-id'], type: 'video.failed', status: 'delivered', attempts: 1, last_status_code: 200, last_error: null, delivered_at: expect.any(String) }]);
-      const post = (body: unknown) => fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      for (const [hook, code] of [[receiver.url, 'URL_NOT_ALLOWED'], ['javascript:alert(1)', 'URL_NOT_ALLOWED']] as const) {
-        const res = await post({ path: 'uploads/hooked_' + notVideo.split('/').pop(), webhook_url: hook });
+      expect(viewed.webhooks).toEqual([
+        {
+          webhook_id: receiver.received[0]!.headers['webhook-id'],
+          type: 'video.failed',
+          status: 'delivered',
+          attempts: 1,
+          last_status_code: 200,
+          last_error: null,
+          delivered_at: expect.any(String),
+        },
+      ]);
+      const post = (body: unknown) =>
+        fetch(`${api.url}/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      for (const [hook, code] of [
+        [receiver.url, 'URL_NOT_ALLOWED'],
+        ['javascript:alert(1)', 'URL_NOT_ALLOWED'],
+      ] as const) {
+        const res = await post({ path: `uploads/hooked_${notVideo.split('/').pop()}`, webhook_url: hook });
         expect(res.status).toBe(400);
         expect(await res.json()).toMatchObject({ error: { code } });
       }

@@ -14,7 +14,15 @@ let fake: FakeOpenAIServer;
 let video: Awaited<ReturnType<typeof makeVideo>>;
 beforeAll(async () => {
   fake = await FakeOpenAIServer.start();
-  video = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, audio: { kind: 'speech', sentences: ['Hello from the worker test.', 'Second sentence here.'] } });
+  video = await makeVideo({
+    shots: [
+      { source: 'testsrc2', seconds: 3 },
+      { source: 'smptebars', seconds: 3 },
+    ],
+    width: 640,
+    height: 360,
+    audio: { kind: 'speech', sentences: ['Hello from the worker test.', 'Second sentence here.'] },
+  });
 });
 afterAll(async () => fake.close());
 
@@ -70,7 +78,13 @@ describe('worker process (videoqa worker)', () => {
     placeUpload(dataDir, 'test-video');
     await db.query(`INSERT INTO jobs (id, video_id) VALUES ('test-job', 'test-video')`);
     const secretDb = await urlWithPasswordRole(dbInfo.url);
-    const worker = startCli(['worker'], { DATABASE_URL: secretDb.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100' });
+    const worker = startCli(['worker'], {
+      DATABASE_URL: secretDb.url,
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      WORKER_POLL_MS: '100',
+    });
     try {
       await worker.waitFor(/READY: job test-job/);
       await worker.waitFor(/READY: job sql-job/);
@@ -93,8 +107,11 @@ describe('worker process (videoqa worker)', () => {
     }
     expect(worker.output()).toMatch(/READY: job sql-job/);
     const log = readFileSync(join(dataDir, 'worker/log.log'), 'utf8');
-    for (const event of ['CLAIMED', 'NORMALIZED', 'TRANSCRIBED', 'SCENES', 'FRAMES', 'VISION', 'EMBEDDINGS', 'READY']) expect(log).toContain(`${event}:`);
-    expect(log).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - video_worker - INFO - \[[\w.-]+:\d+\] - CLAIMED: Processing job (sql|test)-job for video (sql|test)-video/m);
+    for (const event of ['CLAIMED', 'NORMALIZED', 'TRANSCRIBED', 'SCENES', 'FRAMES', 'VISION', 'EMBEDDINGS', 'READY'])
+      expect(log).toContain(`${event}:`);
+    expect(log).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - video_worker - INFO - \[[\w.-]+:\d+\] - CLAIMED: Processing job (sql|test)-job for video (sql|test)-video/m,
+    );
     for (const text of [log, worker.output()]) {
       expect(text).not.toContain(fake.apiKey);
       expect(text).not.toContain('pw-s3cret-db');
@@ -109,8 +126,18 @@ describe('worker process (videoqa worker)', () => {
     await worker.waitFor(/FAILED: job ghost-job/);
     worker.child.kill('SIGTERM');
     await worker.exited;
-    expect(await rows(`SELECT status, attempts, error FROM jobs`)).toEqual([{ status: 'failed', attempts: 1, error: expect.stringMatching(/Unknown video id "ghost-video" — insert a row into videos, or put the file at uploads\/ghost-video_<name>/) }]);
-    expect(readFileSync(join(dataDir, 'worker/log.log'), 'utf8')).toMatch(/ERROR - .* FAILED: job ghost-job for video ghost-video: .*not retried/);
+    expect(await rows(`SELECT status, attempts, error FROM jobs`)).toEqual([
+      {
+        status: 'failed',
+        attempts: 1,
+        error: expect.stringMatching(
+          /Unknown video id "ghost-video" — insert a row into videos, or put the file at uploads\/ghost-video_<name>/,
+        ),
+      },
+    ]);
+    expect(readFileSync(join(dataDir, 'worker/log.log'), 'utf8')).toMatch(
+      /ERROR - .* FAILED: job ghost-job for video ghost-video: .*not retried/,
+    );
   });
 
   it('kill -9 mid-job: another worker finishes it after the lease, with no duplicate rows', async () => {
@@ -120,7 +147,14 @@ describe('worker process (videoqa worker)', () => {
     await db.query(`INSERT INTO jobs (id, video_id) VALUES ('crash-job', 'crashy')`);
     // The first worker's vision requests hang, so it is killed while holding the job.
     fake.setLatency('chat', 60_000);
-    const env = { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100', WORKER_LEASE_MS: '2000' };
+    const env = {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      WORKER_POLL_MS: '100',
+      WORKER_LEASE_MS: '2000',
+    };
     const first = startCli(['worker'], { ...env, WORKER_ID: 'doomed' });
     await first.waitFor(/FRAMES: frames complete/);
     first.child.kill('SIGKILL');
@@ -131,9 +165,12 @@ describe('worker process (videoqa worker)', () => {
     await second.waitFor(/READY: job crash-job/);
     second.child.kill('SIGTERM');
     await second.exited;
-    expect(await rows(`SELECT status, attempts, locked_by FROM jobs`)).toEqual([{ status: 'done', attempts: 2, locked_by: null }]);
+    expect(await rows(`SELECT status, attempts, locked_by FROM jobs`)).toEqual([
+      { status: 'done', attempts: 2, locked_by: null },
+    ]);
     // resumed after the finished stages; every table has exactly one set of rows
-    const counts = await rows(`SELECT (SELECT count(*)::int FROM scenes) AS scenes, (SELECT count(*)::int FROM frames) AS frames,
+    const counts =
+      await rows(`SELECT (SELECT count(*)::int FROM scenes) AS scenes, (SELECT count(*)::int FROM frames) AS frames,
       (SELECT count(*)::int FROM frame_captions) AS captions, (SELECT count(*)::int FROM transcript_segments) AS segments,
       (SELECT count(DISTINCT id)::int FROM transcript_segments) AS distinct_segments`);
     expect(counts[0]).toEqual({ scenes: 2, frames: 2, captions: 2, segments: 2, distinct_segments: 2 });
@@ -143,7 +180,12 @@ describe('worker process (videoqa worker)', () => {
 
   it('kill -9 during normalize: ffmpeg dies with the worker, and the next run removes the temp files', async () => {
     const dataDir = tempDir('vq-worker-');
-    const long = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 15 }], width: 1280, height: 720, audio: { kind: 'tone' } });
+    const long = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 15 }],
+      width: 1280,
+      height: 720,
+      audio: { kind: 'tone' },
+    });
     mkdirSync(join(dataDir, 'uploads'), { recursive: true });
     copyFileSync(long.path, join(dataDir, 'uploads/heavy_clip.mp4'));
     await db.query(`INSERT INTO videos (id, original_path) VALUES ('heavy', 'uploads/heavy_clip.mp4')`);
@@ -151,7 +193,10 @@ describe('worker process (videoqa worker)', () => {
     const env = { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, WORKER_POLL_MS: '100', WORKER_LEASE_MS: '2000' };
     const processed = join(dataDir, 'processed/heavy');
     const temps = () => (existsSync(processed) ? readdirSync(processed).filter((n) => n.endsWith('.tmp')) : []);
-    const ffmpegsOf = () => spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /ffmpeg/.test(l) && l.includes(dataDir));
+    const ffmpegsOf = () =>
+      spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => /ffmpeg/.test(l) && l.includes(dataDir));
     const first = startCli(['worker'], { ...env, WORKER_ID: 'doomed' });
     const deadline = Date.now() + 120_000;
     while (temps().length === 0 && Date.now() < deadline) await sleep(20);
@@ -175,10 +220,19 @@ describe('worker process (videoqa worker)', () => {
     for (const id of ['g1', 'g2']) {
       const rel = placeUpload(dataDir, id);
       await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, $2)`, [id, rel]);
-      await db.query(`INSERT INTO jobs (id, video_id, created_at, run_at) VALUES ($1, $2, now() - $3 * interval '1 second', now() - $3 * interval '1 second')`, [`job-${id}`, id, id === 'g1' ? 10 : 1]);
+      await db.query(
+        `INSERT INTO jobs (id, video_id, created_at, run_at) VALUES ($1, $2, now() - $3 * interval '1 second', now() - $3 * interval '1 second')`,
+        [`job-${id}`, id, id === 'g1' ? 10 : 1],
+      );
     }
     fake.setLatency('chat', 1500);
-    const worker = startCli(['worker'], { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100' });
+    const worker = startCli(['worker'], {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      WORKER_POLL_MS: '100',
+    });
     await worker.waitFor(/CLAIMED: Processing job job-g1/);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
@@ -196,7 +250,13 @@ describe('worker process (videoqa worker)', () => {
     await db.query(`INSERT INTO videos (id, original_path) VALUES ('slow', $1)`, [rel]);
     await db.query(`INSERT INTO jobs (id, video_id) VALUES ('job-slow', 'slow')`);
     fake.setLatency('chat', 60_000);
-    const worker = startCli(['worker'], { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.url, WORKER_POLL_MS: '100' });
+    const worker = startCli(['worker'], {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: fake.apiKey,
+      OPENAI_BASE_URL: fake.url,
+      WORKER_POLL_MS: '100',
+    });
     await worker.waitFor(/FRAMES: frames complete/);
     worker.child.kill('SIGTERM');
     await worker.waitFor(/finishing running jobs/);
@@ -204,7 +264,9 @@ describe('worker process (videoqa worker)', () => {
     expect(await worker.exited).toBe(0);
     fake.setLatency('chat', 0);
     expect(worker.output()).toMatch(/released job job-slow back to the queue/);
-    expect(await rows(`SELECT status, attempts, locked_by FROM jobs`)).toEqual([{ status: 'pending', attempts: 0, locked_by: null }]);
+    expect(await rows(`SELECT status, attempts, locked_by FROM jobs`)).toEqual([
+      { status: 'pending', attempts: 0, locked_by: null },
+    ]);
   }, 300_000);
 });
 
@@ -233,10 +295,19 @@ describe('Worker in process', () => {
       await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4')`, [`c${i}`]);
       await db.query(`INSERT INTO jobs (id, video_id) VALUES ($1, $2)`, [`job-c${i}`, `c${i}`]);
     }
-    const config = loadConfig({ env: {}, overrides: { dataDir, workerConcurrency: 5, workerPollMs: 50, databaseUrl: dbInfo.url } });
+    const config = loadConfig({
+      env: {},
+      overrides: { dataDir, workerConcurrency: 5, workerPollMs: 50, databaseUrl: dbInfo.url },
+    });
     const log: { start: number; end: number; job: string }[] = [];
     const stage = barrierStage(log);
-    const worker = new Worker({ source: new PostgresJobSource(db, config), store: new PgStore(db), config, log: silentLogger, stagesFor: () => [stage] });
+    const worker = new Worker({
+      source: new PostgresJobSource(db, config),
+      store: new PgStore(db),
+      config,
+      log: silentLogger,
+      stagesFor: () => [stage],
+    });
     await worker.start();
     while ((await rows(`SELECT 1 FROM jobs WHERE status <> 'done'`)).length > 0) await sleep(50);
     await worker.stop();
@@ -250,11 +321,23 @@ describe('Worker in process', () => {
   });
 
   it('rides out a database restart (every connection dropped) while idle and while running a job', async () => {
-    const config = loadConfig({ env: {}, overrides: { dataDir: tempDir(), workerPollMs: 50, workerPollMaxMs: 200, retryDelaySec: 0.1, databaseUrl: dbInfo.url } });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir: tempDir(),
+        workerPollMs: 50,
+        workerPollMaxMs: 200,
+        retryDelaySec: 0.1,
+        databaseUrl: dbInfo.url,
+      },
+    });
     const dropConnections = async () => {
       const admin = new pg.Client({ connectionString: inject('pgUrl') });
       await admin.connect();
-      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [new URL(dbInfo.url).pathname.slice(1)]);
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [new URL(dbInfo.url).pathname.slice(1)],
+      );
       await admin.end();
       return killed.rowCount ?? 0;
     };
@@ -267,29 +350,44 @@ describe('Worker in process', () => {
           await sleep(300, ctx.signal);
           expect(await dropConnections()).toBeGreaterThan(0);
         }
-        await ctx.store.replaceScenes(ctx.video.id, [{ id: `${ctx.video.id}_scene_000`, videoId: ctx.video.id, idx: 0, tStart: 0, tEnd: 1 }]);
+        await ctx.store.replaceScenes(ctx.video.id, [
+          { id: `${ctx.video.id}_scene_000`, videoId: ctx.video.id, idx: 0, tStart: 0, tEnd: 1 },
+        ]);
       },
     };
     const workerDb = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
-    const worker = new Worker({ source: new PostgresJobSource(workerDb, config), store: new PgStore(workerDb), config, log: silentLogger, stagesFor: () => [stage] });
+    const worker = new Worker({
+      source: new PostgresJobSource(workerDb, config),
+      store: new PgStore(workerDb),
+      config,
+      log: silentLogger,
+      stagesFor: () => [stage],
+    });
     await worker.start();
     try {
       await sleep(300);
       expect(await dropConnections()).toBeGreaterThan(0); // while idle: the pool and the LISTEN connection die
       await sleep(100);
       for (const id of ['after-idle', 'during']) {
-        await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4') ON CONFLICT DO NOTHING`, [id]).catch(async () => {
-          // our own test connection was dropped too; reopen it
-          db = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
-          await db.query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4') ON CONFLICT DO NOTHING`, [id]);
-        });
+        await db
+          .query(`INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4') ON CONFLICT DO NOTHING`, [id])
+          .catch(async () => {
+            // our own test connection was dropped too; reopen it
+            db = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
+            await db.query(
+              `INSERT INTO videos (id, original_path) VALUES ($1, 'uploads/x.mp4') ON CONFLICT DO NOTHING`,
+              [id],
+            );
+          });
         await db.query(`INSERT INTO jobs (id, video_id) VALUES ($1, $2)`, [`job-${id}`, id]);
         const deadline = Date.now() + 30_000;
         for (;;) {
-          const r = await db.query<{ status: string }>(`SELECT status FROM jobs WHERE id = $1`, [`job-${id}`]).catch(async () => {
-            db = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
-            return { rows: [] as { status: string }[], rowCount: 0 };
-          });
+          const r = await db
+            .query<{ status: string }>(`SELECT status FROM jobs WHERE id = $1`, [`job-${id}`])
+            .catch(async () => {
+              db = await openDatabase({ databaseUrl: dbInfo.url, migrate: false });
+              return { rows: [] as { status: string }[], rowCount: 0 };
+            });
           if (r.rows[0]?.status === 'done') break;
           if (Date.now() > deadline) throw new Error(`job-${id} not done: ${r.rows[0]?.status}`);
           await sleep(50);
@@ -326,11 +424,19 @@ describe('Worker in process', () => {
     const stage: Stage = {
       name: 'look',
       async run(ctx) {
-        seen.push(`${ctx.video.id}:${(await rows(`SELECT status FROM videos WHERE id = $1`, [ctx.video.id]))[0]!.status}`);
+        seen.push(
+          `${ctx.video.id}:${(await rows(`SELECT status FROM videos WHERE id = $1`, [ctx.video.id]))[0]!.status}`,
+        );
         if (ctx.video.id === 'bad') throw new InvalidMediaError('uploads/x.mp4', 'not a video');
       },
     };
-    const worker = new Worker({ source: new PostgresJobSource(db, config), store, config, log: silentLogger, stagesFor: () => [stage] });
+    const worker = new Worker({
+      source: new PostgresJobSource(db, config),
+      store,
+      config,
+      log: silentLogger,
+      stagesFor: () => [stage],
+    });
     await worker.start();
     while ((await rows(`SELECT 1 FROM jobs WHERE status NOT IN ('done', 'failed')`)).length > 0) await sleep(20);
     await worker.stop();
@@ -343,7 +449,16 @@ describe('Worker in process', () => {
   });
 
   it('retries a retryable failure with backoff and fails it after max attempts', async () => {
-    const config = loadConfig({ env: {}, overrides: { dataDir: tempDir(), workerPollMs: 20, workerMaxAttempts: 2, retryDelaySec: 0.05, retryDelayMaxSec: 1 } });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir: tempDir(),
+        workerPollMs: 20,
+        workerMaxAttempts: 2,
+        retryDelaySec: 0.05,
+        retryDelayMaxSec: 1,
+      },
+    });
     await db.query(`INSERT INTO videos (id, original_path) VALUES ('r1', 'uploads/x.mp4')`);
     await db.query(`INSERT INTO jobs (id, video_id) VALUES ('job-r1', 'r1')`);
     let calls = 0;
@@ -354,12 +469,20 @@ describe('Worker in process', () => {
         throw Object.assign(new Error('upstream 503'), { code: 'ECONNRESET' });
       },
     };
-    const worker = new Worker({ source: new PostgresJobSource(db, config), store: new PgStore(db), config, log: silentLogger, stagesFor: () => [flaky] });
+    const worker = new Worker({
+      source: new PostgresJobSource(db, config),
+      store: new PgStore(db),
+      config,
+      log: silentLogger,
+      stagesFor: () => [flaky],
+    });
     await worker.start();
     while ((await rows(`SELECT 1 FROM jobs WHERE status = 'failed'`)).length === 0) await sleep(20);
     await worker.stop();
     expect(calls).toBe(2);
-    expect(await rows(`SELECT status, attempts, error FROM jobs`)).toEqual([{ status: 'failed', attempts: 2, error: 'upstream 503' }]);
+    expect(await rows(`SELECT status, attempts, error FROM jobs`)).toEqual([
+      { status: 'failed', attempts: 2, error: 'upstream 503' },
+    ]);
     expect(await rows(`SELECT status, error FROM videos`)).toEqual([{ status: 'failed', error: 'upstream 503' }]);
     expect(worker.metrics.jobs).toMatchObject({ retried: 1, failed: 1 });
   });
@@ -385,7 +508,9 @@ describe('dev HTTP', () => {
       expect(stats.jobs).toMatchObject({ pending: 2, processing: 0, done: 0, failed: 0 });
       const metrics = await get('/metrics');
       expect(metrics.type).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(metrics.body).toMatch(/^# HELP videoqa_jobs .*\n# TYPE videoqa_jobs gauge\nvideoqa_jobs\{status="pending"\} 2$/m);
+      expect(metrics.body).toMatch(
+        /^# HELP videoqa_jobs .*\n# TYPE videoqa_jobs gauge\nvideoqa_jobs\{status="pending"\} 2$/m,
+      );
       expect(metrics.body).toContain('videoqa_worker_active_jobs 0');
       expect((await get('/nope')).status).toBe(404);
     } finally {
@@ -399,7 +524,11 @@ describe('dev HTTP', () => {
     try {
       const res = await fetch(`${server.url}/healthz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ ok: false, status: 'unhealthy', reason: expect.stringMatching(/database unreachable: Database connection failed/) });
+      expect(await res.json()).toMatchObject({
+        ok: false,
+        status: 'unhealthy',
+        reason: expect.stringMatching(/database unreachable: Database connection failed/),
+      });
     } finally {
       await server.close();
       await dead.close();
@@ -411,7 +540,12 @@ describe('dev HTTP', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
     const port = (taken.address() as { port: number }).port;
     try {
-      const worker = startCli(['worker'], { DATABASE_URL: dbInfo.url, DATA_DIR: tempDir('vq-worker-'), WORKER_DEV_HTTP: 'true', WORKER_HTTP_PORT: String(port) });
+      const worker = startCli(['worker'], {
+        DATABASE_URL: dbInfo.url,
+        DATA_DIR: tempDir('vq-worker-'),
+        WORKER_DEV_HTTP: 'true',
+        WORKER_HTTP_PORT: String(port),
+      });
       const code = await Promise.race([worker.exited, sleep(120_000).then(() => 'no exit')]);
       if (code === 'no exit') worker.child.kill('SIGKILL');
       expect(code, worker.output()).toBe(1);
@@ -424,10 +558,18 @@ describe('dev HTTP', () => {
   it('starts with the worker when WORKER_DEV_HTTP=true, bound to 127.0.0.1', async () => {
     const dataDir = tempDir('vq-worker-');
     const port = await freePort();
-    const worker = startCli(['worker'], { DATABASE_URL: dbInfo.url, DATA_DIR: dataDir, WORKER_DEV_HTTP: 'true', WORKER_HTTP_PORT: String(port) });
+    const worker = startCli(['worker'], {
+      DATABASE_URL: dbInfo.url,
+      DATA_DIR: dataDir,
+      WORKER_DEV_HTTP: 'true',
+      WORKER_HTTP_PORT: String(port),
+    });
     await worker.waitFor(/dev HTTP listening on http:\/\/127\.0\.0\.1:/);
     // bounded, and no keep-alive connection left for the server's close() to wait on
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(60_000),
+    });
     expect(await res.json()).toEqual({ ok: true, status: 'healthy' });
     worker.child.kill('SIGTERM');
     // A hang here once ran into the test timeout with nothing to show: fail with the worker's output instead.
@@ -437,4 +579,3 @@ describe('dev HTTP', () => {
     expect(existsSync(join(dataDir, 'worker/log.log'))).toBe(true);
   });
 });
-

@@ -17,10 +17,19 @@ function row(v) {
   return el(
     'tr',
     { 'data-video': v.id },
-    el('td', { 'data-label': 'Video' }, el('a', { href: `/videos/${encodeURIComponent(v.id)}` }, v.file ?? v.id), el('span', { class: 'progress-note' }, v.id)),
+    el(
+      'td',
+      { 'data-label': 'Video' },
+      el('a', { href: `/videos/${encodeURIComponent(v.id)}` }, v.file ?? v.id),
+      el('span', { class: 'progress-note' }, v.id),
+    ),
     statusCell,
     el('td', { 'data-label': 'Length' }, v.duration_sec == null ? '–' : clock(v.duration_sec)),
-    el('td', { 'data-label': 'Contents' }, `${c.segments} segments, ${c.scenes} scenes, ${c.frames} frames, ${c.captions} captions`),
+    el(
+      'td',
+      { 'data-label': 'Contents' },
+      `${c.segments} segments, ${c.scenes} scenes, ${c.frames} frames, ${c.captions} captions`,
+    ),
     el('td', { 'data-label': 'Added' }, new Date(v.created_at).toLocaleString()),
   );
 }
@@ -34,7 +43,8 @@ async function load() {
     const { videos } = await api('/v1/videos');
     tbody.replaceChildren(...videos.map(row));
     table.hidden = videos.length === 0;
-    note.textContent = videos.length === 0 ? 'No videos yet: add one above.' : `${videos.length} video${videos.length === 1 ? '' : 's'}`;
+    note.textContent =
+      videos.length === 0 ? 'No videos yet: add one above.' : `${videos.length} video${videos.length === 1 ? '' : 's'}`;
   } catch (err) {
     note.textContent = `Could not load the library: ${err.message}`;
     note.classList.add('error');
@@ -64,13 +74,23 @@ function upload(file) {
       // not JSON
     }
     if (xhr.status === 201) {
-      uploadStatus.replaceChildren(`Uploaded ${file.name}: queued as job ${body.job_id} for video `, el('a', { href: `/videos/${encodeURIComponent(body.video_id)}` }, body.video_id));
+      uploadStatus.replaceChildren(
+        `Uploaded ${file.name}: queued as job ${body.job_id} for video `,
+        el('a', { href: `/videos/${encodeURIComponent(body.video_id)}` }, body.video_id),
+      );
       void load();
     } else {
-      uploadStatus.replaceChildren(el('span', { class: 'error' }, `Upload failed: ${body?.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${xhr.status}`}`));
+      uploadStatus.replaceChildren(
+        el(
+          'span',
+          { class: 'error' },
+          `Upload failed: ${body?.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${xhr.status}`}`,
+        ),
+      );
     }
   };
-  xhr.onerror = () => uploadStatus.replaceChildren(el('span', { class: 'error' }, 'Upload failed: the connection was lost'));
+  xhr.onerror = () =>
+    uploadStatus.replaceChildren(el('span', { class: 'error' }, 'Upload failed: the connection was lost'));
   xhr.send(file);
 }
 
@@ -103,7 +123,17 @@ document.getElementById('search-form').addEventListener('submit', async (e) => {
       ...(results.length === 0
         ? [el('li', { class: 'muted' }, 'No matches.')]
         : results.map((h) =>
-            el('li', {}, el('a', { href: `/videos/${encodeURIComponent(h.video_id)}#t=${h.t_start}` }, el('span', { class: 'time' }, `${h.video_id} ${clock(h.t_start)}`), ' ', h.text)),
+            el(
+              'li',
+              {},
+              el(
+                'a',
+                { href: `/videos/${encodeURIComponent(h.video_id)}#t=${h.t_start}` },
+                el('span', { class: 'time' }, `${h.video_id} ${clock(h.t_start)}`),
+                ' ',
+                h.text,
+              ),
+            ),
           )),
     );
   } catch (err) {
@@ -115,7 +145,8 @@ document.getElementById('search-form').addEventListener('submit', async (e) => {
 // server needs one): an EventSource refused with 401 would not retry.
 await load();
 subscribe((e) => {
-  if (e.type === 'stage.done' || e.type === 'stage.started' || e.type === 'stage.skipped') progress.set(e.video_id, `${e.stage} ${e.status === 'running' ? 'running' : e.status}`);
+  if (e.type === 'stage.done' || e.type === 'stage.started' || e.type === 'stage.skipped')
+    progress.set(e.video_id, `${e.stage} ${e.status === 'running' ? 'running' : e.status}`);
   if (e.type.startsWith('video.') || e.type.startsWith('job.')) return void load();
   // A stage event only changes the progress note of the row.
   const cell = document.querySelector(`[data-video-status="${CSS.escape(e.video_id)}"]`);

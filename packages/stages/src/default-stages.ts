@@ -11,7 +11,12 @@ import { visionStage, type VisionOptions } from './stages/vision.ts';
 
 export interface DefaultStagesOptions {
   /** AI providers to use instead of the OpenAI ones built from config. */
-  providers?: { transcription?: TranscriptionProvider; vision?: VisionProvider; embeddings?: EmbeddingsProvider; chapters?: ChaptersProvider };
+  providers?: {
+    transcription?: TranscriptionProvider;
+    vision?: VisionProvider;
+    embeddings?: EmbeddingsProvider;
+    chapters?: ChaptersProvider;
+  };
   normalize?: NormalizeOptions;
   transcribe?: Omit<TranscribeOptions, 'provider'>;
   scenes?: Partial<SceneDetectionOptions>;
@@ -22,7 +27,16 @@ export interface DefaultStagesOptions {
   chapters?: Omit<ChaptersOptions, 'provider'>;
 }
 
-export const STAGE_NAMES = ['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'chapters', 'embeddings'] as const;
+export const STAGE_NAMES = [
+  'normalize',
+  'transcribe',
+  'scenes',
+  'frames',
+  'ocr',
+  'vision',
+  'chapters',
+  'embeddings',
+] as const;
 
 /**
  * The standard stages, ready for runPipeline:
@@ -46,5 +60,8 @@ export function defaultStages(options: DefaultStagesOptions = {}): Stage[] {
 
 /** The stages of a transcription-only job: normalize (audio-only input allowed) and transcribe. */
 export function transcriptionStages(options: Pick<DefaultStagesOptions, 'providers' | 'transcribe'> = {}): Stage[] {
-  return [normalizeStage({ allowAudioOnly: true, analyzeScenes: false }), transcribeStage({ ...options.transcribe, provider: options.providers?.transcription })] as Stage[];
+  return [
+    normalizeStage({ allowAudioOnly: true, analyzeScenes: false }),
+    transcribeStage({ ...options.transcribe, provider: options.providers?.transcription }),
+  ] as Stage[];
 }

@@ -23,5 +23,3 @@ declare module '@videoqa/core' {
     chapters: ChaptersData;
   }
 }
-
-export {};

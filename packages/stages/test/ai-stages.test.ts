@@ -21,36 +21,88 @@ beforeEach(() => {
 // retries, and the request counts below would then be wrong for reasons the code is not at fault for.
 const ai = () => ({ openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url, openaiTimeoutMs: 60_000, openaiMaxRetries: 2 });
 
-const COLOURS = ['red', 'green', 'blue', 'yellow', 'magenta', 'cyan', 'white', 'orange', 'grey', 'black', 'navy', 'olive', 'purple', 'teal', 'maroon', 'lime'];
+const COLOURS = [
+  'red',
+  'green',
+  'blue',
+  'yellow',
+  'magenta',
+  'cyan',
+  'white',
+  'orange',
+  'grey',
+  'black',
+  'navy',
+  'olive',
+  'purple',
+  'teal',
+  'maroon',
+  'lime',
+];
 
 /** A MemoryStore holding a video with `n` frames (distinct solid colours), `duplicates` of them marked as repeats. */
 async function storeWithFrames(n: number, duplicates: number[] = []): Promise<{ store: MemoryStore; dataDir: string }> {
   const dataDir = tempDataDir('vq-ai-');
   const store = new MemoryStore();
   await store.saveVideo({ id: 'v1', originalPath: 'uploads/v1_x.mp4' });
-  await store.replaceScenes('v1', Array.from({ length: n }, (_, i) => ({ id: sceneId('v1', i), videoId: 'v1', idx: i, tStart: i, tEnd: i + 1 })));
+  await store.replaceScenes(
+    'v1',
+    Array.from({ length: n }, (_, i) => ({ id: sceneId('v1', i), videoId: 'v1', idx: i, tStart: i, tEnd: i + 1 })),
+  );
   mkdirSync(join(dataDir, 'frames/v1'), { recursive: true });
   const frames: FrameRow[] = [];
   for (let i = 0; i < n; i++) {
     const path = `frames/v1/scene_${String(i).padStart(3, '0')}.jpg`;
-    await sharp({ create: { width: 1280, height: 720, channels: 3, background: COLOURS[i % COLOURS.length]! } }).jpeg().toFile(join(dataDir, path));
-    frames.push({ id: frameId('v1', i), videoId: 'v1', sceneId: sceneId('v1', i), idx: i, t: i + 0.5, path, phash: '0123456789abcdef', duplicateOf: duplicates.includes(i) ? frameId('v1', 0) : null });
+    await sharp({ create: { width: 1280, height: 720, channels: 3, background: COLOURS[i % COLOURS.length]! } })
+      .jpeg()
+      .toFile(join(dataDir, path));
+    frames.push({
+      id: frameId('v1', i),
+      videoId: 'v1',
+      sceneId: sceneId('v1', i),
+      idx: i,
+      t: i + 0.5,
+      path,
+      phash: '0123456789abcdef',
+      duplicateOf: duplicates.includes(i) ? frameId('v1', 0) : null,
+    });
   }
   await store.replaceFrames('v1', frames);
   return { store, dataDir };
 }
 
 /** Runs stages on their own: the store already holds what their dependencies would have made. */
-const runStages = (stages: Stage[], store: MemoryStore, dataDir: string, config: Record<string, unknown> = {}, resume = true) =>
-  runPipeline({ video: { id: 'v1', originalPath: 'uploads/v1_x.mp4' }, stages: stages.map((s) => ({ ...s, after: [] })), store, config: { dataDir, ...ai(), ...config }, resume });
+const runStages = (
+  stages: Stage[],
+  store: MemoryStore,
+  dataDir: string,
+  config: Record<string, unknown> = {},
+  resume = true,
+) =>
+  runPipeline({
+    video: { id: 'v1', originalPath: 'uploads/v1_x.mp4' },
+    stages: stages.map((s) => ({ ...s, after: [] })),
+    store,
+    config: { dataDir, ...ai(), ...config },
+    resume,
+  });
 
 describe('transcribe (through the openai SDK, against the fake server)', () => {
   it('turns speech into segments with the seed ids and a valid SRT', async () => {
-    const sentences = ['The quick brown fox jumps over the lazy dog.', 'Video processing happens in six stages.', 'Thank you for watching.'];
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 9 }], audio: { kind: 'speech', sentences, gapSec: 1.2 } });
+    const sentences = [
+      'The quick brown fox jumps over the lazy dog.',
+      'Video processing happens in six stages.',
+      'Thank you for watching.',
+    ];
+    const v = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 9 }],
+      audio: { kind: 'speech', sentences, gapSec: 1.2 },
+    });
     const scripted = await FakeOpenAIServer.start({ apiKey: fake.apiKey, transcriptScript: sentences });
     try {
-      const { result, store, dataDir } = await runOn(v.path, transcriptionStages(), { config: { ...ai(), openaiBaseUrl: scripted.url } });
+      const { result, store, dataDir } = await runOn(v.path, transcriptionStages(), {
+        config: { ...ai(), openaiBaseUrl: scripted.url },
+      });
       expect(result.status).toBe('done');
       const segments = await store.listSegments('v1');
       expect(segments.map((s) => s.id)).toEqual([segmentId('v1', 0), segmentId('v1', 1), segmentId('v1', 2)]);
@@ -81,36 +133,42 @@ describe('transcribe (through the openai SDK, against the fake server)', () => {
   it.each([
     [30, 'a 30-minute track'],
     [120, 'a 2-hour track'],
-  ])('splits %i minutes of audio (%s) into chunks under 25 MB, transcribed concurrently, correct at the seams', async (minutes) => {
-    const duration = minutes * 60;
-    const regions = toneRegions(duration);
-    const wav = await makeToneWav(duration, regions);
-    const { result, store } = await runOn(wav, transcriptionStages(), { config: ai() });
-    expect(result.status).toBe('done');
-    const reqs = fake.requestsFor('transcriptions');
-    expect(reqs.length).toBe(Math.ceil(duration / 600));
-    expect(new Set(reqs.map((r) => r.fileName)).size).toBe(reqs.length); // each chunk sent once
-    for (const r of reqs) {
-      expect(r.status).toBe(200);
-      expect(r.fileBytes).toBeLessThan(25 * 1024 * 1024);
-      expect(r.fileName).toMatch(/^chunk_\d{3}\.mp3$/);
-    }
-    expect(fake.maxConcurrent('transcriptions')).toBeGreaterThan(1);
-    const segments = await store.listSegments('v1');
-    // every burst exactly once, at its true time, in order, never overlapping
-    expect(segments).toHaveLength(regions.length);
-    segments.forEach((s, i) => {
-      expect(Math.abs(s.tStart - regions[i]!.start)).toBeLessThan(0.15);
-      expect(Math.abs(s.tEnd - regions[i]!.end)).toBeLessThan(0.15);
-      if (i > 0) expect(s.tStart).toBeGreaterThanOrEqual(segments[i - 1]!.tEnd);
-    });
-    expect(segments.at(-1)!.id).toBe(segmentId('v1', regions.length - 1));
-  }, 300_000);
+  ])(
+    'splits %i minutes of audio (%s) into chunks under 25 MB, transcribed concurrently, correct at the seams',
+    async (minutes) => {
+      const duration = minutes * 60;
+      const regions = toneRegions(duration);
+      const wav = await makeToneWav(duration, regions);
+      const { result, store } = await runOn(wav, transcriptionStages(), { config: ai() });
+      expect(result.status).toBe('done');
+      const reqs = fake.requestsFor('transcriptions');
+      expect(reqs.length).toBe(Math.ceil(duration / 600));
+      expect(new Set(reqs.map((r) => r.fileName)).size).toBe(reqs.length); // each chunk sent once
+      for (const r of reqs) {
+        expect(r.status).toBe(200);
+        expect(r.fileBytes).toBeLessThan(25 * 1024 * 1024);
+        expect(r.fileName).toMatch(/^chunk_\d{3}\.mp3$/);
+      }
+      expect(fake.maxConcurrent('transcriptions')).toBeGreaterThan(1);
+      const segments = await store.listSegments('v1');
+      // every burst exactly once, at its true time, in order, never overlapping
+      expect(segments).toHaveLength(regions.length);
+      segments.forEach((s, i) => {
+        expect(Math.abs(s.tStart - regions[i]!.start)).toBeLessThan(0.15);
+        expect(Math.abs(s.tEnd - regions[i]!.end)).toBeLessThan(0.15);
+        if (i > 0) expect(s.tStart).toBeGreaterThanOrEqual(segments[i - 1]!.tEnd);
+      });
+      expect(segments.at(-1)!.id).toBe(segmentId('v1', regions.length - 1));
+    },
+    300_000,
+  );
 
   it('the fake refuses uploads over 25 MB with 413, as the real API does, and that is not retried', async () => {
     const { createOpenAIProviders } = await import('@videoqa/stages');
     const { transcription } = createOpenAIProviders({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 2 });
-    const err = await transcription.transcribe({ audio: new Uint8Array(26 * 1024 * 1024), fileName: 'big.wav' }).catch((e: Error) => e);
+    const err = await transcription
+      .transcribe({ audio: new Uint8Array(26 * 1024 * 1024), fileName: 'big.wav' })
+      .catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'PROVIDER_BAD_REQUEST', status: 413, retryable: false });
     expect(fake.requestsFor('transcriptions')).toHaveLength(1);
   });
@@ -118,7 +176,10 @@ describe('transcribe (through the openai SDK, against the fake server)', () => {
   it('is skipped, with the reason, when there is no API key', async () => {
     const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 1 }], audio: { kind: 'tone' } });
     const { result } = await runOn(v.path, transcriptionStages());
-    expect(result.stages.transcribe).toMatchObject({ status: 'skipped', reason: 'OPENAI_API_KEY is not set: transcription skipped' });
+    expect(result.stages.transcribe).toMatchObject({
+      status: 'skipped',
+      reason: 'OPENAI_API_KEY is not set: transcription skipped',
+    });
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -137,7 +198,11 @@ describe('vision', () => {
     for (let k = 3; k < reqs.length; k++) expect(reqs[k]!.startedAt).toBeGreaterThanOrEqual(ends[k - 3]!);
     const captions = await store.listCaptions('v1');
     expect(captions).toHaveLength(12);
-    expect(captions[0]).toMatchObject({ id: 'v1_frame_000_caption', frameId: 'v1_frame_000', caption: expect.stringMatching(/mostly red tones/) });
+    expect(captions[0]).toMatchObject({
+      id: 'v1_frame_000_caption',
+      frameId: 'v1_frame_000',
+      caption: expect.stringMatching(/mostly red tones/),
+    });
     expect(captions[0]!.entities).toEqual({ objects: ['red area'], text: [], controls: [], people_count: 0 });
     // images are downscaled before upload
     for (const r of reqs) {
@@ -161,7 +226,12 @@ describe('vision', () => {
     const result = await runStages([visionStage()], store, dataDir);
     expect(result.stages.vision!.counts).toMatchObject({ sent: 4, duplicatesSkipped: 2 });
     expect(fake.requestsFor('chat')).toHaveLength(4);
-    expect((await store.listCaptions('v1')).map((c) => c.frameId)).toEqual(['v1_frame_000', 'v1_frame_001', 'v1_frame_003', 'v1_frame_005']);
+    expect((await store.listCaptions('v1')).map((c) => c.frameId)).toEqual([
+      'v1_frame_000',
+      'v1_frame_001',
+      'v1_frame_003',
+      'v1_frame_005',
+    ]);
   });
 
   it.each([
@@ -259,7 +329,11 @@ describe('vision', () => {
     const first = await runStages([counting], store, dataDir, { visionMaxConcurrent: 1 });
     expect(first.status).toBe('failed');
     expect(first.error!.message).toMatch(/vision failed on frame v1_frame_003 \(frames\/v1\/scene_003\.jpg\)/);
-    expect((await store.listCaptions('v1')).map((c) => c.frameId)).toEqual(['v1_frame_000', 'v1_frame_001', 'v1_frame_002']);
+    expect((await store.listCaptions('v1')).map((c) => c.frameId)).toEqual([
+      'v1_frame_000',
+      'v1_frame_001',
+      'v1_frame_002',
+    ]);
     expect(first.stages.vision!.usage.requests).toBe(3);
 
     fake.reset();
@@ -274,9 +348,23 @@ describe('vision', () => {
 describe('embeddings', () => {
   it('embeds segments and captions in batches, 1536 dimensions, skipping empty texts', async () => {
     const { store, dataDir } = await storeWithFrames(3);
-    await store.saveCaptions('v1', [0, 1, 2].map((i) => ({ id: `${frameId('v1', i)}_caption`, frameId: frameId('v1', i), videoId: 'v1', caption: `caption ${i}`, entities: { text: ['Log in'], objects: ['button'] } })));
-    const texts = Array.from({ length: 600 }, (_, i) => (i % 100 === 7 ? '   ' : `segment number ${i} about topic ${i % 13}`));
-    await store.replaceSegments('v1', texts.map((text, i) => ({ id: segmentId('v1', i), videoId: 'v1', idx: i, tStart: i, tEnd: i + 1, text })));
+    await store.saveCaptions(
+      'v1',
+      [0, 1, 2].map((i) => ({
+        id: `${frameId('v1', i)}_caption`,
+        frameId: frameId('v1', i),
+        videoId: 'v1',
+        caption: `caption ${i}`,
+        entities: { text: ['Log in'], objects: ['button'] },
+      })),
+    );
+    const texts = Array.from({ length: 600 }, (_, i) =>
+      i % 100 === 7 ? '   ' : `segment number ${i} about topic ${i % 13}`,
+    );
+    await store.replaceSegments(
+      'v1',
+      texts.map((text, i) => ({ id: segmentId('v1', i), videoId: 'v1', idx: i, tStart: i, tEnd: i + 1, text })),
+    );
     const result = await runStages([embeddingsStage()], store, dataDir, { embeddingBatchSize: 256 });
     expect(result.status).toBe('done');
     const reqs = fake.requestsFor('embeddings');
@@ -301,7 +389,9 @@ describe('embeddings', () => {
 
   it('refuses vectors of the wrong size', async () => {
     const { store, dataDir } = await storeWithFrames(1);
-    await store.replaceSegments('v1', [{ id: segmentId('v1', 0), videoId: 'v1', idx: 0, tStart: 0, tEnd: 1, text: 'hello' }]);
+    await store.replaceSegments('v1', [
+      { id: segmentId('v1', 0), videoId: 'v1', idx: 0, tStart: 0, tEnd: 1, text: 'hello' },
+    ]);
     fake.inject('embeddings', { malformed: 'schema' });
     const result = await runStages([embeddingsStage()], store, dataDir);
     expect(result.status).toBe('failed');

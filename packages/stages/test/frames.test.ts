@@ -8,7 +8,16 @@ import { runOn, tempDataDir } from './helpers.ts';
 
 describe('frames', () => {
   it('takes a JPEG per scene, hashes it, and marks a returning shot (A B A) as a duplicate of the first', async () => {
-    const v = await makeVideo({ shots: [{ source: 'smptebars', seconds: 2 }, { source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }, { source: 'mandelbrot', seconds: 2 }], width: 640, height: 360 });
+    const v = await makeVideo({
+      shots: [
+        { source: 'smptebars', seconds: 2 },
+        { source: 'testsrc2', seconds: 2 },
+        { source: 'smptebars', seconds: 2 },
+        { source: 'mandelbrot', seconds: 2 },
+      ],
+      width: 640,
+      height: 360,
+    });
     const { result, store, dataDir } = await runOn(v.path, [normalizeStage(), scenesStage(), framesStage()]);
     expect(result.status).toBe('done');
     const frames = await store.listFrames('v1');
@@ -27,20 +36,48 @@ describe('frames', () => {
   });
 
   it('takes more frames from scenes longer than the span', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 7 }, { source: 'smptebars', seconds: 1 }], width: 320, height: 240 });
-    const { store } = await runOn(v.path, [normalizeStage(), scenesStage(), framesStage()], { config: { framesSceneSpanSec: 3 } });
+    const v = await makeVideo({
+      shots: [
+        { source: 'testsrc2', seconds: 7 },
+        { source: 'smptebars', seconds: 1 },
+      ],
+      width: 320,
+      height: 240,
+    });
+    const { store } = await runOn(v.path, [normalizeStage(), scenesStage(), framesStage()], {
+      config: { framesSceneSpanSec: 3 },
+    });
     const frames = await store.listFrames('v1');
-    expect(frames.map((f) => f.path)).toEqual(['frames/v1/scene_000.jpg', 'frames/v1/scene_000_1.jpg', 'frames/v1/scene_000_2.jpg', 'frames/v1/scene_001.jpg']);
+    expect(frames.map((f) => f.path)).toEqual([
+      'frames/v1/scene_000.jpg',
+      'frames/v1/scene_000_1.jpg',
+      'frames/v1/scene_000_2.jpg',
+      'frames/v1/scene_001.jpg',
+    ]);
   });
 
   it('a rerun replaces the frames: no stale files, no duplicate rows', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 320, height: 240 });
+    const v = await makeVideo({
+      shots: [
+        { source: 'testsrc2', seconds: 2 },
+        { source: 'smptebars', seconds: 2 },
+      ],
+      width: 320,
+      height: 240,
+    });
     const dataDir = tempDataDir();
     const store = new MemoryStore();
     const stages = [normalizeStage(), scenesStage(), framesStage()];
     await runPipeline({ video: v.path, videoId: 'v1', stages, store, config: { dataDir, framesSceneSpanSec: 1 } });
     expect(readdirSync(join(dataDir, 'frames/v1'))).toHaveLength(4);
-    const again = await runPipeline({ video: { id: 'v1', originalPath: '' }, stages, store, config: { dataDir, framesSceneSpanSec: 10 }, only: ['frames'], resume: false });
+    const again = await runPipeline({
+      video: { id: 'v1', originalPath: '' },
+      stages,
+      store,
+      config: { dataDir, framesSceneSpanSec: 10 },
+      only: ['frames'],
+      resume: false,
+    });
     expect(again.status).toBe('done');
     expect(readdirSync(join(dataDir, 'frames/v1')).sort()).toEqual(['scene_000.jpg', 'scene_001.jpg']);
     expect(await store.listFrames('v1')).toHaveLength(2);

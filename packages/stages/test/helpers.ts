@@ -11,11 +11,24 @@ export function tempDataDir(prefix = 'vq-stage-'): string {
 export async function runOn(
   file: string,
   stages: Stage[],
-  options: { videoId?: string; config?: Record<string, unknown>; dataDir?: string; store?: MemoryStore; signal?: AbortSignal } = {},
+  options: {
+    videoId?: string;
+    config?: Record<string, unknown>;
+    dataDir?: string;
+    store?: MemoryStore;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<{ result: PipelineResult; store: MemoryStore; dataDir: string; videoId: string }> {
   const dataDir = options.dataDir ?? tempDataDir();
   const store = options.store ?? new MemoryStore();
   const videoId = options.videoId ?? 'v1';
-  const result = await runPipeline({ video: file, videoId, stages, store, config: { dataDir, openaiApiKey: undefined, ...options.config }, signal: options.signal });
+  const result = await runPipeline({
+    video: file,
+    videoId,
+    stages,
+    store,
+    config: { dataDir, openaiApiKey: undefined, ...options.config },
+    signal: options.signal,
+  });
   return { result, store, dataDir, videoId };
 }

@@ -35,7 +35,16 @@ function gatedFfmpeg(dir: string, gate: string): string {
 describe('normalize: audio first', () => {
   it('audio.wav is provided and transcribed before the video encode ends; both files are what one combined ffmpeg command writes', async () => {
     // 25 fps: not already normalized, so the video is encoded (a conforming input is remuxed).
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'smptebars', seconds: 3 }], width: 640, height: 360, fps: 25, audio: { kind: 'speech', sentences: ['The audio goes first.', 'The video follows.'] } });
+    const v = await makeVideo({
+      shots: [
+        { source: 'testsrc2', seconds: 3 },
+        { source: 'smptebars', seconds: 3 },
+      ],
+      width: 640,
+      height: 360,
+      fps: 25,
+      audio: { kind: 'speech', sentences: ['The audio goes first.', 'The video follows.'] },
+    });
     const dataDir = tempDataDir();
     const gate = join(dataDir, 'encode-may-run');
     const order: string[] = [];
@@ -45,7 +54,13 @@ describe('normalize: audio first', () => {
       videoId: 'v1',
       stages: [normalizeStage(), scenesStage(), transcribeStage()],
       store: new MemoryStore(),
-      config: { dataDir, ffmpegPath: gatedFfmpeg(tempDataDir('vq-gate-'), gate), openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url, openaiTimeoutMs: 60_000 },
+      config: {
+        dataDir,
+        ffmpegPath: gatedFfmpeg(tempDataDir('vq-gate-'), gate),
+        openaiApiKey: fake.apiKey,
+        openaiBaseUrl: fake.url,
+        openaiTimeoutMs: 60_000,
+      },
     });
     pipeline.events.on('stage:output', (e) => order.push(`output ${e.stage}:${e.output}`));
     pipeline.events.on('stage:start', (e) => order.push(`start ${e.stage}`));
@@ -69,13 +84,59 @@ describe('normalize: audio first', () => {
     // Today's files: the single command normalize ran before audio went first (same graph and settings).
     const ref = tempDataDir('vq-ref-');
     await run('ffmpeg', [
-      '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', v.path,
-      '-filter_complex', '[0:v:0]fps=30,scale=640:360:flags=bicubic,setsar=1,format=yuv420p,split=2[vout][vs];[vs]scale=128:72:flags=area,format=rgb24[scn]',
-      '-map', '[vout]', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', '60', '-movflags', '+faststart', '-f', 'mp4', join(ref, 'normalized.mp4'),
-      '-map', '0:a:0', '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 'wav', join(ref, 'audio.wav'),
-      '-map', '[scn]', '-f', 'rawvideo', '/dev/null',
+      '-hide_banner',
+      '-nostdin',
+      '-y',
+      '-loglevel',
+      'error',
+      '-i',
+      v.path,
+      '-filter_complex',
+      '[0:v:0]fps=30,scale=640:360:flags=bicubic,setsar=1,format=yuv420p,split=2[vout][vs];[vs]scale=128:72:flags=area,format=rgb24[scn]',
+      '-map',
+      '[vout]',
+      '-map',
+      '0:a:0',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-g',
+      '60',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      join(ref, 'normalized.mp4'),
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-c:a',
+      'pcm_s16le',
+      '-f',
+      'wav',
+      join(ref, 'audio.wav'),
+      '-map',
+      '[scn]',
+      '-f',
+      'rawvideo',
+      '/dev/null',
     ]);
-    expect(readFileSync(join(dataDir, 'processed/v1/audio.wav')).equals(readFileSync(join(ref, 'audio.wav')))).toBe(true);
-    expect(readFileSync(join(dataDir, 'processed/v1/normalized.mp4')).equals(readFileSync(join(ref, 'normalized.mp4')))).toBe(true);
+    expect(readFileSync(join(dataDir, 'processed/v1/audio.wav')).equals(readFileSync(join(ref, 'audio.wav')))).toBe(
+      true,
+    );
+    expect(
+      readFileSync(join(dataDir, 'processed/v1/normalized.mp4')).equals(readFileSync(join(ref, 'normalized.mp4'))),
+    ).toBe(true);
   });
 });

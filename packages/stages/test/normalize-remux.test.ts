@@ -1,7 +1,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { normalizeStage, onToolSpawn, probeMedia, scenesStage, type NormalizeData, type ScenesData } from '@videoqa/stages';
+import {
+  normalizeStage,
+  onToolSpawn,
+  probeMedia,
+  scenesStage,
+  type NormalizeData,
+  type ScenesData,
+} from '@videoqa/stages';
 import { makeVideo } from '@videoqa/testing';
 import { describe, expect, it } from 'vitest';
 import { runOn, tempDataDir } from './helpers.ts';
@@ -16,16 +23,29 @@ async function normalizeWatched(file: string) {
     const { result, dataDir } = await runOn(file, [normalizeStage(), scenesStage()]);
     expect(result.status).toBe('done');
     const videoPass = commands.find((a) => a.includes('-movflags'))!;
-    return { norm: result.stages.normalize!.data as NormalizeData, scenes: result.stages.scenes!.data as ScenesData, videoPass, dataDir };
-  }
-  finally {
+    return {
+      norm: result.stages.normalize!.data as NormalizeData,
+      scenes: result.stages.scenes!.data as ScenesData,
+      videoPass,
+      dataDir,
+    };
+  } finally {
     stop();
   }
 }
 
 describe('normalize: remux for conforming input', () => {
   it('copies an H.264 + AAC MP4 at 720p30 instead of encoding it, and still scores scenes in the same decode', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 1280, height: 720, fps: 30, audio: { kind: 'tone' } });
+    const v = await makeVideo({
+      shots: [
+        { source: 'testsrc2', seconds: 2 },
+        { source: 'smptebars', seconds: 2 },
+      ],
+      width: 1280,
+      height: 720,
+      fps: 30,
+      audio: { kind: 'tone' },
+    });
     const { norm, scenes, videoPass, dataDir } = await normalizeWatched(v.path);
     expect(norm.videoPath).toBe('remux');
     expect(videoPass.join(' ')).toContain('-c:v copy');
@@ -34,9 +54,16 @@ describe('normalize: remux for conforming input', () => {
     expect(videoPass.slice(-3)).toEqual(['-f', 'rawvideo', 'pipe:1']);
     expect(scenes.cuts).toEqual(v.cuts);
     const out = await probeMedia(join(dataDir, norm.normalizedPath!), 'ffprobe');
-    expect([out.video?.codec, out.video?.width, out.video?.height, out.video?.fps, out.audio?.codec]).toEqual(['h264', 1280, 720, 30, 'aac']);
+    expect([out.video?.codec, out.video?.width, out.video?.height, out.video?.fps, out.audio?.codec]).toEqual([
+      'h264',
+      1280,
+      720,
+      30,
+      'aac',
+    ]);
     // Copied, not re-encoded: the video packets are the input's.
-    const md5 = async (f: string) => (await run('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:v:0', '-c', 'copy', '-f', 'md5', '-'])).stdout;
+    const md5 = async (f: string) =>
+      (await run('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:v:0', '-c', 'copy', '-f', 'md5', '-'])).stdout;
     expect(await md5(join(dataDir, norm.normalizedPath!))).toBe(await md5(v.path));
   });
 
@@ -52,7 +79,13 @@ describe('normalize: remux for conforming input', () => {
       expect(videoPass).toContain('libx264');
     }
     // A Matroska file with the same streams as a conforming MP4 is encoded too (the container differs).
-    const mp4 = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }], width: 640, height: 360, fps: 30, audio: { kind: 'tone' } });
+    const mp4 = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 2 }],
+      width: 640,
+      height: 360,
+      fps: 30,
+      audio: { kind: 'tone' },
+    });
     const mkv = join(tempDataDir('vq-mkv-'), 'same.mkv');
     await run('ffmpeg', ['-v', 'error', '-y', '-i', mp4.path, '-c', 'copy', mkv]);
     expect((await normalizeWatched(mkv)).norm.videoPath).toBe('encode');

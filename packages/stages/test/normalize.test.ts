@@ -9,7 +9,13 @@ import { runOn, tempDataDir } from './helpers.ts';
 
 describe('normalize', () => {
   it('writes 720p/30 fps H.264+AAC with faststart, and 16 kHz mono WAV, in one run', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 3 }], width: 1920, height: 1080, fps: 25, audio: { kind: 'tone' } });
+    const v = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 3 }],
+      width: 1920,
+      height: 1080,
+      fps: 25,
+      audio: { kind: 'tone' },
+    });
     const run = runOn(v.path, [normalizeStage()]);
     const { result, store, dataDir } = await run;
     expect(result.status).toBe('done');
@@ -25,15 +31,36 @@ describe('normalize', () => {
     // faststart: the moov atom comes before mdat
     const bytes = readFileSync(join(dataDir, 'processed/v1/normalized.mp4'));
     expect(bytes.indexOf('moov')).toBeLessThan(bytes.indexOf('mdat'));
-    expect(result.stages.normalize!.data).toMatchObject({ hasAudio: true, hasVideo: true, width: 1280, height: 720, fps: 30, sceneScoresPath: 'processed/v1/scene-scores.bin' });
+    expect(result.stages.normalize!.data).toMatchObject({
+      hasAudio: true,
+      hasVideo: true,
+      width: 1280,
+      height: 720,
+      fps: 30,
+      sceneScoresPath: 'processed/v1/scene-scores.bin',
+    });
     expect(result.stages.normalize!.counts.frames).toBe(90);
     // nothing half-written left behind
-    expect(readdirSync(join(dataDir, 'processed/v1')).sort()).toEqual(['audio.wav', 'normalized.mp4', 'scene-scores.bin']);
+    expect(readdirSync(join(dataDir, 'processed/v1')).sort()).toEqual([
+      'audio.wav',
+      'normalized.mp4',
+      'scene-scores.bin',
+    ]);
   });
 
   it('reports progress from ffmpeg', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 8 }], width: 1280, height: 720, audio: { kind: 'tone' } });
-    const run = runPipeline({ video: v.path, videoId: 'p', stages: [normalizeStage()], config: { dataDir: tempDataDir() } });
+    const v = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 8 }],
+      width: 1280,
+      height: 720,
+      audio: { kind: 'tone' },
+    });
+    const run = runPipeline({
+      video: v.path,
+      videoId: 'p',
+      stages: [normalizeStage()],
+      config: { dataDir: tempDataDir() },
+    });
     const fractions: number[] = [];
     run.events.on('stage:progress', (e) => fractions.push(e.fraction ?? -1));
     expect((await run).status).toBe('done');
@@ -43,7 +70,9 @@ describe('normalize', () => {
 
   it('normalizes a video without audio, and transcription is skipped with the reason', async () => {
     const v = await makeVideo({ shots: [{ source: 'smptebars', seconds: 2 }], audio: { kind: 'none' } });
-    const { result, dataDir } = await runOn(v.path, [normalizeStage(), transcribeStage()], { config: { openaiApiKey: 'sk-test-not-used' } });
+    const { result, dataDir } = await runOn(v.path, [normalizeStage(), transcribeStage()], {
+      config: { openaiApiKey: 'sk-test-not-used' },
+    });
     expect(result.status).toBe('done');
     expect(existsSync(join(dataDir, 'processed/v1/audio.wav'))).toBe(false);
     expect(result.stages.transcribe).toMatchObject({ status: 'skipped', reason: 'the video has no audio track' });
@@ -51,7 +80,13 @@ describe('normalize', () => {
   });
 
   it('handles portrait 1081x1921 at 60 fps: 720x1280, 30 fps', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }], width: 1081, height: 1921, fps: 60, audio: { kind: 'tone' } });
+    const v = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 2 }],
+      width: 1081,
+      height: 1921,
+      fps: 60,
+      audio: { kind: 'tone' },
+    });
     const { result, dataDir } = await runOn(v.path, [normalizeStage()]);
     expect(result.status).toBe('done');
     const out = await probeMedia(join(dataDir, 'processed/v1/normalized.mp4'));
@@ -65,7 +100,12 @@ describe('normalize', () => {
     [4000, 100, 4000, 100],
     [3000, 4000, 720, 960],
   ])('handles odd, tiny and extreme geometry: %ix%i → %ix%i', async (w, h, ew, eh) => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 1 }], width: w, height: h, audio: { kind: 'none' } });
+    const v = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 1 }],
+      width: w,
+      height: h,
+      audio: { kind: 'none' },
+    });
     const { result, dataDir } = await runOn(v.path, [normalizeStage()]);
     expect(result.status, result.error?.message).toBe('done');
     const out = await probeMedia(join(dataDir, 'processed/v1/normalized.mp4'));
@@ -124,10 +164,22 @@ describe('normalize', () => {
   });
 
   it('kills ffmpeg on abort and leaves no temp files', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 20 }], width: 1920, height: 1080, audio: { kind: 'tone' } });
+    const v = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 20 }],
+      width: 1920,
+      height: 1080,
+      audio: { kind: 'tone' },
+    });
     const controller = new AbortController();
     const dataDir = tempDataDir();
-    const run = runPipeline({ video: v.path, videoId: 'a', stages: [normalizeStage()], config: { dataDir }, signal: controller.signal, store: new MemoryStore() });
+    const run = runPipeline({
+      video: v.path,
+      videoId: 'a',
+      stages: [normalizeStage()],
+      config: { dataDir },
+      signal: controller.signal,
+      store: new MemoryStore(),
+    });
     run.events.on('stage:progress', () => controller.abort());
     const result = await run;
     expect(result.status).toBe('aborted');

@@ -1,5 +1,14 @@
 import { MemoryStore, OcrError, runPipeline, type VisionProvider, type VisionRequest } from '@videoqa/core';
-import { closeOcr, defaultStages, framesStage, keptText, normalizeStage, ocrStage, scenesStage, visionStage } from '@videoqa/stages';
+import {
+  closeOcr,
+  defaultStages,
+  framesStage,
+  keptText,
+  normalizeStage,
+  ocrStage,
+  scenesStage,
+  visionStage,
+} from '@videoqa/stages';
 import { PgStore, searchContent } from '@videoqa/storage-pg';
 import { hashingEmbeddingsProvider, makeSlideDeck, openTestDb, type GeneratedSlides } from '@videoqa/testing';
 import type { Page } from 'tesseract.js';
@@ -25,7 +34,10 @@ function recordingVision(): VisionProvider & { requests: VisionRequest[] } {
     requests,
     async describeFrame(req) {
       requests.push(req);
-      return { caption: 'A presentation slide', entities: { objects: ['slide'], text: [], controls: [], people_count: 0 } };
+      return {
+        caption: 'A presentation slide',
+        entities: { objects: ['slide'], text: [], controls: [], people_count: 0 },
+      };
     },
   };
 }
@@ -58,7 +70,8 @@ describe('ocr stage', () => {
     expect(result.stages.ocr!.usage).toMatchObject({ frames: 4 });
     // vision ran after ocr and got each frame's own text.
     expect(vision.requests).toHaveLength(4);
-    for (const req of vision.requests) expect(SLIDES.some((s) => words(req.ocrText ?? '').includes(words(s.title)[0]!))).toBe(true);
+    for (const req of vision.requests)
+      expect(SLIDES.some((s) => words(req.ocrText ?? '').includes(words(s.title)[0]!))).toBe(true);
   });
 
   it('replaces its rows on a rerun', async () => {
@@ -67,20 +80,40 @@ describe('ocr stage', () => {
     const stages = [normalizeStage(), scenesStage(), framesStage(), ocrStage()];
     await runPipeline({ video: deck.path, videoId: 'v1', stages, store, config: { dataDir } });
     const first = await store.listOcr('v1');
-    const again = await runPipeline({ video: { id: 'v1', originalPath: '' }, stages, store, config: { dataDir }, only: ['ocr'], resume: false });
+    const again = await runPipeline({
+      video: { id: 'v1', originalPath: '' },
+      stages,
+      store,
+      config: { dataDir },
+      only: ['ocr'],
+      resume: false,
+    });
     expect(again.status).toBe('done');
     expect(await store.listOcr('v1')).toEqual(first);
   });
 
   it('is skipped when OCR_ENABLED is false, and is one of the default stages', async () => {
-    const { result, store } = await runOn(deck.path, [normalizeStage(), scenesStage(), framesStage(), ocrStage()], { config: { ocrEnabled: false } });
+    const { result, store } = await runOn(deck.path, [normalizeStage(), scenesStage(), framesStage(), ocrStage()], {
+      config: { ocrEnabled: false },
+    });
     expect(result.stages.ocr!.status).toBe('skipped');
     expect(await store.listOcr('v1')).toEqual([]);
-    expect(defaultStages().map((s) => s.name)).toEqual(['normalize', 'transcribe', 'scenes', 'frames', 'ocr', 'vision', 'chapters', 'embeddings']);
+    expect(defaultStages().map((s) => s.name)).toEqual([
+      'normalize',
+      'transcribe',
+      'scenes',
+      'frames',
+      'ocr',
+      'vision',
+      'chapters',
+      'embeddings',
+    ]);
   });
 
   it('names the package to install when a language is missing, and does not retry', async () => {
-    const { result } = await runOn(deck.path, [normalizeStage(), scenesStage(), framesStage(), ocrStage()], { config: { ocrLanguages: ['zzz'] } });
+    const { result } = await runOn(deck.path, [normalizeStage(), scenesStage(), framesStage(), ocrStage()], {
+      config: { ocrLanguages: ['zzz'] },
+    });
     expect(result.status).toBe('failed');
     const err = result.stages.ocr!.error as unknown;
     expect(err).toBeInstanceOf(OcrError);
@@ -91,7 +124,18 @@ describe('ocr stage', () => {
   it('drops low-confidence words and symbol-only words', () => {
     const word = (text: string, confidence: number) => ({ text, confidence });
     const page = {
-      blocks: [{ paragraphs: [{ lines: [{ words: [word('Quarterly', 95), word('review', 91), word('~', 90)] }, { words: [word('x7#', 20)] }] }] }],
+      blocks: [
+        {
+          paragraphs: [
+            {
+              lines: [
+                { words: [word('Quarterly', 95), word('review', 91), word('~', 90)] },
+                { words: [word('x7#', 20)] },
+              ],
+            },
+          ],
+        },
+      ],
     } as unknown as Page;
     expect(keptText(page, 60)).toEqual({ text: 'Quarterly review', confidence: 93, words: 2 });
     expect(keptText(page, 10).text).toBe('Quarterly review\nx7#');
@@ -106,7 +150,13 @@ describe.each(['pglite', 'postgres'] as const)('a deck processed end to end into
       const embeddings = hashingEmbeddingsProvider();
       // The default stages: transcribe skips (no audio, no key), vision and embeddings use local providers.
       const stages = defaultStages({ providers: { vision: recordingVision(), embeddings } });
-      const result = await runPipeline({ video: deck.path, videoId: `deck-${kind}`, stages, store, config: { dataDir: tempDataDir(), openaiApiKey: undefined } });
+      const result = await runPipeline({
+        video: deck.path,
+        videoId: `deck-${kind}`,
+        stages,
+        store,
+        config: { dataDir: tempDataDir(), openaiApiKey: undefined },
+      });
       expect(result.status).toBe('done');
       const frames = await store.listFrames(`deck-${kind}`);
       expect(frames.filter((f) => !f.duplicateOf)).toHaveLength(SLIDES.length);

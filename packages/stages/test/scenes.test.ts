@@ -9,7 +9,10 @@ import { runOn, tempDataDir } from './helpers.ts';
 const FPS = 30;
 
 async function detect(spec: VideoSpec | keyof typeof cutFixtures) {
-  const v = typeof spec === 'string' ? await cutFixtures[spec]!() : await makeVideo({ width: 640, height: 360, fps: FPS, audio: { kind: 'none' }, ...spec });
+  const v =
+    typeof spec === 'string'
+      ? await cutFixtures[spec]!()
+      : await makeVideo({ width: 640, height: 360, fps: FPS, audio: { kind: 'none' }, ...spec });
   const { result, store } = await runOn(v.path, [normalizeStage(), scenesStage()]);
   expect(result.status).toBe('done');
   const data = result.stages.scenes!.data as { cuts: number[]; scenes: { tStart: number; tEnd: number }[] };
@@ -19,7 +22,9 @@ async function detect(spec: VideoSpec | keyof typeof cutFixtures) {
 /** Every expected cut found within ±2 frames, and nothing else. */
 function expectCutsMatch(expected: number[], found: number[]) {
   expect(found).toHaveLength(expected.length);
-  expected.forEach((cut, i) => expect(Math.abs(found[i]! - cut)).toBeLessThanOrEqual(2));
+  expected.forEach((cut, i) => {
+    expect(Math.abs(found[i]! - cut)).toBeLessThanOrEqual(2);
+  });
 }
 
 describe('scenes (adaptive detector)', () => {
@@ -30,7 +35,13 @@ describe('scenes (adaptive detector)', () => {
   });
 
   it('covers the whole video with scenes, no gaps, seed ids', async () => {
-    const r = await detect({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }, { source: 'blue', seconds: 1 }] });
+    const r = await detect({
+      shots: [
+        { source: 'testsrc2', seconds: 2 },
+        { source: 'smptebars', seconds: 2 },
+        { source: 'blue', seconds: 1 },
+      ],
+    });
     expect(r.scenes.map((s) => s.id)).toEqual(['v1_scene_000', 'v1_scene_001', 'v1_scene_002']);
     expect(r.scenes[0]!.tStart).toBe(0);
     for (let i = 1; i < r.scenes.length; i++) expect(r.scenes[i]!.tStart).toBe(r.scenes[i - 1]!.tEnd);
@@ -60,14 +71,36 @@ describe('scenes (adaptive detector)', () => {
   });
 
   it('decodes the normalized video itself when normalize left no scores', async () => {
-    const v = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 2 }, { source: 'smptebars', seconds: 2 }], width: 640, height: 360, audio: { kind: 'none' } });
+    const v = await makeVideo({
+      shots: [
+        { source: 'testsrc2', seconds: 2 },
+        { source: 'smptebars', seconds: 2 },
+      ],
+      width: 640,
+      height: 360,
+      audio: { kind: 'none' },
+    });
     const dataDir = tempDataDir();
     const store = new MemoryStore();
-    const first = await runPipeline({ video: v.path, videoId: 'v1', stages: [normalizeStage(), scenesStage()], store, config: { dataDir } });
+    const first = await runPipeline({
+      video: v.path,
+      videoId: 'v1',
+      stages: [normalizeStage(), scenesStage()],
+      store,
+      config: { dataDir },
+    });
     rmSync(join(dataDir, 'processed/v1/scene-scores.bin'));
-    const second = await runPipeline({ video: { id: 'v1', originalPath: 'uploads/v1_x.mp4' }, stages: [normalizeStage(), scenesStage()], store, config: { dataDir }, only: ['scenes'] });
+    const second = await runPipeline({
+      video: { id: 'v1', originalPath: 'uploads/v1_x.mp4' },
+      stages: [normalizeStage(), scenesStage()],
+      store,
+      config: { dataDir },
+      only: ['scenes'],
+    });
     expect(second.status).toBe('done');
-    expect((second.stages.scenes!.data as { cuts: number[] }).cuts).toEqual((first.stages.scenes!.data as { cuts: number[] }).cuts);
+    expect((second.stages.scenes!.data as { cuts: number[] }).cuts).toEqual(
+      (first.stages.scenes!.data as { cuts: number[] }).cuts,
+    );
     expect(second.stages.scenes!.counts.framesAnalysed).toBe(120);
   });
 });

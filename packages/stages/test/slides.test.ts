@@ -15,8 +15,19 @@ describe('scenes on slides and screen recordings (settled-content detector)', ()
       expect(result.status).toBe('done');
       const data = result.stages.scenes!.data as ScenesData;
       const s = scoreBoundaries(media.cuts, data.cuts);
-      table[name] = { expected: media.cuts.length, found: data.cuts.length, precision: s.precision, recall: s.recall, f1: s.f1 };
-      expect({ name, found: data.cuts, precision: s.precision, recall: s.recall }).toEqual({ name, found: data.cuts, precision: 1, recall: 1 });
+      table[name] = {
+        expected: media.cuts.length,
+        found: data.cuts.length,
+        precision: s.precision,
+        recall: s.recall,
+        f1: s.f1,
+      };
+      expect({ name, found: data.cuts, precision: s.precision, recall: s.recall }).toEqual({
+        name,
+        found: data.cuts,
+        precision: 1,
+        recall: 1,
+      });
       // The colour-histogram detector alone sees none of these changes: the new detector is what finds them.
       if (name.startsWith('deck')) expect(data.hsvCuts.length).toBeLessThan(media.cuts.length);
       expect(await store.listScenes('v1')).toHaveLength(media.cuts.length + 1);
@@ -25,8 +36,14 @@ describe('scenes on slides and screen recordings (settled-content detector)', ()
 });
 
 describe('keyframes of slides (de-duplication confirmed on the pictures)', () => {
-  const A = { title: 'Quarterly review', bullets: ['Revenue grew in every region', 'Churn fell to four percent', 'Hiring is on plan'] };
-  const B = { title: 'Product roadmap', bullets: ['Search across all meetings', 'Offline transcription', 'Faster uploads'] };
+  const A = {
+    title: 'Quarterly review',
+    bullets: ['Revenue grew in every region', 'Churn fell to four percent', 'Hiring is on plan'],
+  };
+  const B = {
+    title: 'Product roadmap',
+    bullets: ['Search across all meetings', 'Offline transcription', 'Faster uploads'],
+  };
   const C = { title: 'Next steps', bullets: ['Ship the beta in March', 'Interview ten customers', 'Review pricing'] };
 
   it('gives every slide of one layout its own keyframe, and still finds a returning slide (A B C A)', async () => {
@@ -36,7 +53,9 @@ describe('keyframes of slides (de-duplication confirmed on the pictures)', () =>
     const frames = await store.listFrames('v1');
     expect(frames.map((f) => f.duplicateOf)).toEqual([null, null, null, 'v1_frame_000']);
     // The 64-bit pHashes alone are within the duplicate distance for some of these different slides.
-    const close = frames.slice(0, 3).flatMap((f, i) => frames.slice(i + 1, 3).filter((g) => hammingDistance(f.phash, g.phash) <= 10));
+    const close = frames
+      .slice(0, 3)
+      .flatMap((f, i) => frames.slice(i + 1, 3).filter((g) => hammingDistance(f.phash, g.phash) <= 10));
     expect(close.length).toBeGreaterThan(0);
   });
 
@@ -45,7 +64,9 @@ describe('keyframes of slides (de-duplication confirmed on the pictures)', () =>
     const { store } = await runOn(media.path, [normalizeStage(), scenesStage(), framesStage()]);
     const frames = await store.listFrames('v1');
     expect(frames).toHaveLength(media.steps.length);
-    const finals = media.steps.flatMap((s, i) => (i === media.steps.length - 1 || media.steps[i + 1]!.slide !== s.slide ? [i] : []));
+    const finals = media.steps.flatMap((s, i) =>
+      i === media.steps.length - 1 || media.steps[i + 1]!.slide !== s.slide ? [i] : [],
+    );
     for (const i of finals) expect(frames[i]!.duplicateOf).toBeNull();
   });
 });

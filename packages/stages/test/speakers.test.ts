@@ -27,7 +27,13 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.close());
 
-const diarized = () => ({ openaiApiKey: fake.apiKey, openaiBaseUrl: fake.url, openaiTimeoutMs: 60_000, openaiMaxRetries: 0, transcriptionModel: 'gpt-4o-transcribe-diarize' });
+const diarized = () => ({
+  openaiApiKey: fake.apiKey,
+  openaiBaseUrl: fake.url,
+  openaiTimeoutMs: 60_000,
+  openaiMaxRetries: 0,
+  transcriptionModel: 'gpt-4o-transcribe-diarize',
+});
 
 describe('speaker labels (gpt-4o-transcribe-diarize, diarized_json, through the openai SDK)', () => {
   it('labels two generated voices as two speakers, in segments, SRT and the stage output', async () => {
@@ -41,12 +47,19 @@ describe('speaker labels (gpt-4o-transcribe-diarize, diarized_json, through the 
     expect(segments.map((s) => s.speaker)).toEqual(['A', 'B', 'A', 'B']);
     expect(result.stages.transcribe!.data).toMatchObject({ speakers: ['A', 'B'] });
     const srt = readFileSync(join(dataDir, 'subs/v1.srt'), 'utf8');
-    expect(srt.split('\n\n').map((cue) => cue.split('\n')[2])).toEqual(SENTENCES.slice(0, 4).map((s, i) => `[Speaker ${EXPECTED[i]}] ${s}`));
+    expect(srt.split('\n\n').map((cue) => cue.split('\n')[2])).toEqual(
+      SENTENCES.slice(0, 4).map((s, i) => `[Speaker ${EXPECTED[i]}] ${s}`),
+    );
     const [req] = fake.requestsFor('transcriptions');
-    expect(req).toMatchObject({ model: 'gpt-4o-transcribe-diarize', responseFormat: 'diarized_json', chunkingStrategy: 'auto', knownSpeakerNames: [] });
+    expect(req).toMatchObject({
+      model: 'gpt-4o-transcribe-diarize',
+      responseFormat: 'diarized_json',
+      chunkingStrategy: 'auto',
+      knownSpeakerNames: [],
+    });
   }, 120_000);
 
-  it('keeps each speaker\'s label across chunk boundaries by sending clips of the voices heard so far', async () => {
+  it("keeps each speaker's label across chunk boundaries by sending clips of the voices heard so far", async () => {
     fake.reset();
     const track = await makeSpeechTrack(SENTENCES, { voices: TWO_VOICES, gapSec: GAP });
     // Cut in the silence before sentence 3 (speaker B): the second chunk opens with B, whom the
@@ -54,12 +67,18 @@ describe('speaker labels (gpt-4o-transcribe-diarize, diarized_json, through the 
     const chunkSec = track.regions[3]!.start - GAP / 2;
     const { transcribeStage, normalizeStage } = await import('@videoqa/stages');
     const video = await makeVideoWithAudio(track.path);
-    const { result, store } = await runOn(video, [normalizeStage({ allowAudioOnly: true, analyzeScenes: false }), transcribeStage({ chunkSec })], { config: diarized() });
+    const { result, store } = await runOn(
+      video,
+      [normalizeStage({ allowAudioOnly: true, analyzeScenes: false }), transcribeStage({ chunkSec })],
+      { config: diarized() },
+    );
     expect(result.status).toBe('done');
     const segments = await store.listSegments('v1');
     expect(segments).toHaveLength(SENTENCES.length);
     expect(segments.map((s) => s.speaker)).toEqual(EXPECTED);
-    segments.forEach((s, i) => expect(Math.abs(s.tStart - track.regions[i]!.start)).toBeLessThan(0.15));
+    segments.forEach((s, i) => {
+      expect(Math.abs(s.tStart - track.regions[i]!.start)).toBeLessThan(0.15);
+    });
     const reqs = fake.requestsFor('transcriptions').sort((a, b) => a.startedAt - b.startedAt);
     expect(reqs.length).toBeGreaterThanOrEqual(2);
     expect(reqs[0]!.knownSpeakerNames).toEqual([]);
@@ -70,7 +89,9 @@ describe('speaker labels (gpt-4o-transcribe-diarize, diarized_json, through the 
   it('whisper-1 leaves speaker empty', async () => {
     fake.reset();
     const track = await makeSpeechTrack(SENTENCES.slice(0, 2), { voices: TWO_VOICES, gapSec: 1.5 });
-    const { result, store } = await runOn(await makeVideoWithAudio(track.path), transcriptionStages(), { config: { ...diarized(), transcriptionModel: 'whisper-1' } });
+    const { result, store } = await runOn(await makeVideoWithAudio(track.path), transcriptionStages(), {
+      config: { ...diarized(), transcriptionModel: 'whisper-1' },
+    });
     expect(result.status).toBe('done');
     expect((await store.listSegments('v1')).map((s) => s.speaker ?? null)).toEqual([null, null]);
     expect(result.stages.transcribe!.data).toMatchObject({ speakers: [] });
@@ -87,22 +108,42 @@ describe('the fake enforces the diarize request rules the openai SDK documents',
     client = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0 });
   }, 120_000);
   const create = async (params: Record<string, unknown>) =>
-    client.audio.transcriptions.create({ file: await toFile(long, 'a.wav'), model: 'gpt-4o-transcribe-diarize', response_format: 'diarized_json', ...params } as never).then(
-      () => null,
-      (e: { status?: number; message: string }) => e,
-    );
+    client.audio.transcriptions
+      .create({
+        file: await toFile(long, 'a.wav'),
+        model: 'gpt-4o-transcribe-diarize',
+        response_format: 'diarized_json',
+        ...params,
+      } as never)
+      .then(
+        () => null,
+        (e: { status?: number; message: string }) => e,
+      );
 
   it('refuses audio over 30 s without chunking_strategy', async () => {
-    expect(await create({})).toMatchObject({ status: 400, message: expect.stringMatching(/chunking_strategy is required/) });
+    expect(await create({})).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/chunking_strategy is required/),
+    });
     expect(await create({ chunking_strategy: 'auto' })).toBeNull();
   });
   it('refuses a prompt and timestamp granularities', async () => {
-    expect(await create({ chunking_strategy: 'auto', prompt: 'A podcast.' })).toMatchObject({ status: 400, message: expect.stringMatching(/prompt is not supported/) });
-    expect(await create({ chunking_strategy: 'auto', timestamp_granularities: ['segment'] })).toMatchObject({ status: 400 });
+    expect(await create({ chunking_strategy: 'auto', prompt: 'A podcast.' })).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/prompt is not supported/),
+    });
+    expect(await create({ chunking_strategy: 'auto', timestamp_granularities: ['segment'] })).toMatchObject({
+      status: 400,
+    });
   });
   it('refuses diarized_json on other models and reference clips outside 2-10 s', async () => {
-    expect(await create({ model: 'whisper-1' })).toMatchObject({ status: 400, message: expect.stringMatching(/diarized_json/) });
+    expect(await create({ model: 'whisper-1' })).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/diarized_json/),
+    });
     const ref = `data:audio/wav;base64,${long.toString('base64')}`;
-    expect(await create({ chunking_strategy: 'auto', known_speaker_names: ['x'], known_speaker_references: [ref] })).toMatchObject({ status: 400, message: expect.stringMatching(/between 2 and 10 seconds/) });
+    expect(
+      await create({ chunking_strategy: 'auto', known_speaker_names: ['x'], known_speaker_references: [ref] }),
+    ).toMatchObject({ status: 400, message: expect.stringMatching(/between 2 and 10 seconds/) });
   });
 });

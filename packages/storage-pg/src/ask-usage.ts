@@ -72,7 +72,14 @@ export interface AskUsageSummary {
   lastAt: Date | null;
 }
 
-const OUTCOMES: readonly AskOutcome[] = ['answered', 'not_found', 'no_chat_provider', 'no_passages', 'prompt_leak', 'failed'];
+const OUTCOMES: readonly AskOutcome[] = [
+  'answered',
+  'not_found',
+  'no_chat_provider',
+  'no_passages',
+  'prompt_leak',
+  'failed',
+];
 
 /** Totals over ask_usage: all asks, or those about one video (whole-library asks are not about any one video). */
 export async function askUsageSummary(db: Queryable, options: { videoId?: string } = {}): Promise<AskUsageSummary> {
@@ -89,7 +96,10 @@ export async function askUsageSummary(db: Queryable, options: { videoId?: string
        FROM ask_usage ${where}`,
     params,
   );
-  const byOutcome = await db.query<{ outcome: AskOutcome; n: number }>(`SELECT outcome, count(*)::float8 AS n FROM ask_usage ${where} GROUP BY outcome`, params);
+  const byOutcome = await db.query<{ outcome: AskOutcome; n: number }>(
+    `SELECT outcome, count(*)::float8 AS n FROM ask_usage ${where} GROUP BY outcome`,
+    params,
+  );
   const t = totals.rows[0]!;
   const n = (k: string) => Number(t[k] ?? 0);
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<AskOutcome, number>;

@@ -76,7 +76,18 @@ export async function ask(db: Queryable, question: string, options: AskOptions =
     result = await answer(db, q, options, spent);
   } catch (err) {
     const errorCode = err instanceof VideoqaError ? err.code : err instanceof Error ? err.name : 'UNKNOWN';
-    const failed = { question: q, videoId, outcome: 'failed' as const, found: false, model: options.chat ? (options.chat.model ?? options.chat.name) : null, passages: 0, citations: 0, citationsDropped: 0, usage: spent, errorCode };
+    const failed = {
+      question: q,
+      videoId,
+      outcome: 'failed' as const,
+      found: false,
+      model: options.chat ? (options.chat.model ?? options.chat.name) : null,
+      passages: 0,
+      citations: 0,
+      citationsDropped: 0,
+      usage: spent,
+      errorCode,
+    };
     // The ask's own error is the one to report; a failed write of its record must not hide it.
     await recordAskUsage(db, failed).catch(() => undefined);
     throw err;
@@ -141,11 +152,19 @@ async function answer(db: Queryable, q: string, options: AskOptions, usage: Usag
   const model = reply.model ?? options.chat.model ?? options.chat.name;
 
   const dropAll = (problem: DroppedCitation['problem']) => reply.citations.map((citation) => ({ citation, problem }));
-  if (leaked || leaks(reply.answer)) return { ...base, answer: LEAK_REPLACEMENT, model, guarded: 'prompt_leak', dropped: dropAll('prompt_leak') };
+  if (leaked || leaks(reply.answer))
+    return { ...base, answer: LEAK_REPLACEMENT, model, guarded: 'prompt_leak', dropped: dropAll('prompt_leak') };
   // Citations attached to a "not found" reply are evidence of nothing: dropped as well.
   if (!reply.found) return { ...base, answer: reply.answer.trim(), model, dropped: dropAll('not_found_reply') };
   const checked = checkCitations(reply.citations, passages);
-  return { ...base, answer: reply.answer.trim(), found: true, citations: checked.citations, dropped: checked.dropped, model };
+  return {
+    ...base,
+    answer: reply.answer.trim(),
+    found: true,
+    citations: checked.citations,
+    dropped: checked.dropped,
+    model,
+  };
 }
 
 async function requireReadyVideo(db: Queryable, videoId: string): Promise<void> {
@@ -153,5 +172,10 @@ async function requireReadyVideo(db: Queryable, videoId: string): Promise<void> 
   const res = await db.query<{ status: string }>('SELECT status FROM videos WHERE id = $1', [videoId]);
   const status = res.rows[0]?.status;
   if (status === undefined) throw new VideoNotFoundError(videoId);
-  if (status !== 'ready') throw requestError('VIDEO_NOT_READY', `Video ${JSON.stringify(videoId)} is ${status}, not ready: it has nothing to answer from yet`, { fix: `wait for its job to finish (videoqa status ${videoId})` });
+  if (status !== 'ready')
+    throw requestError(
+      'VIDEO_NOT_READY',
+      `Video ${JSON.stringify(videoId)} is ${status}, not ready: it has nothing to answer from yet`,
+      { fix: `wait for its job to finish (videoqa status ${videoId})` },
+    );
 }

@@ -35,14 +35,18 @@ export async function embeddingColumns(q: Queryable): Promise<{ table: string; t
 export async function storedEmbeddingDimensions(q: Queryable): Promise<number | null> {
   const exists = await q.query<{ t: string | null }>(`SELECT to_regclass('videoqa_settings')::text AS t`);
   if (!exists.rows[0]?.t) return null;
-  const res = await q.query<{ value: string }>('SELECT value FROM videoqa_settings WHERE key = $1', [DIMENSIONS_SETTING]);
+  const res = await q.query<{ value: string }>('SELECT value FROM videoqa_settings WHERE key = $1', [
+    DIMENSIONS_SETTING,
+  ]);
   return res.rows[0] ? Number(res.rows[0].value) : null;
 }
 
 /** Whether any row of any embedding column holds a vector. */
 export async function anyEmbeddingStored(q: Queryable): Promise<boolean> {
   for (const { table } of await embeddingColumns(q)) {
-    const res = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quoteIdent(table)} WHERE embedding IS NOT NULL LIMIT 1) s`);
+    const res = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${quoteIdent(table)} WHERE embedding IS NOT NULL LIMIT 1) s`,
+    );
     if ((res.rows[0]?.n ?? 0) > 0) return true;
   }
   return false;
@@ -60,10 +64,16 @@ export async function resetEmbeddingColumns(tx: Queryable, dimensions: number): 
   for (const { table, type } of await embeddingColumns(tx)) {
     const t = quoteIdent(table);
     if (type.startsWith('vector')) {
-      const indexes = await tx.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexdef ILIKE '%(embedding%'`, [table]);
+      const indexes = await tx.query<{ name: string }>(
+        `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexdef ILIKE '%(embedding%'`,
+        [table],
+      );
       for (const { name } of indexes.rows) await tx.exec(`DROP INDEX ${quoteIdent(name)}`);
       await tx.exec(`ALTER TABLE ${t} ALTER COLUMN embedding TYPE vector(${dimensions}) USING NULL`);
-      if (dimensions <= HNSW_MAX_DIMENSIONS) await tx.exec(`CREATE INDEX ${quoteIdent(`${table}_embedding_idx`)} ON ${t} USING hnsw (embedding vector_cosine_ops)`);
+      if (dimensions <= HNSW_MAX_DIMENSIONS)
+        await tx.exec(
+          `CREATE INDEX ${quoteIdent(`${table}_embedding_idx`)} ON ${t} USING hnsw (embedding vector_cosine_ops)`,
+        );
     } else {
       await tx.exec(`UPDATE ${t} SET embedding = NULL WHERE embedding IS NOT NULL`);
     }
@@ -81,6 +91,8 @@ export async function recordEmbeddingDimensions(tx: Queryable, dimensions: numbe
 /** Clears the vectors of one video in every embedding column, so the embeddings stage computes them again. */
 export async function clearVideoEmbeddings(tx: Queryable, videoId: string): Promise<void> {
   for (const { table } of await embeddingColumns(tx)) {
-    await tx.query(`UPDATE ${quoteIdent(table)} SET embedding = NULL WHERE video_id = $1 AND embedding IS NOT NULL`, [videoId]);
+    await tx.query(`UPDATE ${quoteIdent(table)} SET embedding = NULL WHERE video_id = $1 AND embedding IS NOT NULL`, [
+      videoId,
+    ]);
   }
 }

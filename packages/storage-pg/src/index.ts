@@ -2,7 +2,15 @@ export type { Db, Queryable, QueryResult } from './db.ts';
 export { createNodePostgresDb, type NodePostgresOptions } from './node-postgres-db.ts';
 export { createPgliteDb, type PgliteDb, type PgliteOptions } from './pglite-db.ts';
 export { openDatabase, DatabaseInUseError, type OpenDatabaseOptions } from './open-database.ts';
-export { migrate, schemaVersion, vectorColumnsInUse, EMBEDDING_DIMENSIONS, LATEST_SCHEMA_VERSION, type MigrateResult, type MigrateOptions } from './migrate.ts';
+export {
+  migrate,
+  schemaVersion,
+  vectorColumnsInUse,
+  EMBEDDING_DIMENSIONS,
+  LATEST_SCHEMA_VERSION,
+  type MigrateResult,
+  type MigrateOptions,
+} from './migrate.ts';
 export {
   anyEmbeddingStored,
   clearVideoEmbeddings,
@@ -15,7 +23,13 @@ export {
 export { migrations, type Migration, type MigrationContext } from './migrations/index.ts';
 export { PgStore, embeddingLiteral } from './pg-store.ts';
 export { searchContent, SEARCH_KINDS, type SearchHit, type SearchOptions, type SearchKind } from './search.ts';
-export { findVideoByContent, listVideos, setVideoContentHash, type ListVideosOptions, type VideoSummary } from './videos.ts';
+export {
+  findVideoByContent,
+  listVideos,
+  setVideoContentHash,
+  type ListVideosOptions,
+  type VideoSummary,
+} from './videos.ts';
 export { setVideoSourceUrl, getVideoSourceUrl } from './video-source.ts';
 export * from './queue/job.ts';
 export * from './webhooks/delivery.ts';
@@ -34,9 +48,22 @@ export { queueStats, peekJobs, type QueueStats } from './queue/queueStats.ts';
 export { createJobNotifier, type JobNotifier } from './queue/jobNotifier.ts';
 export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller.ts';
 export { setExternalJobState, type ExternalJobState } from './queue/externalJobState.ts';
-export { retrievePassages, captionText, estimateTokens, type RetrieveOptions, type RetrievedPassages } from './passages.ts';
+export {
+  retrievePassages,
+  captionText,
+  estimateTokens,
+  type RetrieveOptions,
+  type RetrievedPassages,
+} from './passages.ts';
 export { ask, type AskOptions, type AskResult } from './ask.ts';
-export { askUsageSummary, questionHash, recordAskUsage, type AskOutcome, type AskUsageRecord, type AskUsageSummary } from './ask-usage.ts';
+export {
+  askUsageSummary,
+  questionHash,
+  recordAskUsage,
+  type AskOutcome,
+  type AskUsageRecord,
+  type AskUsageSummary,
+} from './ask-usage.ts';
 export { EVENTS_CHANNEL, listenEvents, type VideoqaEvent } from './events.ts';
 export { cancelJob, acknowledgeCancel, jobStillHeld, CANCEL_CHANNEL, type CancelResult } from './queue/cancelJob.ts';
 export {

@@ -39,14 +39,22 @@ export interface DeletedVideoRows {
 export async function deleteVideoRows(db: Db, videoId: string): Promise<DeletedVideoRows> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [VIDEO_CLAIM_LOCK, videoId]);
-    const video = await tx.query<{ original_path: string | null }>('SELECT original_path FROM videos WHERE id = $1 FOR UPDATE', [videoId]);
+    const video = await tx.query<{ original_path: string | null }>(
+      'SELECT original_path FROM videos WHERE id = $1 FOR UPDATE',
+      [videoId],
+    );
     const held = await tx.query<{ id: string; status: string }>(
       `SELECT id, status FROM jobs WHERE video_id = $1
           AND (status = 'processing' OR (status = 'cancelled' AND locked_by IS NOT NULL AND locked_until > now()))
         ORDER BY created_at LIMIT 1 FOR UPDATE`,
       [videoId],
     );
-    if (held.rows[0]) throw new VideoBusyError(videoId, held.rows[0].id, held.rows[0].status === 'cancelled' ? 'still stopping after its cancel' : 'running');
+    if (held.rows[0])
+      throw new VideoBusyError(
+        videoId,
+        held.rows[0].id,
+        held.rows[0].status === 'cancelled' ? 'still stopping after its cancel' : 'running',
+      );
     const rows: Record<string, number> = {};
     for (const table of await videoTables(tx)) {
       const res = await tx.query(`DELETE FROM ${table} WHERE video_id = $1`, [videoId]);
@@ -160,7 +168,12 @@ export async function mediaDueForRemoval(db: Queryable, kind: MediaKind, days: n
  * video is still ready with no job pending or running, under the video's claim lock: a job
  * claimed for it meanwhile would need the media. Returns false when it was skipped.
  */
-export async function removeMediaIfIdle(db: Db, videoId: string, kind: MediaKind, remove: () => Promise<void>): Promise<boolean> {
+export async function removeMediaIfIdle(
+  db: Db,
+  videoId: string,
+  kind: MediaKind,
+  remove: () => Promise<void>,
+): Promise<boolean> {
   const column = kind === 'upload' ? 'upload_removed_at' : 'normalized_removed_at';
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [VIDEO_CLAIM_LOCK, videoId]);

@@ -58,9 +58,12 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
     const pending = [...migrations].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));
-    const hasVector = pending.length > 0 ? options.vector !== 'off' && (await tryCreateVector(tx)) : await vectorColumnsInUse(tx);
+    const hasVector =
+      pending.length > 0 ? options.vector !== 'off' && (await tryCreateVector(tx)) : await vectorColumnsInUse(tx);
     const dimensions = options.embeddingDimensions ?? EMBEDDING_DIMENSIONS;
     const ctx = { hasVector, dimensions, vectorType: hasVector ? `vector(${dimensions})` : 'real[]' };
     for (const m of pending) {
@@ -69,10 +72,20 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
     }
     const version = Math.max(0, ...done, ...pending.map((m) => m.version));
     const stored = await storedEmbeddingDimensions(tx);
-    if (options.embeddingDimensions !== undefined && (options.checkDimensions ?? true) && stored !== null && stored !== options.embeddingDimensions) {
+    if (
+      options.embeddingDimensions !== undefined &&
+      (options.checkDimensions ?? true) &&
+      stored !== null &&
+      stored !== options.embeddingDimensions
+    ) {
       throw new EmbeddingDimensionsMismatchError(stored, options.embeddingDimensions);
     }
-    return { applied: pending.map((m) => m.version), version, vector: await vectorColumnsInUse(tx), dimensions: stored };
+    return {
+      applied: pending.map((m) => m.version),
+      version,
+      vector: await vectorColumnsInUse(tx),
+      dimensions: stored,
+    };
   });
 }
 

@@ -11,20 +11,36 @@ export interface NodePostgresOptions {
   applicationName?: string;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
 
 /** Connection-level failures become DatabaseUnavailableError (retryable); SQL errors pass through. */
 function translate(err: unknown, url: string): unknown {
   if (!(err instanceof Error)) return err;
   const code = (err as { code?: string }).code;
-  const connectionLost = /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(err.message);
+  const connectionLost =
+    /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(
+      err.message,
+    );
   if ((code && (CONNECTION_CODES.has(code) || /^(08|57P0)/.test(code))) || connectionLost) {
     return new DatabaseUnavailableError(`${err.message} (${redactUrl(url)})`, { cause: err });
   }
   return err;
 }
 
-async function run<R>(client: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[] | undefined, url: string): Promise<QueryResult<R>> {
+async function run<R>(
+  client: pg.Pool | pg.PoolClient,
+  text: string,
+  params: readonly unknown[] | undefined,
+  url: string,
+): Promise<QueryResult<R>> {
   try {
     const res = await client.query(text, params as unknown[] | undefined);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
@@ -125,10 +141,11 @@ export function createNodePostgresDb(options: NodePostgresOptions): Db {
         client = undefined;
         retryTimer = setTimeout(() => {
           retryTimer = undefined;
-          if (!stopped) connect().catch((err) => {
-            options.onError?.(err as Error);
-            if (!stopped && isRetryable(err)) scheduleReconnect(c);
-          });
+          if (!stopped)
+            connect().catch((err) => {
+              options.onError?.(err as Error);
+              if (!stopped && isRetryable(err)) scheduleReconnect(c);
+            });
         }, 1000);
         retryTimer.unref();
       };

@@ -57,7 +57,8 @@ function lockDirectory(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(lockPath, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) throw new DatabaseInUseError(dir, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid))
+        throw new DatabaseInUseError(dir, pid);
       rmSync(lockPath, { force: true }); // stale: its process is gone
     }
   }
@@ -71,7 +72,11 @@ function lockDirectory(dir: string): () => void {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   let db: Db;
   if (options.databaseUrl) {
-    db = createNodePostgresDb({ connectionString: options.databaseUrl, max: options.poolSize, onError: options.onError });
+    db = createNodePostgresDb({
+      connectionString: options.databaseUrl,
+      max: options.poolSize,
+      onError: options.onError,
+    });
   } else if (options.inMemory) {
     db = await createPgliteDb({ loadDataDir: options.loadDataDir });
   } else {
@@ -97,7 +102,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   }
   if (options.migrate ?? true) {
     try {
-      await migrate(db, { vector: options.vector, embeddingDimensions: options.embeddingDimensions, checkDimensions: options.checkDimensions });
+      await migrate(db, {
+        vector: options.vector,
+        embeddingDimensions: options.embeddingDimensions,
+        checkDimensions: options.checkDimensions,
+      });
     } catch (err) {
       await db.close().catch(() => {});
       throw err;

@@ -40,7 +40,9 @@ interface SegmentRow {
  * transcripts), so the model knows who said what; plain text otherwise.
  */
 const spokenTexts = (rows: readonly Pick<SegmentRow, 'text' | 'speaker'>[]): string[] =>
-  rows.map((r, i) => (r.speaker && r.speaker !== rows[i - 1]?.speaker ? `[Speaker ${r.speaker}] ${r.text.trim()}` : r.text.trim()));
+  rows.map((r, i) =>
+    r.speaker && r.speaker !== rows[i - 1]?.speaker ? `[Speaker ${r.speaker}] ${r.text.trim()}` : r.text.trim(),
+  );
 
 interface SceneCaptionRow {
   video_id: string;
@@ -60,7 +62,9 @@ export const estimateTokens = (text: string): number => Math.ceil(text.length / 
 
 /** A caption with the text readable on screen, as one passage text. */
 export function captionText(caption: string, entities: { text?: unknown } | null | undefined): string {
-  const onScreen = Array.isArray(entities?.text) ? (entities.text as unknown[]).filter((t): t is string => typeof t === 'string' && t.trim() !== '') : [];
+  const onScreen = Array.isArray(entities?.text)
+    ? (entities.text as unknown[]).filter((t): t is string => typeof t === 'string' && t.trim() !== '')
+    : [];
   return onScreen.length > 0 ? `${caption} On screen: ${onScreen.map((t) => `"${t}"`).join(', ')}.` : caption;
 }
 
@@ -104,7 +108,11 @@ function counting(provider: EmbeddingsProvider, usage: Usage): EmbeddingsProvide
  * - Near-duplicates (same words, e.g. an intro repeated in every video) are dropped.
  * - Passages are taken best first while they fit the token budget.
  */
-export async function retrievePassages(db: Queryable, question: string, options: RetrieveOptions = {}): Promise<RetrievedPassages> {
+export async function retrievePassages(
+  db: Queryable,
+  question: string,
+  options: RetrieveOptions = {},
+): Promise<RetrievedPassages> {
   const limit = Math.max(1, Math.min(options.limit ?? 8, 50));
   const budget = Math.max(50, options.tokenBudget ?? 3000);
   const windowSec = options.windowSec ?? 30;
@@ -133,9 +141,15 @@ export async function retrievePassages(db: Queryable, question: string, options:
   const entities = new Map(
     captionIds.length === 0
       ? []
-      : (await db.query<{ id: string; entities: { text?: unknown } | null }>('SELECT id, entities FROM frame_captions WHERE id = ANY($1::text[])', [captionIds])).rows.map((r) => [r.id, r.entities]),
+      : (
+          await db.query<{ id: string; entities: { text?: unknown } | null }>(
+            'SELECT id, entities FROM frame_captions WHERE id = ANY($1::text[])',
+            [captionIds],
+          )
+        ).rows.map((r) => [r.id, r.entities]),
   );
-  const sceneAt = (videoId: string, t: number) => scenes.find((s) => s.video_id === videoId && s.t_start <= t && t < s.t_end);
+  const sceneAt = (videoId: string, t: number) =>
+    scenes.find((s) => s.video_id === videoId && s.t_start <= t && t < s.t_end);
 
   const candidates: Passage[] = [];
   const slotDone = new Set<string>();
@@ -155,12 +169,30 @@ export async function retrievePassages(db: Queryable, question: string, options:
     }
     if (h.kind === 'chapter' || h.kind === 'summary') {
       // Written by the chapters stage from the video's own text: evidence about what a stretch (or the whole video) covers.
-      candidates.push({ id: passageId(h.videoId, h.kind, h.tStart), videoId: h.videoId, kind: h.kind, tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
+      candidates.push({
+        id: passageId(h.videoId, h.kind, h.tStart),
+        videoId: h.videoId,
+        kind: h.kind,
+        tStart: h.tStart,
+        tEnd: h.tEnd,
+        text: h.text,
+        score: h.score,
+        sources: [h.id],
+      });
       continue;
     }
     if (h.kind === 'ocr') {
       // Text on screen (slides, UIs) is evidence of its own: a passage at its keyframe.
-      candidates.push({ id: passageId(h.videoId, 'ocr', h.frame?.t ?? h.tStart), videoId: h.videoId, kind: 'ocr', tStart: h.tStart, tEnd: h.tEnd, text: h.text, score: h.score, sources: [h.id] });
+      candidates.push({
+        id: passageId(h.videoId, 'ocr', h.frame?.t ?? h.tStart),
+        videoId: h.videoId,
+        kind: 'ocr',
+        tStart: h.tStart,
+        tEnd: h.tEnd,
+        text: h.text,
+        score: h.score,
+        sources: [h.id],
+      });
       continue;
     }
     const key = `${h.videoId}\u0000${Math.floor(h.tStart / windowSec)}`;
@@ -187,7 +219,9 @@ export async function retrievePassages(db: Queryable, question: string, options:
   const windows = candidates.filter((p) => p.kind === 'segment');
   const merged = candidates.filter((c) => {
     if (c.kind !== 'caption') return true;
-    const w = windows.find((p) => p.videoId === c.videoId && p.sceneCaption === c.text && p.tStart < c.tEnd && c.tStart < p.tEnd);
+    const w = windows.find(
+      (p) => p.videoId === c.videoId && p.sceneCaption === c.text && p.tStart < c.tEnd && c.tStart < p.tEnd,
+    );
     if (w) w.score = Math.max(w.score, c.score);
     return !w;
   });
@@ -239,7 +273,11 @@ async function finishTurns(db: Queryable, slots: Map<string, SegmentRow[]>, wind
 }
 
 /** Every segment starting in the hit slots, per slot, in order. One query per video. */
-async function loadSlotSegments(db: Queryable, slots: { videoId: string; cell: number }[], windowSec: number): Promise<Map<string, SegmentRow[]>> {
+async function loadSlotSegments(
+  db: Queryable,
+  slots: { videoId: string; cell: number }[],
+  windowSec: number,
+): Promise<Map<string, SegmentRow[]>> {
   const cellsByVideo = new Map<string, number[]>();
   for (const s of slots) cellsByVideo.set(s.videoId, [...(cellsByVideo.get(s.videoId) ?? []), s.cell]);
   const out = new Map<string, SegmentRow[]>();

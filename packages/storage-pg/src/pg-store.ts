@@ -19,9 +19,21 @@ import type { Db, Queryable } from './db.ts';
 import { EMBEDDING_DIMENSIONS, vectorColumnsInUse } from './migrate.ts';
 import { storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
-const EMBEDDING_TABLES: Record<EmbeddingKind, string> = { segment: 'transcript_segments', caption: 'frame_captions', ocr: 'frame_ocr', chapter: 'video_chapters', summary: 'video_summaries' };
+const EMBEDDING_TABLES: Record<EmbeddingKind, string> = {
+  segment: 'transcript_segments',
+  caption: 'frame_captions',
+  ocr: 'frame_ocr',
+  chapter: 'video_chapters',
+  summary: 'video_summaries',
+};
 /** The key of each table's rows (a summary is keyed by its video). */
-const EMBEDDING_KEYS: Record<EmbeddingKind, string> = { segment: 'id', caption: 'id', ocr: 'id', chapter: 'id', summary: 'video_id' };
+const EMBEDDING_KEYS: Record<EmbeddingKind, string> = {
+  segment: 'id',
+  caption: 'id',
+  ocr: 'id',
+  chapter: 'id',
+  summary: 'video_id',
+};
 /** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
 const EMBEDDING_BATCH = 250;
 
@@ -44,19 +56,34 @@ export function videoFromRow(r: VideoRow): VideoRecord {
     durationSec: r.duration_sec,
     status: r.status,
     error: r.error,
-    ...(r.upload_removed_at !== undefined ? { uploadRemovedAt: r.upload_removed_at && new Date(r.upload_removed_at) } : {}),
-    ...(r.normalized_removed_at !== undefined ? { normalizedRemovedAt: r.normalized_removed_at && new Date(r.normalized_removed_at) } : {}),
+    ...(r.upload_removed_at !== undefined
+      ? { uploadRemovedAt: r.upload_removed_at && new Date(r.upload_removed_at) }
+      : {}),
+    ...(r.normalized_removed_at !== undefined
+      ? { normalizedRemovedAt: r.normalized_removed_at && new Date(r.normalized_removed_at) }
+      : {}),
   };
 }
 
 /** A vector as the literal pgvector ('[1,2]') or real[] ('{1,2}') parses. */
-export function embeddingLiteral(values: readonly number[], vector: boolean, dimensions: number = EMBEDDING_DIMENSIONS): string {
+export function embeddingLiteral(
+  values: readonly number[],
+  vector: boolean,
+  dimensions: number = EMBEDDING_DIMENSIONS,
+): string {
   if (values.length !== dimensions) {
-    throw new VideoqaError('EMBEDDING_DIMENSIONS', `Embedding has ${values.length} dimensions; the schema stores ${dimensions}`, false, {
-      fix: `set OPENAI_EMBEDDING_DIMENSIONS to what the model returns (${values.length}) and run videoqa reembed, or use a model of ${dimensions} dimensions`,
-    });
+    throw new VideoqaError(
+      'EMBEDDING_DIMENSIONS',
+      `Embedding has ${values.length} dimensions; the schema stores ${dimensions}`,
+      false,
+      {
+        fix: `set OPENAI_EMBEDDING_DIMENSIONS to what the model returns (${values.length}) and run videoqa reembed, or use a model of ${dimensions} dimensions`,
+      },
+    );
   }
-  for (const v of values) if (!Number.isFinite(v)) throw new VideoqaError('EMBEDDING_INVALID', 'Embedding contains a non-finite number', false);
+  for (const v of values)
+    if (!Number.isFinite(v))
+      throw new VideoqaError('EMBEDDING_INVALID', 'Embedding contains a non-finite number', false);
   const body = values.join(',');
   return vector ? `[${body}]` : `{${body}}`;
 }
@@ -94,7 +121,10 @@ export class PgStore implements Store {
   }
 
   async getVideo(id: string): Promise<VideoRecord | null> {
-    const res = await this.db.query<VideoRow>('SELECT id, original_path, normalized_path, duration_sec, status, error, upload_removed_at, normalized_removed_at FROM videos WHERE id = $1', [id]);
+    const res = await this.db.query<VideoRow>(
+      'SELECT id, original_path, normalized_path, duration_sec, status, error, upload_removed_at, normalized_removed_at FROM videos WHERE id = $1',
+      [id],
+    );
     return res.rows[0] ? videoFromRow(res.rows[0]) : null;
   }
 
@@ -109,7 +139,14 @@ export class PgStore implements Store {
          status = coalesce($5, videos.status),
          error = CASE WHEN $5::text IS NULL THEN videos.error ELSE EXCLUDED.error END,
          updated_at = now()`,
-      [video.id, video.originalPath || null, video.normalizedPath ?? null, video.durationSec ?? null, video.status ?? null, video.error ?? null],
+      [
+        video.id,
+        video.originalPath || null,
+        video.normalizedPath ?? null,
+        video.durationSec ?? null,
+        video.status ?? null,
+        video.error ?? null,
+      ],
     );
   }
 
@@ -128,7 +165,10 @@ export class PgStore implements Store {
         sets.push(`${column} = $${params.length}`);
       }
     }
-    const res = await this.db.query(`UPDATE videos SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1`, params);
+    const res = await this.db.query(
+      `UPDATE videos SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1`,
+      params,
+    );
     if (res.rowCount === 0) throw new VideoNotFoundError(id);
   }
 
@@ -146,7 +186,15 @@ export class PgStore implements Store {
         `INSERT INTO transcript_segments (id, video_id, idx, t_start, t_end, text, speaker)
          SELECT id, $1, idx, t_start, t_end, text, speaker
            FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS r(id, idx, t_start, t_end, text, speaker)`,
-        [videoId, rows.map((r) => r.id), rows.map((r) => r.idx), rows.map((r) => r.tStart), rows.map((r) => r.tEnd), rows.map((r) => r.text), rows.map((r) => r.speaker ?? null)],
+        [
+          videoId,
+          rows.map((r) => r.id),
+          rows.map((r) => r.idx),
+          rows.map((r) => r.tStart),
+          rows.map((r) => r.tEnd),
+          rows.map((r) => r.text),
+          rows.map((r) => r.speaker ?? null),
+        ],
       );
     });
   }
@@ -175,7 +223,15 @@ export class PgStore implements Store {
         `INSERT INTO frames (id, video_id, scene_id, idx, t, path, phash)
          SELECT id, $1, scene_id, idx, t, path, phash
            FROM unnest($2::text[], $3::text[], $4::int[], $5::float8[], $6::text[], $7::text[]) AS r(id, scene_id, idx, t, path, phash)`,
-        [videoId, rows.map((r) => r.id), rows.map((r) => r.sceneId), rows.map((r) => r.idx), rows.map((r) => r.t), rows.map((r) => r.path), rows.map((r) => r.phash)],
+        [
+          videoId,
+          rows.map((r) => r.id),
+          rows.map((r) => r.sceneId),
+          rows.map((r) => r.idx),
+          rows.map((r) => r.t),
+          rows.map((r) => r.path),
+          rows.map((r) => r.phash),
+        ],
       );
       const dups = rows.filter((r) => r.duplicateOf);
       if (dups.length > 0) {
@@ -193,17 +249,37 @@ export class PgStore implements Store {
       `INSERT INTO frame_captions (id, frame_id, video_id, caption, entities)
        SELECT id, frame_id, $1, caption, entities::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS r(id, frame_id, caption, entities)
        ON CONFLICT (id) DO UPDATE SET caption = EXCLUDED.caption, entities = EXCLUDED.entities, embedding = NULL`,
-      [videoId, rows.map((r) => r.id), rows.map((r) => r.frameId), rows.map((r) => r.caption), rows.map((r) => JSON.stringify(r.entities))],
+      [
+        videoId,
+        rows.map((r) => r.id),
+        rows.map((r) => r.frameId),
+        rows.map((r) => r.caption),
+        rows.map((r) => JSON.stringify(r.entities)),
+      ],
     );
   }
 
   async listSegments(videoId: string): Promise<SegmentRow[]> {
-    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number; text: string; speaker: string | null }>(
-      'SELECT id, idx, t_start, t_end, text, speaker FROM transcript_segments WHERE video_id = $1 ORDER BY idx',
-      [videoId],
-    );
+    const res = await this.db.query<{
+      id: string;
+      idx: number;
+      t_start: number;
+      t_end: number;
+      text: string;
+      speaker: string | null;
+    }>('SELECT id, idx, t_start, t_end, text, speaker FROM transcript_segments WHERE video_id = $1 ORDER BY idx', [
+      videoId,
+    ]);
     // speaker only when there is one: rows of an undiarized transcript look as they always did.
-    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, text: r.text, ...(r.speaker !== null ? { speaker: r.speaker } : {}) }));
+    return res.rows.map((r) => ({
+      id: r.id,
+      videoId,
+      idx: r.idx,
+      tStart: r.t_start,
+      tEnd: r.t_end,
+      text: r.text,
+      ...(r.speaker !== null ? { speaker: r.speaker } : {}),
+    }));
   }
 
   async listScenes(videoId: string): Promise<SceneRow[]> {
@@ -215,18 +291,36 @@ export class PgStore implements Store {
   }
 
   async listFrames(videoId: string): Promise<FrameRow[]> {
-    const res = await this.db.query<{ id: string; scene_id: string; idx: number; t: number; path: string; phash: string; duplicate_of: string | null }>(
-      'SELECT id, scene_id, idx, t, path, phash, duplicate_of FROM frames WHERE video_id = $1 ORDER BY idx',
-      [videoId],
-    );
-    return res.rows.map((r) => ({ id: r.id, videoId, sceneId: r.scene_id, idx: r.idx, t: r.t, path: r.path, phash: r.phash, duplicateOf: r.duplicate_of }));
+    const res = await this.db.query<{
+      id: string;
+      scene_id: string;
+      idx: number;
+      t: number;
+      path: string;
+      phash: string;
+      duplicate_of: string | null;
+    }>('SELECT id, scene_id, idx, t, path, phash, duplicate_of FROM frames WHERE video_id = $1 ORDER BY idx', [
+      videoId,
+    ]);
+    return res.rows.map((r) => ({
+      id: r.id,
+      videoId,
+      sceneId: r.scene_id,
+      idx: r.idx,
+      t: r.t,
+      path: r.path,
+      phash: r.phash,
+      duplicateOf: r.duplicate_of,
+    }));
   }
 
   async listCaptions(videoId: string): Promise<CaptionRow[]> {
-    const res = await this.db.query<{ id: string; frame_id: string; caption: string; entities: Record<string, unknown> }>(
-      'SELECT id, frame_id, caption, entities FROM frame_captions WHERE video_id = $1 ORDER BY id',
-      [videoId],
-    );
+    const res = await this.db.query<{
+      id: string;
+      frame_id: string;
+      caption: string;
+      entities: Record<string, unknown>;
+    }>('SELECT id, frame_id, caption, entities FROM frame_captions WHERE video_id = $1 ORDER BY id', [videoId]);
     return res.rows.map((r) => ({ id: r.id, frameId: r.frame_id, videoId, caption: r.caption, entities: r.entities }));
   }
 
@@ -239,20 +333,41 @@ export class PgStore implements Store {
         `INSERT INTO frame_ocr (id, frame_id, video_id, text, confidence, language)
          SELECT id, frame_id, $1, text, confidence, language
            FROM unnest($2::text[], $3::text[], $4::text[], $5::real[], $6::text[]) AS r(id, frame_id, text, confidence, language)`,
-        [videoId, rows.map((r) => r.id), rows.map((r) => r.frameId), rows.map((r) => r.text), rows.map((r) => r.confidence), rows.map((r) => r.language)],
+        [
+          videoId,
+          rows.map((r) => r.id),
+          rows.map((r) => r.frameId),
+          rows.map((r) => r.text),
+          rows.map((r) => r.confidence),
+          rows.map((r) => r.language),
+        ],
       );
     });
   }
 
   async listOcr(videoId: string): Promise<OcrRow[]> {
-    const res = await this.db.query<{ id: string; frame_id: string; text: string; confidence: number; language: string }>(
-      'SELECT id, frame_id, text, confidence, language FROM frame_ocr WHERE video_id = $1 ORDER BY id',
-      [videoId],
-    );
-    return res.rows.map((r) => ({ id: r.id, frameId: r.frame_id, videoId, text: r.text, confidence: r.confidence, language: r.language }));
+    const res = await this.db.query<{
+      id: string;
+      frame_id: string;
+      text: string;
+      confidence: number;
+      language: string;
+    }>('SELECT id, frame_id, text, confidence, language FROM frame_ocr WHERE video_id = $1 ORDER BY id', [videoId]);
+    return res.rows.map((r) => ({
+      id: r.id,
+      frameId: r.frame_id,
+      videoId,
+      text: r.text,
+      confidence: r.confidence,
+      language: r.language,
+    }));
   }
 
-  async replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void> {
+  async replaceChapters(
+    videoId: string,
+    chapters: readonly ChapterRow[],
+    summary: VideoSummaryRow | null,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.requireVideo(tx, videoId);
       await tx.query('DELETE FROM video_chapters WHERE video_id = $1', [videoId]);
@@ -262,38 +377,65 @@ export class PgStore implements Store {
           `INSERT INTO video_chapters (id, video_id, idx, t_start, t_end, title, summary)
            SELECT id, $1, idx, t_start, t_end, title, summary
              FROM unnest($2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS r(id, idx, t_start, t_end, title, summary)`,
-          [videoId, chapters.map((c) => c.id), chapters.map((c) => c.idx), chapters.map((c) => c.tStart), chapters.map((c) => c.tEnd), chapters.map((c) => c.title), chapters.map((c) => c.summary)],
+          [
+            videoId,
+            chapters.map((c) => c.id),
+            chapters.map((c) => c.idx),
+            chapters.map((c) => c.tStart),
+            chapters.map((c) => c.tEnd),
+            chapters.map((c) => c.title),
+            chapters.map((c) => c.summary),
+          ],
         );
       }
       if (summary) {
         const keyPoints = summary.keyPoints.map((k) => ({ text: k.text, t_start: k.tStart, t_end: k.tEnd }));
-        await tx.query('INSERT INTO video_summaries (video_id, summary, key_points, tags, model) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)', [
-          videoId,
-          summary.summary,
-          JSON.stringify(keyPoints),
-          JSON.stringify(summary.tags),
-          summary.model,
-        ]);
+        await tx.query(
+          'INSERT INTO video_summaries (video_id, summary, key_points, tags, model) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)',
+          [videoId, summary.summary, JSON.stringify(keyPoints), JSON.stringify(summary.tags), summary.model],
+        );
       }
     });
   }
 
   async listChapters(videoId: string): Promise<ChapterRow[]> {
-    const res = await this.db.query<{ id: string; idx: number; t_start: number; t_end: number; title: string; summary: string }>(
-      'SELECT id, idx, t_start, t_end, title, summary FROM video_chapters WHERE video_id = $1 ORDER BY idx',
-      [videoId],
-    );
-    return res.rows.map((r) => ({ id: r.id, videoId, idx: r.idx, tStart: r.t_start, tEnd: r.t_end, title: r.title, summary: r.summary }));
+    const res = await this.db.query<{
+      id: string;
+      idx: number;
+      t_start: number;
+      t_end: number;
+      title: string;
+      summary: string;
+    }>('SELECT id, idx, t_start, t_end, title, summary FROM video_chapters WHERE video_id = $1 ORDER BY idx', [
+      videoId,
+    ]);
+    return res.rows.map((r) => ({
+      id: r.id,
+      videoId,
+      idx: r.idx,
+      tStart: r.t_start,
+      tEnd: r.t_end,
+      title: r.title,
+      summary: r.summary,
+    }));
   }
 
   async getSummary(videoId: string): Promise<VideoSummaryRow | null> {
-    const res = await this.db.query<{ summary: string; key_points: { text: string; t_start: number; t_end: number }[]; tags: string[]; model: string | null }>(
-      'SELECT summary, key_points, tags, model FROM video_summaries WHERE video_id = $1',
-      [videoId],
-    );
+    const res = await this.db.query<{
+      summary: string;
+      key_points: { text: string; t_start: number; t_end: number }[];
+      tags: string[];
+      model: string | null;
+    }>('SELECT summary, key_points, tags, model FROM video_summaries WHERE video_id = $1', [videoId]);
     const r = res.rows[0];
     if (!r) return null;
-    return { videoId, summary: r.summary, keyPoints: r.key_points.map((k) => ({ text: k.text, tStart: k.t_start, tEnd: k.t_end })), tags: r.tags, model: r.model };
+    return {
+      videoId,
+      summary: r.summary,
+      keyPoints: r.key_points.map((k) => ({ text: k.text, tStart: k.t_start, tEnd: k.t_end })),
+      tags: r.tags,
+      model: r.model,
+    };
   }
 
   async setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void> {
@@ -315,7 +457,10 @@ export class PgStore implements Store {
 
   async listEmbedded(kind: EmbeddingKind, videoId: string): Promise<string[]> {
     const key = EMBEDDING_KEYS[kind];
-    const res = await this.db.query<{ id: string }>(`SELECT ${key} AS id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY ${key}`, [videoId]);
+    const res = await this.db.query<{ id: string }>(
+      `SELECT ${key} AS id FROM ${EMBEDDING_TABLES[kind]} WHERE video_id = $1 AND embedding IS NOT NULL ORDER BY ${key}`,
+      [videoId],
+    );
     return res.rows.map((r) => r.id);
   }
 
@@ -328,7 +473,10 @@ export class PgStore implements Store {
       output: unknown;
       usage: Record<string, number> | null;
       error: string | null;
-    }>('SELECT stage, status, started_at, finished_at, output, usage, error FROM stage_runs WHERE video_id = $1 ORDER BY started_at', [videoId]);
+    }>(
+      'SELECT stage, status, started_at, finished_at, output, usage, error FROM stage_runs WHERE video_id = $1 ORDER BY started_at',
+      [videoId],
+    );
     return res.rows.map((r) => ({
       videoId,
       stage: r.stage,
@@ -363,6 +511,9 @@ export class PgStore implements Store {
 
   async deleteStageRuns(videoId: string, stages: readonly string[]): Promise<void> {
     if (stages.length === 0) return;
-    await this.db.query('DELETE FROM stage_runs WHERE video_id = $1 AND stage = ANY($2::text[])', [videoId, [...stages]]);
+    await this.db.query('DELETE FROM stage_runs WHERE video_id = $1 AND stage = ANY($2::text[])', [
+      videoId,
+      [...stages],
+    ]);
   }
 }

@@ -28,7 +28,15 @@ export interface PgliteDb extends Db {
  * reopening a database: 395 MB resident after open with the default, 246-258 MB with 16 MB
  * (docs/benchmarks.md, "Memory").
  */
-export const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'temp_buffers=2MB', '-c', 'wal_buffers=1MB'];
+export const PGLITE_START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  '-c',
+  'shared_buffers=16MB',
+  '-c',
+  'temp_buffers=2MB',
+  '-c',
+  'wal_buffers=1MB',
+];
 
 /**
  * A Db on PGlite (PostgreSQL in WebAssembly, one connection in this process),
@@ -55,7 +63,11 @@ const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); awa
   // As with ffmpeg (packages/stages/src/ffmpeg/run.ts): setpriv makes the kernel kill the child
   // if this process dies, so a killed first run leaves no initdb behind.
   const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
-  await promisify(execFile)(setpriv ? '/usr/bin/setpriv' : process.execPath, setpriv ? ['--pdeathsig', 'KILL', '--', process.execPath, ...args] : args, { timeout: 300_000 });
+  await promisify(execFile)(
+    setpriv ? '/usr/bin/setpriv' : process.execPath,
+    setpriv ? ['--pdeathsig', 'KILL', '--', process.execPath, ...args] : args,
+    { timeout: 300_000 },
+  );
 }
 
 export async function createPgliteDb(options: PgliteOptions = {}): Promise<PgliteDb> {

@@ -61,22 +61,26 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
   segment: {
     from: 'transcript_segments s',
     alias: 's',
-    columns: 's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, s.speaker',
+    columns:
+      's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, s.speaker',
   },
   caption: {
     from: 'frame_captions c JOIN frames f ON f.id = c.frame_id JOIN scenes sc ON sc.id = f.scene_id',
     alias: 'c',
-    columns: 'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
+    columns:
+      'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
   },
   ocr: {
     from: 'frame_ocr o JOIN frames f ON f.id = o.frame_id JOIN scenes sc ON sc.id = f.scene_id',
     alias: 'o',
-    columns: 'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
+    columns:
+      'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
   },
   chapter: {
     from: 'video_chapters ch',
     alias: 'ch',
-    columns: "ch.id, ch.video_id, ch.t_start, ch.t_end, ch.title || ': ' || ch.summary AS text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker",
+    columns:
+      "ch.id, ch.video_id, ch.t_start, ch.t_end, ch.title || ': ' || ch.summary AS text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker",
   },
   // The whole video: its summary with the key points, from 0 to its duration.
   summary: {
@@ -88,7 +92,14 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
   },
 };
 
-async function vectorCandidates(db: Queryable, kind: SearchKind, vector: readonly number[], pgvector: boolean, n: number, videoId?: string): Promise<Row[]> {
+async function vectorCandidates(
+  db: Queryable,
+  kind: SearchKind,
+  vector: readonly number[],
+  pgvector: boolean,
+  n: number,
+  videoId?: string,
+): Promise<Row[]> {
   const { from, columns, alias } = SOURCES[kind];
   // A query vector of another size than the columns is refused with the reembed hint, not a driver error.
   const literal = embeddingLiteral(vector, pgvector, (await storedEmbeddingDimensions(db)) ?? vector.length);
@@ -105,7 +116,13 @@ async function vectorCandidates(db: Queryable, kind: SearchKind, vector: readonl
   return res.rows;
 }
 
-async function textCandidates(db: Queryable, kind: SearchKind, query: string, n: number, videoId?: string): Promise<Row[]> {
+async function textCandidates(
+  db: Queryable,
+  kind: SearchKind,
+  query: string,
+  n: number,
+  videoId?: string,
+): Promise<Row[]> {
   const { from, columns, alias } = SOURCES[kind];
   // Any of the words (OR), ranked by cover density: natural-language queries rarely match every word.
   const res = await db.query<Row>(
@@ -131,15 +148,21 @@ export async function searchContent(db: Queryable, query: string, options: Searc
   const candidates = Math.max(limit * 4, 40);
   const kinds = options.kinds ?? SEARCH_KINDS;
   const pgvector = await vectorColumnsInUse(db);
-  const queryVector = options.embeddings && (options.methods?.includes('vector') ?? true) ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0] : undefined;
+  const queryVector =
+    options.embeddings && (options.methods?.includes('vector') ?? true)
+      ? (await options.embeddings.embed([text], { signal: options.signal })).vectors[0]
+      : undefined;
 
   // One ranked list per method, across both kinds: vector by distance, text by rank.
   const vectorList: [SearchKind, Row][] = [];
   const textList: [SearchKind, Row][] = [];
   const useText = options.methods?.includes('text') ?? true;
   for (const kind of kinds) {
-    if (queryVector) for (const r of await vectorCandidates(db, kind, queryVector, pgvector, candidates, options.videoId)) vectorList.push([kind, r]);
-    if (useText) for (const r of await textCandidates(db, kind, text, candidates, options.videoId)) textList.push([kind, r]);
+    if (queryVector)
+      for (const r of await vectorCandidates(db, kind, queryVector, pgvector, candidates, options.videoId))
+        vectorList.push([kind, r]);
+    if (useText)
+      for (const r of await textCandidates(db, kind, text, candidates, options.videoId)) textList.push([kind, r]);
   }
   vectorList.sort((a, b) => a[1].score - b[1].score);
   textList.sort((a, b) => b[1].score - a[1].score);

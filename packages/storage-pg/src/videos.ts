@@ -62,7 +62,10 @@ export async function listVideos(db: Queryable, options: ListVideosOptions = {})
 }
 
 /** The newest video made from a file with this SHA-256 that did not fail, if any. */
-export async function findVideoByContent(db: Queryable, sha256: string): Promise<{ id: string; status: VideoStatus } | null> {
+export async function findVideoByContent(
+  db: Queryable,
+  sha256: string,
+): Promise<{ id: string; status: VideoStatus } | null> {
   const res = await db.query<{ id: string; status: VideoStatus }>(
     `SELECT id, status FROM videos WHERE content_sha256 = $1 AND status <> 'failed' ORDER BY created_at DESC LIMIT 1`,
     [sha256],

@@ -48,10 +48,20 @@ describe.each(DB_KINDS)('ask usage recorded on %s', (kind) => {
     const store = new PgStore(t.db);
     for (const videoId of ['soup', 'other']) {
       await store.saveVideo({ id: videoId, originalPath: `uploads/${videoId}_x.mp4`, status: 'ready' });
-      const segments = SOUP.map(([tStart, tEnd, text], i) => ({ id: segmentId(videoId, i), videoId, idx: i, tStart, tEnd, text }));
+      const segments = SOUP.map(([tStart, tEnd, text], i) => ({
+        id: segmentId(videoId, i),
+        videoId,
+        idx: i,
+        tStart,
+        tEnd,
+        text,
+      }));
       await store.replaceSegments(videoId, segments);
       const { vectors } = await ai.embeddings.embed(segments.map((s) => s.text));
-      await store.setEmbeddings('segment', segments.map((s, i) => ({ id: s.id, embedding: vectors[i]! })));
+      await store.setEmbeddings(
+        'segment',
+        segments.map((s, i) => ({ id: s.id, embedding: vectors[i]! })),
+      );
     }
     await store.saveVideo({ id: 'busy', originalPath: 'uploads/busy_x.mp4', status: 'processing' });
   });
@@ -85,7 +95,15 @@ describe.each(DB_KINDS)('ask usage recorded on %s', (kind) => {
     const [row, ...more] = await rows();
     expect(more).toEqual([]);
     expectRecorded(row!, res);
-    expect(row).toMatchObject({ video_id: 'soup', outcome: 'answered', question_sha256: questionHash('How long does the soup simmer?'), question_chars: 30, model: 'gpt-4o-mini', requests: 1, citations: 1 });
+    expect(row).toMatchObject({
+      video_id: 'soup',
+      outcome: 'answered',
+      question_sha256: questionHash('How long does the soup simmer?'),
+      question_chars: 30,
+      model: 'gpt-4o-mini',
+      requests: 1,
+      citations: 1,
+    });
     expect(row!.input_tokens).toBeGreaterThan(0);
     expect(row!.embedding_requests).toBe(1);
     // Privacy: the words of the question are nowhere in the record.
@@ -115,14 +133,29 @@ describe.each(DB_KINDS)('ask usage recorded on %s', (kind) => {
 
   it('records a failed chat request as failed with its error code, and still throws the error', async () => {
     fake.inject('chat', { status: 400 });
-    const err = await ask(t.db, 'How long does the soup simmer?', { ...opts(), videoId: 'soup' }).catch((e: unknown) => e);
+    const err = await ask(t.db, 'How long does the soup simmer?', { ...opts(), videoId: 'soup' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(VideoqaError);
     const [row] = await rows();
-    expect(row).toMatchObject({ outcome: 'failed', found: false, requests: 1, embedding_requests: 1, error_code: (err as VideoqaError).code, video_id: 'soup', model: 'gpt-4o-mini' });
+    expect(row).toMatchObject({
+      outcome: 'failed',
+      found: false,
+      requests: 1,
+      embedding_requests: 1,
+      error_code: (err as VideoqaError).code,
+      video_id: 'soup',
+      model: 'gpt-4o-mini',
+    });
   });
 
   it('records nothing for refused input: nothing was retrieved or sent', async () => {
-    for (const [q, videoId] of [['   ', undefined], ['x'.repeat(2001), undefined], ['soup?', 'no-such-video'], ['soup?', 'busy']] as const) {
+    for (const [q, videoId] of [
+      ['   ', undefined],
+      ['x'.repeat(2001), undefined],
+      ['soup?', 'no-such-video'],
+      ['soup?', 'busy'],
+    ] as const) {
       await expect(ask(t.db, q, { ...opts(), videoId })).rejects.toBeInstanceOf(VideoqaError);
     }
     expect(await rows()).toEqual([]);
@@ -153,7 +186,17 @@ describe.each(DB_KINDS)('ask usage recorded on %s', (kind) => {
     expect(all.lastAt).toBeInstanceOf(Date);
     expect(all.firstAt!.getTime()).toBeLessThanOrEqual(all.lastAt!.getTime());
     const soup = await askUsageSummary(t.db, { videoId: 'soup' });
-    expect(soup).toMatchObject({ asks: 2, distinctQuestions: 1, requests: 2, totalTokens: sum(results.slice(0, 2), 'totalTokens') });
-    expect(await askUsageSummary(t.db, { videoId: 'nothing-asked' })).toMatchObject({ asks: 0, requests: 0, firstAt: null, lastAt: null });
+    expect(soup).toMatchObject({
+      asks: 2,
+      distinctQuestions: 1,
+      requests: 2,
+      totalTokens: sum(results.slice(0, 2), 'totalTokens'),
+    });
+    expect(await askUsageSummary(t.db, { videoId: 'nothing-asked' })).toMatchObject({
+      asks: 0,
+      requests: 0,
+      firstAt: null,
+      lastAt: null,
+    });
   });
 });

@@ -29,7 +29,11 @@ const CARS: Script = {
     [7, 12, 'Its engine produces four hundred horsepower.'],
     [40, 46, 'The driver parks the car beside the lighthouse at sunset.'],
   ],
-  captions: [{ caption: 'A red car on a road by the sea' }, { caption: 'A lighthouse at dusk' }, { caption: 'A map of the route drawn as a blue line', onScreen: ['Route 66'] }],
+  captions: [
+    { caption: 'A red car on a road by the sea' },
+    { caption: 'A lighthouse at dusk' },
+    { caption: 'A map of the route drawn as a blue line', onScreen: ['Route 66'] },
+  ],
 };
 const INJECTION: Script = {
   segments: [
@@ -39,17 +43,57 @@ const INJECTION: Script = {
   captions: [{ caption: 'A lecturer stands at a whiteboard full of equations' }],
 };
 
-async function fill(store: PgStore, embeddings: OpenAIProviders['embeddings'], videoId: string, script: Script, status: 'ready' | 'processing' = 'ready'): Promise<void> {
+async function fill(
+  store: PgStore,
+  embeddings: OpenAIProviders['embeddings'],
+  videoId: string,
+  script: Script,
+  status: 'ready' | 'processing' = 'ready',
+): Promise<void> {
   await store.saveVideo({ id: videoId, originalPath: `uploads/${videoId}_x.mp4`, status });
-  const segments = script.segments.map(([tStart, tEnd, text], i) => ({ id: segmentId(videoId, i), videoId, idx: i, tStart, tEnd, text }));
+  const segments = script.segments.map(([tStart, tEnd, text], i) => ({
+    id: segmentId(videoId, i),
+    videoId,
+    idx: i,
+    tStart,
+    tEnd,
+    text,
+  }));
   await store.replaceSegments(videoId, segments);
-  await store.replaceScenes(videoId, script.captions.map((_, i) => ({ id: sceneId(videoId, i), videoId, idx: i, tStart: i * 30, tEnd: (i + 1) * 30 })));
-  await store.replaceFrames(videoId, script.captions.map((_, i) => ({ id: frameId(videoId, i), videoId, sceneId: sceneId(videoId, i), idx: i, t: i * 30 + 15, path: `frames/${videoId}/scene_00${i}.jpg`, phash: '0123456789abcdef', duplicateOf: null })));
-  const captions = script.captions.map((c, i) => ({ id: captionId(frameId(videoId, i)), frameId: frameId(videoId, i), videoId, caption: c.caption, entities: { objects: [], text: c.onScreen ?? [], controls: [], people_count: 0 } }));
+  await store.replaceScenes(
+    videoId,
+    script.captions.map((_, i) => ({ id: sceneId(videoId, i), videoId, idx: i, tStart: i * 30, tEnd: (i + 1) * 30 })),
+  );
+  await store.replaceFrames(
+    videoId,
+    script.captions.map((_, i) => ({
+      id: frameId(videoId, i),
+      videoId,
+      sceneId: sceneId(videoId, i),
+      idx: i,
+      t: i * 30 + 15,
+      path: `frames/${videoId}/scene_00${i}.jpg`,
+      phash: '0123456789abcdef',
+      duplicateOf: null,
+    })),
+  );
+  const captions = script.captions.map((c, i) => ({
+    id: captionId(frameId(videoId, i)),
+    frameId: frameId(videoId, i),
+    videoId,
+    caption: c.caption,
+    entities: { objects: [], text: c.onScreen ?? [], controls: [], people_count: 0 },
+  }));
   await store.saveCaptions(videoId, captions);
   const vectors = (await embeddings.embed([...segments.map((s) => s.text), ...captions.map((c) => c.caption)])).vectors;
-  await store.setEmbeddings('segment', segments.map((s, i) => ({ id: s.id, embedding: vectors[i]! })));
-  await store.setEmbeddings('caption', captions.map((c, i) => ({ id: c.id, embedding: vectors[segments.length + i]! })));
+  await store.setEmbeddings(
+    'segment',
+    segments.map((s, i) => ({ id: s.id, embedding: vectors[i]! })),
+  );
+  await store.setEmbeddings(
+    'caption',
+    captions.map((c, i) => ({ id: c.id, embedding: vectors[segments.length + i]! })),
+  );
 }
 
 let fake: FakeOpenAIServer;
@@ -80,9 +124,19 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
 
   describe('retrieval of passages', () => {
     it('merges neighbouring segments into one window with its time range, scene caption and a stable id', async () => {
-      const { passages, usage } = await retrievePassages(t.db, 'how long does the soup simmer with garlic', { videoId: 'cook', embeddings: ai.embeddings });
+      const { passages, usage } = await retrievePassages(t.db, 'how long does the soup simmer with garlic', {
+        videoId: 'cook',
+        embeddings: ai.embeddings,
+      });
       const top = passages[0]!;
-      expect(top).toMatchObject({ id: 'cook:segment:35.0', videoId: 'cook', kind: 'segment', tStart: 35, tEnd: 49, sources: [segmentId('cook', 3), segmentId('cook', 4)] });
+      expect(top).toMatchObject({
+        id: 'cook:segment:35.0',
+        videoId: 'cook',
+        kind: 'segment',
+        tStart: 35,
+        tEnd: 49,
+        sources: [segmentId('cook', 3), segmentId('cook', 4)],
+      });
       expect(top.text).toBe(`${COOKING.segments[3]![2]} ${COOKING.segments[4]![2]}`);
       expect(top.sceneCaption).toBe(COOKING.captions[1]!.caption);
       expect(usage).toMatchObject({ embeddingRequests: 1 });
@@ -92,23 +146,51 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
     });
 
     it('turns caption hits into passages with the scene range and on-screen text', async () => {
-      const { passages } = await retrievePassages(t.db, 'tomato soup recipe basket', { videoId: 'cook', embeddings: ai.embeddings, limit: 10 });
+      const { passages } = await retrievePassages(t.db, 'tomato soup recipe basket', {
+        videoId: 'cook',
+        embeddings: ai.embeddings,
+        limit: 10,
+      });
       const windows = passages.filter((p) => p.kind === 'segment');
       expect(windows.map((p) => p.id)).toContain('cook:segment:0.0');
       const first = windows.find((p) => p.id === 'cook:segment:0.0')!;
-      expect(first.sceneCaption).toBe('A chef stands at a kitchen counter with a basket of tomatoes On screen: "Tomato soup recipe".');
+      expect(first.sceneCaption).toBe(
+        'A chef stands at a kitchen counter with a basket of tomatoes On screen: "Tomato soup recipe".',
+      );
       // That caption rides on the window already, so it is not repeated as a passage of its own.
       expect(passages.filter((p) => p.kind === 'caption' && p.text === first.sceneCaption)).toEqual([]);
       // A scene nobody speaks in is found by its caption and on-screen text alone.
       const captions = await retrievePassages(t.db, 'route 66 map', { videoId: 'cars', embeddings: ai.embeddings });
-      expect(captions.passages[0]).toMatchObject({ id: 'cars:caption:75.0', kind: 'caption', tStart: 60, tEnd: 90, text: 'A map of the route drawn as a blue line On screen: "Route 66".', sources: [captionId(frameId('cars', 2))] });
+      expect(captions.passages[0]).toMatchObject({
+        id: 'cars:caption:75.0',
+        kind: 'caption',
+        tStart: 60,
+        tEnd: 90,
+        text: 'A map of the route drawn as a blue line On screen: "Route 66".',
+        sources: [captionId(frameId('cars', 2))],
+      });
     });
 
     it('turns OCR hits (text read on a slide) into passages of their own', async () => {
       const store = new PgStore(t.db);
-      await store.replaceOcr('cars', [{ id: `${frameId('cars', 1)}_ocr`, frameId: frameId('cars', 1), videoId: 'cars', text: 'Quarterly revenue grew 42 percent', confidence: 91, language: 'eng' }]);
+      await store.replaceOcr('cars', [
+        {
+          id: `${frameId('cars', 1)}_ocr`,
+          frameId: frameId('cars', 1),
+          videoId: 'cars',
+          text: 'Quarterly revenue grew 42 percent',
+          confidence: 91,
+          language: 'eng',
+        },
+      ]);
       const { passages } = await retrievePassages(t.db, 'quarterly revenue', { videoId: 'cars' });
-      expect(passages[0]).toMatchObject({ id: 'cars:ocr:45.0', kind: 'ocr', videoId: 'cars', text: 'Quarterly revenue grew 42 percent', sources: [`${frameId('cars', 1)}_ocr`] });
+      expect(passages[0]).toMatchObject({
+        id: 'cars:ocr:45.0',
+        kind: 'ocr',
+        videoId: 'cars',
+        text: 'Quarterly revenue grew 42 percent',
+        sources: [`${frameId('cars', 1)}_ocr`],
+      });
       expect(passages[0]!.tStart).toBeLessThanOrEqual(45);
       expect(passages[0]!.tEnd).toBeGreaterThan(45);
       await store.replaceOcr('cars', []);
@@ -119,8 +201,15 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
       const simmer = passages.filter((p) => p.text.includes('simmer'));
       expect(simmer).toHaveLength(1);
       expect(new Set(passages.map((p) => p.id)).size).toBe(passages.length);
-      const small = await retrievePassages(t.db, 'soup simmer garlic tomatoes basil car', { embeddings: ai.embeddings, limit: 20, tokenBudget: 120 });
-      const cost = small.passages.reduce((n, p) => n + estimateTokens(p.text) + estimateTokens(p.sceneCaption ?? '') + 24, 0);
+      const small = await retrievePassages(t.db, 'soup simmer garlic tomatoes basil car', {
+        embeddings: ai.embeddings,
+        limit: 20,
+        tokenBudget: 120,
+      });
+      const cost = small.passages.reduce(
+        (n, p) => n + estimateTokens(p.text) + estimateTokens(p.sceneCaption ?? '') + 24,
+        0,
+      );
       expect(small.passages.length).toBeGreaterThan(0);
       expect(small.passages.length).toBeLessThan(passages.length);
       expect(cost).toBeLessThanOrEqual(120);
@@ -171,7 +260,11 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
     const res = await ask(t.db, 'How long does the soup simmer?', { ...opts(), videoId: 'cook' });
     expect(res.found).toBe(true);
     expect(res.citations.map((c) => c.passageId)).toEqual(['cook:segment:35.0']);
-    expect(res.dropped.map((d) => d.problem).sort()).toEqual(['quote_not_in_passage', 'time_outside_passage', 'unknown_passage']);
+    expect(res.dropped.map((d) => d.problem).sort()).toEqual([
+      'quote_not_in_passage',
+      'time_outside_passage',
+      'unknown_passage',
+    ]);
   });
 
   it('treats instructions inside video text as data: the rules stay fixed and the answer stays grounded', async () => {
@@ -190,7 +283,11 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
   it('withholds a reply that obeys injected instructions: no prompt leak, no extra fields, no invented citations', async () => {
     fake.setAskMode('obey_injection');
     const pieces: string[] = [];
-    const res = await ask(t.db, 'What does the lecture say about instructions?', { ...opts(), videoId: 'lecture', onToken: (p) => pieces.push(p) });
+    const res = await ask(t.db, 'What does the lecture say about instructions?', {
+      ...opts(),
+      videoId: 'lecture',
+      onToken: (p) => pieces.push(p),
+    });
     expect(res.guarded).toBe('prompt_leak');
     expect(res.found).toBe(false);
     expect(res.citations).toEqual([]);
@@ -213,7 +310,11 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
   });
 
   it('refuses bad input before retrieving or calling the model', async () => {
-    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof VideoqaError ? e.code : String(e)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof VideoqaError ? e.code : String(e)),
+      );
     expect(await code(ask(t.db, '', opts()))).toBe('QUESTION_EMPTY');
     expect(await code(ask(t.db, ' \n\t ', opts()))).toBe('QUESTION_EMPTY');
     expect(await code(ask(t.db, 'why '.repeat(501), opts()))).toBe('QUESTION_TOO_LONG');
@@ -226,14 +327,26 @@ describe.each(DB_KINDS)('ask on %s', (kind) => {
   it('does not call the model when nothing matches, and says so', async () => {
     const tokens: string[] = [];
     const res = await ask(t.db, 'the of and', { chat: ai.chat, onToken: (p) => tokens.push(p) });
-    expect(res).toMatchObject({ found: false, skipped: 'no_passages', passages: [], citations: [], usage: { requests: 0 } });
+    expect(res).toMatchObject({
+      found: false,
+      skipped: 'no_passages',
+      passages: [],
+      citations: [],
+      usage: { requests: 0 },
+    });
     expect(tokens.join('')).toBe(res.answer);
     expect(fake.requests).toEqual([]);
   });
 
   it('returns the passages without a chat provider', async () => {
     const res = await ask(t.db, 'How long does the soup simmer?', { embeddings: ai.embeddings, videoId: 'cook' });
-    expect(res).toMatchObject({ found: false, answer: '', model: null, skipped: 'no_chat_provider', usage: { requests: 0 } });
+    expect(res).toMatchObject({
+      found: false,
+      answer: '',
+      model: null,
+      skipped: 'no_chat_provider',
+      usage: { requests: 0 },
+    });
     expect(res.passages[0]!.id).toBe('cook:segment:35.0');
     expect(fake.requestsFor('chat')).toEqual([]);
   });

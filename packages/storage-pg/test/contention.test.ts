@@ -11,7 +11,10 @@ const workerScript = fileURLToPath(new URL('./fixtures/claim-worker.ts', import.
 
 async function seedJobs(db: Db, n: number): Promise<void> {
   await db.query('CREATE TABLE IF NOT EXISTS exec_log (job_id text NOT NULL, worker text NOT NULL)');
-  await db.query(`INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || g FROM generate_series(1, $1::int) AS g`, [n]);
+  await db.query(
+    `INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || g FROM generate_series(1, $1::int) AS g`,
+    [n],
+  );
 }
 
 async function assertExactlyOnce(db: Db, n: number): Promise<void> {
@@ -19,7 +22,9 @@ async function assertExactlyOnce(db: Db, n: number): Promise<void> {
   expect(twice.rows).toEqual([]);
   const ran = await db.query<{ n: number }>('SELECT count(DISTINCT job_id)::int AS n FROM exec_log');
   expect(ran.rows[0]!.n).toBe(n);
-  const states = await db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM jobs GROUP BY status');
+  const states = await db.query<{ status: string; n: number }>(
+    'SELECT status, count(*)::int AS n FROM jobs GROUP BY status',
+  );
   expect(states.rows).toEqual([{ status: 'done', n }]);
 }
 
@@ -35,7 +40,9 @@ async function drain(db: Db, workerId: string): Promise<number> {
 }
 
 function runWorker(url: string, workerId: string, mode: 'drain' | 'hang', leaseMs: number) {
-  const child = spawn(process.execPath, [workerScript, url, workerId, mode, String(leaseMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [workerScript, url, workerId, mode, String(leaseMs)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -63,7 +70,10 @@ describe.each(DB_KINDS)('exactly once under contention on %s', (kind) => {
   it(`${JOBS} jobs, 4 concurrent workers: every job done exactly once`, async () => {
     await seedJobs(t.db, JOBS);
     // On PostgreSQL each worker has its own connection pool; PGlite has one connection shared by all.
-    const dbs = kind === 'postgres' ? await Promise.all([1, 2, 3, 4].map(() => openDatabase({ databaseUrl: t.url!, migrate: false, poolSize: 2 }))) : [t.db, t.db, t.db, t.db];
+    const dbs =
+      kind === 'postgres'
+        ? await Promise.all([1, 2, 3, 4].map(() => openDatabase({ databaseUrl: t.url!, migrate: false, poolSize: 2 })))
+        : [t.db, t.db, t.db, t.db];
     const counts = await Promise.all(dbs.map((db, i) => drain(db, `w${i + 1}`)));
     if (kind === 'postgres') await Promise.all(dbs.map((db) => db.close()));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(JOBS);
@@ -81,8 +91,13 @@ describe.each(DB_KINDS)('one video, one job at a time, on %s', (kind) => {
   afterEach(async () => t.close());
 
   it('200 jobs of 20 videos, 4 concurrent workers: never two jobs of a video at once, every job done once', async () => {
-    await t.db.query(`INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || ((g - 1) / 10) FROM generate_series(1, 200) AS g`);
-    const dbs = kind === 'postgres' ? await Promise.all([1, 2, 3, 4].map(() => openDatabase({ databaseUrl: t.url!, migrate: false, poolSize: 2 }))) : [t.db, t.db, t.db, t.db];
+    await t.db.query(
+      `INSERT INTO jobs (id, video_id) SELECT 'job-' || g, 'video-' || ((g - 1) / 10) FROM generate_series(1, 200) AS g`,
+    );
+    const dbs =
+      kind === 'postgres'
+        ? await Promise.all([1, 2, 3, 4].map(() => openDatabase({ databaseUrl: t.url!, migrate: false, poolSize: 2 })))
+        : [t.db, t.db, t.db, t.db];
     const running = new Map<string, string>();
     const overlaps: string[] = [];
     const done: string[] = [];
@@ -111,7 +126,9 @@ describe.each(DB_KINDS)('one video, one job at a time, on %s', (kind) => {
   });
 
   it('a job whose lease expired is claimed before the backlog of due jobs', async () => {
-    await t.db.query(`INSERT INTO jobs (id, video_id, run_at) SELECT 'old-' || g, 'v-' || g, now() - interval '1 hour' FROM generate_series(1, 5) AS g`);
+    await t.db.query(
+      `INSERT INTO jobs (id, video_id, run_at) SELECT 'old-' || g, 'v-' || g, now() - interval '1 hour' FROM generate_series(1, 5) AS g`,
+    );
     await t.db.query(`INSERT INTO jobs (id, video_id, status, attempts, locked_by, locked_until, run_at)
                       VALUES ('crashed', 'v-crashed', 'processing', 1, 'dead-worker', now() - interval '1 second', now())`);
     expect((await claimJob(t.db, { workerId: 'w', leaseMs: 60_000, defaultMaxAttempts: 3 }))?.id).toBe('crashed');
@@ -155,10 +172,17 @@ describe('separate processes on a real PostgreSQL', () => {
       job = await claimJob(t.db, { workerId: 'rescuer', leaseMs: 60_000, defaultMaxAttempts: 3 });
     }
     expect(job).toMatchObject({ id: 'crash-job', attempts: 2, lockedBy: 'rescuer' });
-    await store.replaceScenes('crash-video', [0, 1, 2].map((i) => ({ id: sceneId('crash-video', i), videoId: 'crash-video', idx: i, tStart: i, tEnd: i + 1 })));
+    await store.replaceScenes(
+      'crash-video',
+      [0, 1, 2].map((i) => ({ id: sceneId('crash-video', i), videoId: 'crash-video', idx: i, tStart: i, tEnd: i + 1 })),
+    );
     await completeJob(t.db, { jobId: 'crash-job', workerId: 'rescuer' });
     expect(await getJob(t.db, 'crash-job')).toMatchObject({ status: 'done', attempts: 2 });
-    expect((await store.listScenes('crash-video')).map((s) => s.id)).toEqual(['crash-video_scene_000', 'crash-video_scene_001', 'crash-video_scene_002']);
+    expect((await store.listScenes('crash-video')).map((s) => s.id)).toEqual([
+      'crash-video_scene_000',
+      'crash-video_scene_001',
+      'crash-video_scene_002',
+    ]);
     expect((await store.getVideo('crash-video'))?.status).toBe('ready');
   });
 });

@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddingDimensionsMismatchError, embeddingColumns, migrate, migrations, PgStore, resetEmbeddingColumns, searchContent, storedEmbeddingDimensions, type Db } from '@videoqa/storage-pg';
+import {
+  EmbeddingDimensionsMismatchError,
+  embeddingColumns,
+  migrate,
+  migrations,
+  PgStore,
+  resetEmbeddingColumns,
+  searchContent,
+  storedEmbeddingDimensions,
+  type Db,
+} from '@videoqa/storage-pg';
 import { hashingEmbedding, hashingEmbeddingsProvider, type TestDb } from '@videoqa/testing';
 import { DB_KINDS, testDb } from './helpers.ts';
 
@@ -15,7 +25,9 @@ async function seedVideo(db: Db): Promise<PgStore> {
 }
 
 const columnTypes = async (db: Db) => Object.fromEntries((await embeddingColumns(db)).map((c) => [c.table, c.type]));
-const hnswIndexes = async (db: Db) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexdef ILIKE '%hnsw%(embedding%'`)).rows[0]!.n;
+const hnswIndexes = async (db: Db) =>
+  (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexdef ILIKE '%hnsw%(embedding%'`))
+    .rows[0]!.n;
 
 describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
   let t: TestDb | undefined;
@@ -37,16 +49,28 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     expect(await hnswIndexes(t.db)).toBe(pgvector ? 3 : 0);
 
     const store = await seedVideo(t.db);
-    await store.setEmbeddings('segment', [{ id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 768) }]);
-    await expect(store.setEmbeddings('segment', [{ id: 'v1_segment_001', embedding: hashingEmbedding('x', 1536) }])).rejects.toMatchObject({ code: 'EMBEDDING_DIMENSIONS', message: /1536 dimensions; the schema stores 768/ });
+    await store.setEmbeddings('segment', [
+      { id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 768) },
+    ]);
+    await expect(
+      store.setEmbeddings('segment', [{ id: 'v1_segment_001', embedding: hashingEmbedding('x', 1536) }]),
+    ).rejects.toMatchObject({ code: 'EMBEDDING_DIMENSIONS', message: /1536 dimensions; the schema stores 768/ });
     // Search with a model of the old size says what to do instead of failing in the driver.
-    await expect(searchContent(t.db, 'tomatoes', { embeddings: hashingEmbeddingsProvider(1536) })).rejects.toMatchObject({ code: 'EMBEDDING_DIMENSIONS', message: /reembed/ });
-    expect((await searchContent(t.db, 'tomatoes', { embeddings: hashingEmbeddingsProvider(768) }))[0]).toMatchObject({ id: 'v1_segment_000' });
+    await expect(
+      searchContent(t.db, 'tomatoes', { embeddings: hashingEmbeddingsProvider(1536) }),
+    ).rejects.toMatchObject({ code: 'EMBEDDING_DIMENSIONS', message: /reembed/ });
+    expect((await searchContent(t.db, 'tomatoes', { embeddings: hashingEmbeddingsProvider(768) }))[0]).toMatchObject({
+      id: 'v1_segment_000',
+    });
 
     const refused = await migrate(t.db, { embeddingDimensions: 1536 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(EmbeddingDimensionsMismatchError);
-    expect((refused as Error).message).toMatch(/OPENAI_EMBEDDING_DIMENSIONS is 1536, but this database stores 768-dimension embeddings; run `videoqa reembed`/);
-    expect(await migrate(t.db, { embeddingDimensions: 1536, checkDimensions: false })).toMatchObject({ dimensions: 768 });
+    expect((refused as Error).message).toMatch(
+      /OPENAI_EMBEDDING_DIMENSIONS is 1536, but this database stores 768-dimension embeddings; run `videoqa reembed`/,
+    );
+    expect(await migrate(t.db, { embeddingDimensions: 1536, checkDimensions: false })).toMatchObject({
+      dimensions: 768,
+    });
     expect(await migrate(t.db, { embeddingDimensions: 768 })).toMatchObject({ applied: [], dimensions: 768 });
   });
 
@@ -54,18 +78,25 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     t = await testDb(kind, { migrate: false });
     await migrate(t.db, { embeddingDimensions: 768 });
     const store = await seedVideo(t.db);
-    await store.setEmbeddings('segment', [{ id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 768) }]);
+    await store.setEmbeddings('segment', [
+      { id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 768) },
+    ]);
     await t.db.transaction((tx) => resetEmbeddingColumns(tx, 1024));
     expect(await storedEmbeddingDimensions(t.db)).toBe(1024);
     for (const type of Object.values(await columnTypes(t.db))) expect(type).toBe(pgvector ? 'vector(1024)' : 'real[]');
     expect(await hnswIndexes(t.db)).toBe(pgvector ? 3 : 0);
-    expect((await t.db.query<{ n: number }>('SELECT count(embedding)::int AS n FROM transcript_segments')).rows[0]!.n).toBe(0);
+    expect(
+      (await t.db.query<{ n: number }>('SELECT count(embedding)::int AS n FROM transcript_segments')).rows[0]!.n,
+    ).toBe(0);
     const fresh = new PgStore(t.db);
     await fresh.setEmbeddings('segment', [
       { id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 1024) },
       { id: 'v1_segment_001', embedding: hashingEmbedding('the soup simmers slowly', 1024) },
     ]);
-    const hits = await searchContent(t.db, 'soup simmering', { embeddings: hashingEmbeddingsProvider(1024), methods: ['vector'] });
+    const hits = await searchContent(t.db, 'soup simmering', {
+      embeddings: hashingEmbeddingsProvider(1024),
+      methods: ['vector'],
+    });
     expect(hits[0]).toMatchObject({ id: 'v1_segment_001' });
   });
 
@@ -74,7 +105,9 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     t = await testDb(kind, { migrate: false });
     await migrate(t.db, { migrations: upTo3 });
     const store = await seedVideo(t.db);
-    await store.setEmbeddings('segment', [{ id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 1536) }]);
+    await store.setEmbeddings('segment', [
+      { id: 'v1_segment_000', embedding: hashingEmbedding('red tomatoes are sliced', 1536) },
+    ]);
     await expect(migrate(t.db, { embeddingDimensions: 768 })).rejects.toBeInstanceOf(EmbeddingDimensionsMismatchError);
     // Refused inside the migration transaction: nothing was applied, and the next try sees the same.
     expect(await storedEmbeddingDimensions(t.db)).toBeNull();

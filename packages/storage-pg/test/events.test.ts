@@ -1,5 +1,13 @@
 import { sleep } from '@videoqa/core';
-import { claimJob, completeJob, enqueueJob, failJob, listenEvents, PgStore, type VideoqaEvent } from '@videoqa/storage-pg';
+import {
+  claimJob,
+  completeJob,
+  enqueueJob,
+  failJob,
+  listenEvents,
+  PgStore,
+  type VideoqaEvent,
+} from '@videoqa/storage-pg';
 import type { TestDb } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, testDb } from './helpers.ts';
@@ -30,10 +38,28 @@ describe.each(DB_KINDS)('video events on NOTIFY (%s)', (kind) => {
     expect(job?.id).toBe('job-ev1');
     const started = new Date();
     await store.saveStageRun({ videoId: 'ev1', stage: 'normalize', status: 'running', startedAt: started });
-    await store.saveStageRun({ videoId: 'ev1', stage: 'normalize', status: 'done', startedAt: started, finishedAt: new Date() });
+    await store.saveStageRun({
+      videoId: 'ev1',
+      stage: 'normalize',
+      status: 'done',
+      startedAt: started,
+      finishedAt: new Date(),
+    });
     // The same status written again (an upsert) is not a change and is not announced.
-    await store.saveStageRun({ videoId: 'ev1', stage: 'normalize', status: 'done', startedAt: started, finishedAt: new Date() });
-    await store.saveStageRun({ videoId: 'ev1', stage: 'transcribe', status: 'skipped', startedAt: started, finishedAt: new Date() });
+    await store.saveStageRun({
+      videoId: 'ev1',
+      stage: 'normalize',
+      status: 'done',
+      startedAt: started,
+      finishedAt: new Date(),
+    });
+    await store.saveStageRun({
+      videoId: 'ev1',
+      stage: 'transcribe',
+      status: 'skipped',
+      startedAt: started,
+      finishedAt: new Date(),
+    });
     await completeJob(t.db, { jobId: 'job-ev1', workerId: 'w1' });
     await until(events, (e) => e.some((x) => x.type === 'video.ready'));
     await stop();
@@ -45,8 +71,17 @@ describe.each(DB_KINDS)('video events on NOTIFY (%s)', (kind) => {
     expect(types.slice(2, 4).sort()).toEqual(['job.claimed', 'video.processing']);
     expect(types.slice(4, 7)).toEqual(['stage.started', 'stage.done', 'stage.skipped']);
     expect(types.slice(7).sort()).toEqual(['job.done', 'video.ready']);
-    expect(events.find((e) => e.type === 'stage.done')).toMatchObject({ video_id: 'ev1', stage: 'normalize', status: 'done', job_id: null });
-    expect(events.find((e) => e.type === 'job.claimed')).toMatchObject({ video_id: 'ev1', job_id: 'job-ev1', status: 'processing' });
+    expect(events.find((e) => e.type === 'stage.done')).toMatchObject({
+      video_id: 'ev1',
+      stage: 'normalize',
+      status: 'done',
+      job_id: null,
+    });
+    expect(events.find((e) => e.type === 'job.claimed')).toMatchObject({
+      video_id: 'ev1',
+      job_id: 'job-ev1',
+      status: 'processing',
+    });
     const ids = events.map((e) => e.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
@@ -58,7 +93,15 @@ describe.each(DB_KINDS)('video events on NOTIFY (%s)', (kind) => {
     await new PgStore(t.db).saveVideo({ id: 'ev2', originalPath: 'uploads/ev2_a.mp4', status: 'pending' });
     await enqueueJob(t.db, { videoId: 'ev2', jobId: 'job-ev2', maxAttempts: 1 });
     await claimJob(t.db, { workerId: 'w1', leaseMs: 60_000, defaultMaxAttempts: 1 });
-    await failJob(t.db, { jobId: 'job-ev2', workerId: 'w1', message: `broken ${'x'.repeat(20_000)}`, stack: null, retryable: false, retryDelayMs: 0, defaultMaxAttempts: 1 });
+    await failJob(t.db, {
+      jobId: 'job-ev2',
+      workerId: 'w1',
+      message: `broken ${'x'.repeat(20_000)}`,
+      stack: null,
+      retryable: false,
+      retryDelayMs: 0,
+      defaultMaxAttempts: 1,
+    });
     await until(events, (e) => e.some((x) => x.type === 'video.failed'));
     await stop();
     const failed = events.find((e) => e.type === 'job.failed')!;

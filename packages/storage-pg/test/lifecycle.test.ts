@@ -28,21 +28,60 @@ async function seedVideo(t: TestDb, id: string): Promise<void> {
   const store = new PgStore(t.db);
   await store.saveVideo({ id, originalPath: `uploads/${id}_clip.mp4`, status: 'ready' });
   await store.replaceScenes(id, [{ id: `${id}_scene_000`, videoId: id, idx: 0, tStart: 0, tEnd: 2 }]);
-  await store.replaceFrames(id, [{ id: `${id}_frame_000`, videoId: id, sceneId: `${id}_scene_000`, idx: 0, t: 1, path: `frames/${id}/scene_000.jpg`, phash: '0123456789abcdef', duplicateOf: null }]);
-  await store.saveCaptions(id, [{ id: `${id}_frame_000_caption`, videoId: id, frameId: `${id}_frame_000`, caption: 'a red square', entities: { objects: ['square'] } }]);
-  await store.replaceOcr(id, [{ id: `${id}_frame_000_ocr`, videoId: id, frameId: `${id}_frame_000`, text: 'HELLO', confidence: 90, language: 'eng' }]);
+  await store.replaceFrames(id, [
+    {
+      id: `${id}_frame_000`,
+      videoId: id,
+      sceneId: `${id}_scene_000`,
+      idx: 0,
+      t: 1,
+      path: `frames/${id}/scene_000.jpg`,
+      phash: '0123456789abcdef',
+      duplicateOf: null,
+    },
+  ]);
+  await store.saveCaptions(id, [
+    {
+      id: `${id}_frame_000_caption`,
+      videoId: id,
+      frameId: `${id}_frame_000`,
+      caption: 'a red square',
+      entities: { objects: ['square'] },
+    },
+  ]);
+  await store.replaceOcr(id, [
+    {
+      id: `${id}_frame_000_ocr`,
+      videoId: id,
+      frameId: `${id}_frame_000`,
+      text: 'HELLO',
+      confidence: 90,
+      language: 'eng',
+    },
+  ]);
   await store.replaceSegments(id, [
     { id: `${id}_segment_000`, videoId: id, idx: 0, tStart: 0, tEnd: 1, text: 'hello there' },
     { id: `${id}_segment_001`, videoId: id, idx: 1, tStart: 1, tEnd: 2, text: 'general kenobi' },
   ]);
-  await store.saveStageRun({ videoId: id, stage: 'normalize', status: 'done', startedAt: new Date(), finishedAt: new Date(), output: {}, usage: {} });
+  await store.saveStageRun({
+    videoId: id,
+    stage: 'normalize',
+    status: 'done',
+    startedAt: new Date(),
+    finishedAt: new Date(),
+    output: {},
+    usage: {},
+  });
   await t.db.query(`INSERT INTO jobs (id, video_id, status) VALUES ($1, $2, 'done')`, [`${id}-job`, id]);
 }
 
 const countRows = async (t: TestDb, videoId: string) => {
   const out: Record<string, number> = {};
   for (const table of [...(await videoTables(t.db)), 'videos']) {
-    const res = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${table === 'videos' ? 'id' : 'video_id'} = $1`, [videoId]);
+    const res = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table} WHERE ${table === 'videos' ? 'id' : 'video_id'} = $1`,
+      [videoId],
+    );
     out[table] = res.rows[0]!.n;
   }
   return out;
@@ -76,11 +115,24 @@ describe.each(DB_KINDS)('video lifecycle on %s', (kind) => {
       const r = await cancelJob(t.db, 'j2');
       expect(r).toMatchObject({ previous: 'processing', running: true, job: { status: 'cancelled', lockedBy: 'w1' } });
       expect(await jobStillHeld(t.db, 'j2')).toBe(true);
-      await expect(renewLease(t.db, { jobId: 'j2', workerId: 'w1', leaseMs: 60_000 })).rejects.toBeInstanceOf(JobCancelledError);
+      await expect(renewLease(t.db, { jobId: 'j2', workerId: 'w1', leaseMs: 60_000 })).rejects.toBeInstanceOf(
+        JobCancelledError,
+      );
       // Another worker's renewal is a lost lease, not a cancel of its own job.
-      await expect(renewLease(t.db, { jobId: 'j2', workerId: 'w2', leaseMs: 60_000 })).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(renewLease(t.db, { jobId: 'j2', workerId: 'w2', leaseMs: 60_000 })).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
       await expect(completeJob(t.db, { jobId: 'j2', workerId: 'w1' })).rejects.toBeInstanceOf(LeaseLostError);
-      await expect(failJob(t.db, { jobId: 'j2', workerId: 'w1', message: 'x', retryable: true, retryDelayMs: 0, defaultMaxAttempts: 3 })).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(
+        failJob(t.db, {
+          jobId: 'j2',
+          workerId: 'w1',
+          message: 'x',
+          retryable: true,
+          retryDelayMs: 0,
+          defaultMaxAttempts: 3,
+        }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
       expect(await acknowledgeCancel(t.db, { jobId: 'j2', workerId: 'w1' })).toBe(true);
       expect(await jobStillHeld(t.db, 'j2')).toBe(false);
       expect(await getJob(t.db, 'j2')).toMatchObject({ status: 'cancelled', lockedBy: null, attempts: 1 });
@@ -104,7 +156,17 @@ describe.each(DB_KINDS)('video lifecycle on %s', (kind) => {
       await seedVideo(t, 'gone');
       await seedVideo(t, 'kept');
       const before = await countRows(t, 'gone');
-      for (const table of ['videos', 'scenes', 'frames', 'frame_captions', 'frame_ocr', 'transcript_segments', 'stage_runs', 'jobs']) expect(before[table], table).toBeGreaterThan(0);
+      for (const table of [
+        'videos',
+        'scenes',
+        'frames',
+        'frame_captions',
+        'frame_ocr',
+        'transcript_segments',
+        'stage_runs',
+        'jobs',
+      ])
+        expect(before[table], table).toBeGreaterThan(0);
       const r = await deleteVideoRows(t.db, 'gone');
       expect(r).toMatchObject({ found: true, originalPath: 'uploads/gone_clip.mp4' });
       expect(r.rows).toMatchObject({ videos: 1, jobs: 1, transcript_segments: 2, stage_runs: 1 });
@@ -164,15 +226,28 @@ describe.each(DB_KINDS)('video lifecycle on %s', (kind) => {
       await seedVideo(t, 'small');
       await seedVideo(t, 'big');
       const filler = Array.from({ length: 400 }, (_, i) => `word${(i * 7919) % 10007}`).join(' ');
-      await new PgStore(t.db).replaceSegments('big', [{ id: 'big_segment_000', videoId: 'big', idx: 0, tStart: 0, tEnd: 1, text: filler }]);
+      await new PgStore(t.db).replaceSegments('big', [
+        { id: 'big_segment_000', videoId: 'big', idx: 0, tStart: 0, tEnd: 1, text: filler },
+      ]);
       const usage = await videoRowUsage(t.db);
       const small = usage.get('small')!;
       const big = usage.get('big')!;
-      expect(small.tables).toMatchObject({ videos: { rows: 1 }, scenes: { rows: 1 }, frames: { rows: 1 }, frame_captions: { rows: 1 }, frame_ocr: { rows: 1 }, transcript_segments: { rows: 2 }, stage_runs: { rows: 1 }, jobs: { rows: 1 } });
+      expect(small.tables).toMatchObject({
+        videos: { rows: 1 },
+        scenes: { rows: 1 },
+        frames: { rows: 1 },
+        frame_captions: { rows: 1 },
+        frame_ocr: { rows: 1 },
+        transcript_segments: { rows: 2 },
+        stage_runs: { rows: 1 },
+        jobs: { rows: 1 },
+      });
       expect(small.bytes).toBe(Object.values(small.tables).reduce((s, x) => s + x.bytes, 0));
       for (const x of Object.values(small.tables)) expect(x.bytes).toBeGreaterThan(0);
       // 400 words of ~8 characters, stored with its tsvector: at least the text's length more.
-      expect(big.tables.transcript_segments!.bytes - small.tables.transcript_segments!.bytes).toBeGreaterThan(filler.length / 2);
+      expect(big.tables.transcript_segments!.bytes - small.tables.transcript_segments!.bytes).toBeGreaterThan(
+        filler.length / 2,
+      );
       expect([...(await videoRowUsage(t.db, ['small'])).keys()]).toEqual(['small']);
     });
   });

@@ -1,12 +1,29 @@
-import { frameId, MemoryStore, sceneId, segmentId, type FrameRow, type OcrRow, type SceneRow, type SegmentRow } from '@videoqa/core';
+import {
+  frameId,
+  MemoryStore,
+  sceneId,
+  segmentId,
+  type FrameRow,
+  type OcrRow,
+  type SceneRow,
+  type SegmentRow,
+} from '@videoqa/core';
 import { PgStore, type Db } from '@videoqa/storage-pg';
 import { hashingEmbedding, type TestDb } from '@videoqa/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DB_KINDS, testDb } from './helpers.ts';
 
 const segments = (videoId: string, n: number, prefix = 'text'): SegmentRow[] =>
-  Array.from({ length: n }, (_, i) => ({ id: segmentId(videoId, i), videoId, idx: i, tStart: i * 2, tEnd: i * 2 + 1.5, text: `${prefix} ${i}` }));
-const scenes = (videoId: string, n: number): SceneRow[] => Array.from({ length: n }, (_, i) => ({ id: sceneId(videoId, i), videoId, idx: i, tStart: i * 5, tEnd: (i + 1) * 5 }));
+  Array.from({ length: n }, (_, i) => ({
+    id: segmentId(videoId, i),
+    videoId,
+    idx: i,
+    tStart: i * 2,
+    tEnd: i * 2 + 1.5,
+    text: `${prefix} ${i}`,
+  }));
+const scenes = (videoId: string, n: number): SceneRow[] =>
+  Array.from({ length: n }, (_, i) => ({ id: sceneId(videoId, i), videoId, idx: i, tStart: i * 5, tEnd: (i + 1) * 5 }));
 const frames = (videoId: string, n: number): FrameRow[] =>
   Array.from({ length: n }, (_, i) => ({
     id: frameId(videoId, i),
@@ -22,7 +39,14 @@ const frames = (videoId: string, n: number): FrameRow[] =>
 /** Counts the statements a Db runs (to prove bulk writes are one statement per batch). */
 function counting(db: Db): { db: Db; count: () => number } {
   let n = 0;
-  const wrapQ = <T extends { query: Db['query'] }>(q: T): T => ({ ...q, query: (text: string, params?: readonly unknown[]) => (n++, q.query(text, params)) }) as T;
+  const wrapQ = <T extends { query: Db['query'] }>(q: T): T =>
+    ({
+      ...q,
+      query: (text: string, params?: readonly unknown[]) => {
+        n++;
+        return q.query(text, params);
+      },
+    }) as T;
   return {
     db: { ...wrapQ(db), transaction: (fn) => db.transaction((tx) => fn(wrapQ(tx))) } as Db,
     count: () => n,
@@ -43,9 +67,18 @@ describe.each(DB_KINDS)('PgStore on %s', (kind) => {
   });
 
   it('saves and updates videos', async () => {
-    expect(await store.getVideo('v1')).toMatchObject({ id: 'v1', originalPath: 'uploads/v1_a.mp4', status: 'pending', normalizedPath: null });
+    expect(await store.getVideo('v1')).toMatchObject({
+      id: 'v1',
+      originalPath: 'uploads/v1_a.mp4',
+      status: 'pending',
+      normalizedPath: null,
+    });
     await store.updateVideo('v1', { normalizedPath: 'processed/v1/normalized.mp4', durationSec: 12.5 });
-    expect(await store.getVideo('v1')).toMatchObject({ normalizedPath: 'processed/v1/normalized.mp4', durationSec: 12.5, status: 'pending' });
+    expect(await store.getVideo('v1')).toMatchObject({
+      normalizedPath: 'processed/v1/normalized.mp4',
+      durationSec: 12.5,
+      status: 'pending',
+    });
     await store.saveVideo({ id: 'v1', originalPath: '' });
     expect((await store.getVideo('v1'))!.originalPath).toBe('uploads/v1_a.mp4');
     await expect(store.updateVideo('ghost', { status: 'ready' })).rejects.toMatchObject({ code: 'VIDEO_NOT_FOUND' });
@@ -83,8 +116,24 @@ describe.each(DB_KINDS)('PgStore on %s', (kind) => {
     await store.replaceScenes('v1', scenes('v1', 3));
     await store.replaceFrames('v1', frames('v1', 3));
     expect((await store.listFrames('v1'))[2]!.duplicateOf).toBe('v1_frame_000');
-    await store.saveCaptions('v1', [{ id: 'v1_frame_000_caption', frameId: 'v1_frame_000', videoId: 'v1', caption: 'a cat', entities: { objects: ['cat'] } }]);
-    expect(await store.listCaptions('v1')).toEqual([{ id: 'v1_frame_000_caption', frameId: 'v1_frame_000', videoId: 'v1', caption: 'a cat', entities: { objects: ['cat'] } }]);
+    await store.saveCaptions('v1', [
+      {
+        id: 'v1_frame_000_caption',
+        frameId: 'v1_frame_000',
+        videoId: 'v1',
+        caption: 'a cat',
+        entities: { objects: ['cat'] },
+      },
+    ]);
+    expect(await store.listCaptions('v1')).toEqual([
+      {
+        id: 'v1_frame_000_caption',
+        frameId: 'v1_frame_000',
+        videoId: 'v1',
+        caption: 'a cat',
+        entities: { objects: ['cat'] },
+      },
+    ]);
     await store.replaceFrames('v1', frames('v1', 3));
     expect(await store.listCaptions('v1')).toEqual([]);
     await store.replaceScenes('v1', scenes('v1', 2));
@@ -97,7 +146,14 @@ describe.each(DB_KINDS)('PgStore on %s', (kind) => {
       if (s instanceof MemoryStore) await s.saveVideo({ id: 'v1', originalPath: 'uploads/v1_a.mp4' });
       await s.replaceScenes('v1', scenes('v1', 2));
       await s.replaceFrames('v1', frames('v1', 2));
-      const row = (i: number, text: string): OcrRow => ({ id: `${frameId('v1', i)}_ocr`, frameId: frameId('v1', i), videoId: 'v1', text, confidence: 91.5, language: 'eng' });
+      const row = (i: number, text: string): OcrRow => ({
+        id: `${frameId('v1', i)}_ocr`,
+        frameId: frameId('v1', i),
+        videoId: 'v1',
+        text,
+        confidence: 91.5,
+        language: 'eng',
+      });
       await s.replaceOcr('v1', [row(0, 'Quarterly review'), row(1, 'Product roadmap')]);
       await s.replaceOcr('v1', [row(1, 'Next steps')]);
       expect(await s.listOcr('v1')).toEqual([row(1, 'Next steps')]);
@@ -127,13 +183,23 @@ describe.each(DB_KINDS)('PgStore on %s', (kind) => {
       { id: 'v1_segment_002', embedding: hashingEmbedding('two') },
     ]);
     expect(await store.listEmbedded('segment', 'v1')).toEqual(['v1_segment_000', 'v1_segment_002']);
-    await expect(store.setEmbeddings('segment', [{ id: 'v1_segment_001', embedding: [1, 2, 3] }])).rejects.toMatchObject({ code: 'EMBEDDING_DIMENSIONS' });
+    await expect(
+      store.setEmbeddings('segment', [{ id: 'v1_segment_001', embedding: [1, 2, 3] }]),
+    ).rejects.toMatchObject({ code: 'EMBEDDING_DIMENSIONS' });
   });
 
   it('records stage runs', async () => {
     const startedAt = new Date('2026-01-01T00:00:00Z');
     await store.saveStageRun({ videoId: 'v1', stage: 'normalize', status: 'running', startedAt });
-    await store.saveStageRun({ videoId: 'v1', stage: 'normalize', status: 'done', startedAt, finishedAt: new Date(), output: { data: { a: 1 } }, usage: { requests: 2 } });
+    await store.saveStageRun({
+      videoId: 'v1',
+      stage: 'normalize',
+      status: 'done',
+      startedAt,
+      finishedAt: new Date(),
+      output: { data: { a: 1 } },
+      usage: { requests: 2 },
+    });
     await store.saveStageRun({ videoId: 'v1', stage: 'scenes', status: 'failed', startedAt, error: 'boom' });
     const runs = await store.listStageRuns('v1');
     expect(runs.map((r) => [r.stage, r.status])).toEqual([

@@ -20,7 +20,8 @@ import { DB_KINDS, testDb } from './helpers.ts';
 import { PgStore } from '../src/pg-store.ts';
 
 const claimOpts = (workerId = 'w1', leaseMs = 60_000) => ({ workerId, leaseMs, defaultMaxAttempts: 3 });
-const videoStatus = async (db: Db, id: string) => (await db.query<{ status: string }>('SELECT status FROM videos WHERE id = $1', [id])).rows[0]?.status;
+const videoStatus = async (db: Db, id: string) =>
+  (await db.query<{ status: string }>('SELECT status FROM videos WHERE id = $1', [id])).rows[0]?.status;
 /** Moves a job's run_at / locked_until into the past, as if time had passed. */
 const age = (db: Db, jobId: string, column: 'run_at' | 'locked_until', seconds: number) =>
   db.query(`UPDATE jobs SET ${column} = now() - $2 * interval '1 second' WHERE id = $1`, [jobId, seconds]);
@@ -53,9 +54,16 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     expect(await videoStatus(t.db, 'v1')).toBe('processing'); // the claim's doing, not the worker's
     expect(job.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
     await expect(completeJob(t.db, { jobId: 'j1', workerId: 'intruder' })).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(renewLease(t.db, { jobId: 'j1', workerId: 'intruder', leaseMs: 1000 })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(renewLease(t.db, { jobId: 'j1', workerId: 'intruder', leaseMs: 1000 })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     await completeJob(t.db, { jobId: 'j1', workerId: 'w1' });
-    expect(await getJob(t.db, 'j1')).toMatchObject({ status: 'done', lockedBy: null, transcription: null, attempts: 1 });
+    expect(await getJob(t.db, 'j1')).toMatchObject({
+      status: 'done',
+      lockedBy: null,
+      transcription: null,
+      attempts: 1,
+    });
     expect(await videoStatus(t.db, 'v1')).toBe('ready');
     await expect(completeJob(t.db, { jobId: 'j1', workerId: 'w1' })).rejects.toBeInstanceOf(LeaseLostError);
   });
@@ -74,10 +82,24 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
   it('retries a retryable failure after a backoff, keeping the video processing', async () => {
     await enqueueJob(t.db, { videoId: 'v1', jobId: 'j1' });
     await claimJob(t.db, claimOpts());
-    const outcome = await failJob(t.db, { jobId: 'j1', workerId: 'w1', message: 'OpenAI API error (429)', stack: 'Error: at x', retryable: true, retryDelayMs: 30_000, defaultMaxAttempts: 3 });
+    const outcome = await failJob(t.db, {
+      jobId: 'j1',
+      workerId: 'w1',
+      message: 'OpenAI API error (429)',
+      stack: 'Error: at x',
+      retryable: true,
+      retryDelayMs: 30_000,
+      defaultMaxAttempts: 3,
+    });
     expect(outcome).toBe('retry');
     const job = await getJob(t.db, 'j1');
-    expect(job).toMatchObject({ status: 'pending', error: 'OpenAI API error (429)', errorStack: 'Error: at x', lockedBy: null, attempts: 1 });
+    expect(job).toMatchObject({
+      status: 'pending',
+      error: 'OpenAI API error (429)',
+      errorStack: 'Error: at x',
+      lockedBy: null,
+      attempts: 1,
+    });
     // run_at and updated_at come from the same statement's now(): exactly the backoff apart, on any machine
     expect(job.runAt.getTime() - job.updatedAt.getTime()).toBe(30_000);
     expect(await videoStatus(t.db, 'v1')).toBe('processing');
@@ -92,7 +114,14 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const job = (await claimJob(t.db, claimOpts()))!;
       expect(job.attempts).toBe(attempt);
-      const outcome = await failJob(t.db, { jobId: 'j1', workerId: 'w1', message: `boom ${attempt}`, retryable: true, retryDelayMs: 0, defaultMaxAttempts: 3 });
+      const outcome = await failJob(t.db, {
+        jobId: 'j1',
+        workerId: 'w1',
+        message: `boom ${attempt}`,
+        retryable: true,
+        retryDelayMs: 0,
+        defaultMaxAttempts: 3,
+      });
       expect(outcome).toBe(attempt < 2 ? 'retry' : 'failed');
     }
     expect(await getJob(t.db, 'j1')).toMatchObject({ status: 'failed', error: 'boom 2', attempts: 2 });
@@ -103,13 +132,31 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
   it('uses WORKER_MAX_ATTEMPTS for jobs enqueued without max_attempts', async () => {
     await t.db.query(`INSERT INTO jobs (id, video_id) VALUES ('j1', 'v1')`);
     await claimJob(t.db, { ...claimOpts(), defaultMaxAttempts: 1 });
-    expect(await failJob(t.db, { jobId: 'j1', workerId: 'w1', message: 'x', retryable: true, retryDelayMs: 0, defaultMaxAttempts: 1 })).toBe('failed');
+    expect(
+      await failJob(t.db, {
+        jobId: 'j1',
+        workerId: 'w1',
+        message: 'x',
+        retryable: true,
+        retryDelayMs: 0,
+        defaultMaxAttempts: 1,
+      }),
+    ).toBe('failed');
   });
 
   it('fails a non-retryable error at once', async () => {
     await enqueueJob(t.db, { videoId: 'v1', jobId: 'j1' });
     await claimJob(t.db, claimOpts());
-    expect(await failJob(t.db, { jobId: 'j1', workerId: 'w1', message: 'Cannot process: file is empty', retryable: false, retryDelayMs: 0, defaultMaxAttempts: 3 })).toBe('failed');
+    expect(
+      await failJob(t.db, {
+        jobId: 'j1',
+        workerId: 'w1',
+        message: 'Cannot process: file is empty',
+        retryable: false,
+        retryDelayMs: 0,
+        defaultMaxAttempts: 3,
+      }),
+    ).toBe('failed');
     expect(await getJob(t.db, 'j1')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(await videoStatus(t.db, 'v1')).toBe('failed');
   });
@@ -118,7 +165,14 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     await enqueueJob(t.db, { videoId: 'v1', jobId: 'j1' });
     await claimJob(t.db, claimOpts());
     await expect(retryJob(t.db, 'j1')).rejects.toMatchObject({ code: 'INVALID_STATE' });
-    await failJob(t.db, { jobId: 'j1', workerId: 'w1', message: 'bad', retryable: false, retryDelayMs: 0, defaultMaxAttempts: 3 });
+    await failJob(t.db, {
+      jobId: 'j1',
+      workerId: 'w1',
+      message: 'bad',
+      retryable: false,
+      retryDelayMs: 0,
+      defaultMaxAttempts: 3,
+    });
     const job = await retryJob(t.db, 'j1');
     expect(job).toMatchObject({ status: 'pending', attempts: 0, error: null });
     expect(await videoStatus(t.db, 'v1')).toBe('pending');
@@ -133,7 +187,16 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     await age(t.db, 'j1', 'locked_until', 1);
     const job = (await claimJob(t.db, claimOpts('w2')))!;
     expect(job).toMatchObject({ id: 'j1', lockedBy: 'w2', attempts: 2 });
-    await expect(failJob(t.db, { jobId: 'j1', workerId: 'dead-worker', message: 'late', retryable: true, retryDelayMs: 0, defaultMaxAttempts: 3 })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(
+      failJob(t.db, {
+        jobId: 'j1',
+        workerId: 'dead-worker',
+        message: 'late',
+        retryable: true,
+        retryDelayMs: 0,
+        defaultMaxAttempts: 3,
+      }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
     await renewLease(t.db, { jobId: 'j1', workerId: 'w2', leaseMs: 120_000 });
     expect((await getJob(t.db, 'j1')).lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 100_000);
   });
@@ -143,7 +206,10 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     await claimJob(t.db, claimOpts('dead-worker'));
     await age(t.db, 'j1', 'locked_until', 1);
     expect(await claimJob(t.db, claimOpts('w2'))).toBeNull();
-    expect(await getJob(t.db, 'j1')).toMatchObject({ status: 'failed', error: expect.stringMatching(/lease expired after 1 attempt/) });
+    expect(await getJob(t.db, 'j1')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/lease expired after 1 attempt/),
+    });
     expect(await videoStatus(t.db, 'v1')).toBe('failed');
   });
 
@@ -169,7 +235,9 @@ describe.each(DB_KINDS)('job queue on %s', (kind) => {
     expect(stats.oldestPendingAgeSec).toBeGreaterThanOrEqual(9);
     expect(stats.oldestPendingAgeSec).toBeLessThan(60);
     expect(stats.scheduledRetries).toBe(1);
-    expect(stats.processing).toEqual([expect.objectContaining({ jobId: 'j1', videoId: 'v1', lockedBy: 'w1', attempts: 1 })]);
+    expect(stats.processing).toEqual([
+      expect.objectContaining({ jobId: 'j1', videoId: 'v1', lockedBy: 'w1', attempts: 1 }),
+    ]);
     const peek = await peekJobs(t.db, 10);
     expect(peek.pending).toBe(2);
     expect(peek.jobs.map((j) => j.id)).toEqual(['j2', 'j3']);
@@ -215,7 +283,9 @@ describe.each(DB_KINDS)('waking for jobs that send no NOTIFY, on %s', (kind) => 
       await poller.start();
       // only the wake-up at run_at can deliver these before the test times out
       expect((await poller.next(new AbortController().signal))?.id).toBe('j-later');
-      await t.db.query(`UPDATE jobs SET locked_until = now() + interval '300 milliseconds', locked_by = 'dead' WHERE id = 'j-later'`);
+      await t.db.query(
+        `UPDATE jobs SET locked_until = now() + interval '300 milliseconds', locked_by = 'dead' WHERE id = 'j-later'`,
+      );
       expect((await poller.next(new AbortController().signal))?.id).toBe('j-later');
       await poller.stop();
     } finally {
@@ -226,6 +296,8 @@ describe.each(DB_KINDS)('waking for jobs that send no NOTIFY, on %s', (kind) => 
 
 describe('idle backoff schedule', () => {
   it('doubles from WORKER_POLL_MS up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => idleDelayMs(n, 1500, 15_000))).toEqual([1500, 3000, 6000, 12_000, 15_000, 15_000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => idleDelayMs(n, 1500, 15_000))).toEqual([
+      1500, 3000, 6000, 12_000, 15_000, 15_000,
+    ]);
   });
 });

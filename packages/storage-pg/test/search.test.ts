@@ -18,19 +18,57 @@ const CAPTIONS = [
 
 async function fill(store: PgStore, videoId: string): Promise<void> {
   await store.saveVideo({ id: videoId, originalPath: `uploads/${videoId}_x.mp4` });
-  await store.replaceSegments(videoId, SEGMENTS.map((text, i) => ({ id: segmentId(videoId, i), videoId, idx: i, tStart: i * 10, tEnd: i * 10 + 8, text })));
-  await store.replaceScenes(videoId, CAPTIONS.map((_, i) => ({ id: sceneId(videoId, i), videoId, idx: i, tStart: i * 25, tEnd: (i + 1) * 25 })));
-  await store.replaceFrames(videoId, CAPTIONS.map((_, i) => ({ id: frameId(videoId, i), videoId, sceneId: sceneId(videoId, i), idx: i, t: i * 25 + 12.5, path: `frames/${videoId}/scene_00${i}.jpg`, phash: '0123456789abcdef', duplicateOf: null })));
-  await store.saveCaptions(videoId, CAPTIONS.map((caption, i) => ({ id: captionId(frameId(videoId, i)), frameId: frameId(videoId, i), videoId, caption, entities: { objects: [], text: i === 0 ? ['Log in'] : [], controls: [], people_count: 0 } })));
-  await store.setEmbeddings('segment', SEGMENTS.map((text, i) => ({ id: segmentId(videoId, i), embedding: hashingEmbedding(text) })));
-  await store.setEmbeddings('caption', CAPTIONS.map((text, i) => ({ id: captionId(frameId(videoId, i)), embedding: hashingEmbedding(text) })));
+  await store.replaceSegments(
+    videoId,
+    SEGMENTS.map((text, i) => ({ id: segmentId(videoId, i), videoId, idx: i, tStart: i * 10, tEnd: i * 10 + 8, text })),
+  );
+  await store.replaceScenes(
+    videoId,
+    CAPTIONS.map((_, i) => ({ id: sceneId(videoId, i), videoId, idx: i, tStart: i * 25, tEnd: (i + 1) * 25 })),
+  );
+  await store.replaceFrames(
+    videoId,
+    CAPTIONS.map((_, i) => ({
+      id: frameId(videoId, i),
+      videoId,
+      sceneId: sceneId(videoId, i),
+      idx: i,
+      t: i * 25 + 12.5,
+      path: `frames/${videoId}/scene_00${i}.jpg`,
+      phash: '0123456789abcdef',
+      duplicateOf: null,
+    })),
+  );
+  await store.saveCaptions(
+    videoId,
+    CAPTIONS.map((caption, i) => ({
+      id: captionId(frameId(videoId, i)),
+      frameId: frameId(videoId, i),
+      videoId,
+      caption,
+      entities: { objects: [], text: i === 0 ? ['Log in'] : [], controls: [], people_count: 0 },
+    })),
+  );
+  await store.setEmbeddings(
+    'segment',
+    SEGMENTS.map((text, i) => ({ id: segmentId(videoId, i), embedding: hashingEmbedding(text) })),
+  );
+  await store.setEmbeddings(
+    'caption',
+    CAPTIONS.map((text, i) => ({ id: captionId(frameId(videoId, i)), embedding: hashingEmbedding(text) })),
+  );
 }
 
 const variants = [
   { name: 'PGlite with pgvector', kind: 'pglite' as const, vector: 'auto' as const, expectVector: true },
   { name: 'PGlite with real[]', kind: 'pglite' as const, vector: 'off' as const, expectVector: false },
   { name: 'PostgreSQL with real[]', kind: 'postgres' as const, vector: 'off' as const, expectVector: false },
-  { name: 'PostgreSQL (pgvector if installed)', kind: 'postgres' as const, vector: 'auto' as const, expectVector: undefined },
+  {
+    name: 'PostgreSQL (pgvector if installed)',
+    kind: 'postgres' as const,
+    vector: 'auto' as const,
+    expectVector: undefined,
+  },
 ];
 
 describe.each(variants)('hybrid search on $name', ({ kind, vector, expectVector }) => {
@@ -56,14 +94,27 @@ describe.each(variants)('hybrid search on $name', ({ kind, vector, expectVector 
     ['mountain summit', 'segment', 4],
   ])('%j finds the right segment first', async (query, kindOfHit, index) => {
     const hits = await searchContent(t.db, query, { embeddings, videoId: 'va', limit: 5 });
-    expect(hits[0]).toMatchObject({ kind: kindOfHit, id: segmentId('va', index), videoId: 'va', tStart: index * 10, tEnd: index * 10 + 8, text: SEGMENTS[index] });
+    expect(hits[0]).toMatchObject({
+      kind: kindOfHit,
+      id: segmentId('va', index),
+      videoId: 'va',
+      tStart: index * 10,
+      tEnd: index * 10 + 8,
+      text: SEGMENTS[index],
+    });
     expect(hits[0]!.ranks.vector).toBe(1);
     expect(hits[0]!.score).toBeGreaterThan(hits[1]?.score ?? 0);
   });
 
   it('finds captions with their scene time range and frame', async () => {
     const hits = await searchContent(t.db, 'login button settings', { embeddings, videoId: 'vb' });
-    expect(hits[0]).toMatchObject({ kind: 'caption', id: captionId(frameId('vb', 0)), tStart: 0, tEnd: 25, frame: { id: frameId('vb', 0), t: 12.5, path: 'frames/vb/scene_000.jpg' } });
+    expect(hits[0]).toMatchObject({
+      kind: 'caption',
+      id: captionId(frameId('vb', 0)),
+      tStart: 0,
+      tEnd: 25,
+      frame: { id: frameId('vb', 0), t: 12.5, path: 'frames/vb/scene_000.jpg' },
+    });
     // on-screen text from the entities is searchable too
     const byScreenText = await searchContent(t.db, 'log in', { videoId: 'vb' });
     expect(byScreenText[0]?.id).toBe(captionId(frameId('vb', 0)));

@@ -11,7 +11,10 @@ export type TestDbKind = 'postgres' | 'pglite';
  * CREATE DATABASE (graphile-worker's way of keeping tests independent on one
  * real server). Returns its URL and a function that drops it.
  */
-export async function createTestDatabase(serverUrl: string, options: { template?: string } = {}): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  serverUrl: string,
+  options: { template?: string } = {},
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const name = `videoqa_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -49,7 +52,11 @@ export interface TestDb {
  * A migrated, empty database of the given kind: a new database on the real
  * server (serverUrl), or an in-memory PGlite.
  */
-export async function openTestDb(kind: TestDbKind, serverUrl: string, options: { vector?: 'auto' | 'off'; migrate?: boolean } = {}): Promise<TestDb> {
+export async function openTestDb(
+  kind: TestDbKind,
+  serverUrl: string,
+  options: { vector?: 'auto' | 'off'; migrate?: boolean } = {},
+): Promise<TestDb> {
   const { openDatabase } = await import('@videoqa/storage-pg');
   const migrated = options.migrate ?? true;
   if (kind === 'pglite') {
@@ -60,7 +67,12 @@ export async function openTestDb(kind: TestDbKind, serverUrl: string, options: {
   }
   const template = migrated ? await postgresTemplate(serverUrl, options.vector ?? 'auto') : undefined;
   const created = await createTestDatabase(serverUrl, { template });
-  const db = await openDatabase({ databaseUrl: created.url, vector: options.vector, migrate: options.migrate, poolSize: 12 });
+  const db = await openDatabase({
+    databaseUrl: created.url,
+    vector: options.vector,
+    migrate: options.migrate,
+    poolSize: 12,
+  });
   return {
     kind,
     db,
@@ -152,7 +164,8 @@ async function loadOrBuildPgliteTemplate(vector: 'auto' | 'off'): Promise<Blob> 
     await db.close();
   }
   mkdirSync(dir, { recursive: true });
-  for (const old of readdirSync(dir)) if (old.endsWith(`_${vector}.tar`) && old !== `pglite_${key}.tar`) rmSync(join(dir, old), { force: true });
+  for (const old of readdirSync(dir))
+    if (old.endsWith(`_${vector}.tar`) && old !== `pglite_${key}.tar`) rmSync(join(dir, old), { force: true });
   // Written aside and renamed: another test process never reads half a file.
   const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));

@@ -16,7 +16,15 @@ const dir = mkdtempSync(join(tmpdir(), 'videoqa-pg-'));
 // As root, PostgreSQL runs as the postgres user, which must be able to write here.
 chmodSync(dir, 0o777);
 const port = await freePort();
-const server = new EmbeddedPostgres({ databaseDir: join(dir, 'data'), user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => {}, onError: () => {} });
+const server = new EmbeddedPostgres({
+  databaseDir: join(dir, 'data'),
+  user: 'postgres',
+  password: 'postgres',
+  port,
+  persistent: false,
+  onLog: () => {},
+  onError: () => {},
+});
 
 let stopping: Promise<void> | null = null;
 function stop(): Promise<void> {

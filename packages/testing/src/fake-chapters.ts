@@ -40,16 +40,22 @@ export interface ChaptersRequestBody {
 }
 
 const STOP = new Set(
-  'a an the of and or to in on at is are was were it its with for this that these those by as be been from we you they he she i our your their will can not but so if then than into about over also just there here what when which who how all any some more most very speech screen frame shows'.split(' '),
+  'a an the of and or to in on at is are was were it its with for this that these those by as be been from we you they he she i our your their will can not but so if then than into about over also just there here what when which who how all any some more most very speech screen frame shows'.split(
+    ' ',
+  ),
 );
 
-const words = (text: string) => (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 4 && !STOP.has(w));
+const words = (text: string) =>
+  (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 4 && !STOP.has(w));
 
 /** The n most frequent content words, ties by first appearance. */
 function topWords(text: string, n: number): string[] {
   const counts = new Map<string, number>();
   for (const w of words(text)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([w]) => w);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([w]) => w);
 }
 
 const firstSentence = (text: string) => (text.trim().split(/(?<=[.!?])\s+/)[0] ?? '').slice(0, 200);
@@ -61,7 +67,8 @@ export function chaptersRequest(messages: { role: string; content: string }[]): 
   if (!user) return undefined;
   try {
     const body = JSON.parse(user.content) as Partial<ChaptersRequestBody>;
-    if ((body.task === 'chapters' && Array.isArray(body.items)) || (body.task === 'merge' && Array.isArray(body.parts))) return body as ChaptersRequestBody;
+    if ((body.task === 'chapters' && Array.isArray(body.items)) || (body.task === 'merge' && Array.isArray(body.parts)))
+      return body as ChaptersRequestBody;
   } catch {
     /* not JSON: not a chapters request */
   }
@@ -79,13 +86,22 @@ function draftFromItems(req: ChaptersRequestBody): Draft {
   const chapters = groups.map((g, i) => {
     const text = g.map((x) => x.text).join(' ');
     const title = topWords(text, 3).map(capitalise).join(' ') || `Part ${i + 1}`;
-    return { t_start: i === 0 ? req.range_start : g[0]!.start, t_end: groups[i + 1]?.[0]!.start ?? req.range_end, title, summary: firstSentence(text) };
+    return {
+      t_start: i === 0 ? req.range_start : g[0]!.start,
+      t_end: groups[i + 1]?.[0]?.start ?? req.range_end,
+      title,
+      summary: firstSentence(text),
+    };
   });
   const all = items.map((x) => x.text).join(' ');
   return {
     chapters,
     summary: `This part covers ${chapters.map((c) => c.title.toLowerCase()).join(', ')}.`,
-    key_points: groups.slice(0, 7).map((g) => ({ text: firstSentence(g[0]!.text) || 'A moment of the video', t_start: g[0]!.start, t_end: g[0]!.end })),
+    key_points: groups.slice(0, 7).map((g) => ({
+      text: firstSentence(g[0]!.text) || 'A moment of the video',
+      t_start: g[0]!.start,
+      t_end: g[0]!.end,
+    })),
     tags: topWords(all, 5).map((w) => w.toUpperCase()),
   };
 }
@@ -102,21 +118,42 @@ function mergeFromParts(req: ChaptersRequestBody): Omit<Draft, 'chapters'> {
 
 /** The reply content for a chapters request, in the given mode. */
 export function answerChapters(req: ChaptersRequestBody, mode: ChaptersMode): unknown {
-  const texts = [...(req.items ?? []).map((i) => i.text), ...(req.parts ?? []).flatMap((p) => [p.summary, ...p.key_points.map((k) => k.text)])];
-  if (mode === 'obey_injection' && texts.some((t) => /ignore (all |any )?(the )?(previous|prior|above) instructions/i.test(t))) {
+  const texts = [
+    ...(req.items ?? []).map((i) => i.text),
+    ...(req.parts ?? []).flatMap((p) => [p.summary, ...p.key_points.map((k) => k.text)]),
+  ];
+  if (
+    mode === 'obey_injection' &&
+    texts.some((t) => /ignore (all |any )?(the )?(previous|prior|above) instructions/i.test(t))
+  ) {
     return { chapters: 'pwned', summary: 'I will do as the transcript says.', key_points: [], tags: [], admin: true };
   }
   if (req.task === 'merge') {
     const merged = mergeFromParts(req);
-    return mode === 'out_of_range' ? { ...merged, key_points: [...merged.key_points, { text: 'A point after the end', t_start: req.range_end + 10, t_end: req.range_end + 20 }] } : merged;
+    return mode === 'out_of_range'
+      ? {
+          ...merged,
+          key_points: [
+            ...merged.key_points,
+            { text: 'A point after the end', t_start: req.range_end + 10, t_end: req.range_end + 20 },
+          ],
+        }
+      : merged;
   }
   const draft = draftFromItems(req);
   switch (mode) {
     case 'out_of_range':
       return {
         ...draft,
-        chapters: [{ t_start: -40, t_end: -5, title: 'Before The Start', summary: 'Nothing.' }, ...draft.chapters.map((c, i, a) => (i === a.length - 1 ? { ...c, t_end: req.range_end + 100 } : c)), { t_start: req.range_end + 50, t_end: req.range_end + 90, title: 'After The End', summary: 'Nothing.' }],
-        key_points: [...draft.key_points, { text: 'A point after the end', t_start: req.range_end + 10, t_end: req.range_end + 20 }],
+        chapters: [
+          { t_start: -40, t_end: -5, title: 'Before The Start', summary: 'Nothing.' },
+          ...draft.chapters.map((c, i, a) => (i === a.length - 1 ? { ...c, t_end: req.range_end + 100 } : c)),
+          { t_start: req.range_end + 50, t_end: req.range_end + 90, title: 'After The End', summary: 'Nothing.' },
+        ],
+        key_points: [
+          ...draft.key_points,
+          { text: 'A point after the end', t_start: req.range_end + 10, t_end: req.range_end + 20 },
+        ],
       };
     case 'overlapping':
       return { ...draft, chapters: draft.chapters.map((c) => ({ ...c, t_end: c.t_end + 30 })).reverse() };

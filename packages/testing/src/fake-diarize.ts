@@ -58,7 +58,11 @@ const close = (a: number, b: number) => a > 0 && b > 0 && Math.max(a, b) / Math.
  * appearance (A, B, ...) within this request — so without references, labels are only
  * consistent inside one request.
  */
-export function diarize(pcm: Int16Array, regions: readonly SpeechRegion[], known: readonly KnownVoice[] = []): DiarizedRegion[] {
+export function diarize(
+  pcm: Int16Array,
+  regions: readonly SpeechRegion[],
+  known: readonly KnownVoice[] = [],
+): DiarizedRegion[] {
   const voices: { name: string; pitchHz: number }[] = [];
   let next = 0;
   return regions.map((r) => {

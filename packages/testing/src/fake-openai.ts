@@ -89,7 +89,29 @@ export const LOCAL_EMBEDDING_DIMENSIONS = 768;
 export type AskMode = 'grounded' | 'not_found' | 'invalid_citations' | 'obey_injection';
 
 /** Words of a question that say nothing about its subject. */
-const QUESTION_WORDS = new Set(['what', 'who', 'whom', 'when', 'where', 'which', 'why', 'how', 'doe', 'do', 'did', 'video', 'say', 'said', 'show', 'shown', 'mention', 'tell', 'about', 'there', 'any']);
+const QUESTION_WORDS = new Set([
+  'what',
+  'who',
+  'whom',
+  'when',
+  'where',
+  'which',
+  'why',
+  'how',
+  'doe',
+  'do',
+  'did',
+  'video',
+  'say',
+  'said',
+  'show',
+  'shown',
+  'mention',
+  'tell',
+  'about',
+  'there',
+  'any',
+]);
 
 interface AskPassage {
   id: string;
@@ -101,10 +123,19 @@ interface AskPassage {
 }
 
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
-const TRANSCRIPTION_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize']);
+const TRANSCRIPTION_MODELS = new Set([
+  'whisper-1',
+  'gpt-4o-transcribe',
+  'gpt-4o-mini-transcribe',
+  'gpt-4o-transcribe-diarize',
+]);
 const DIARIZE_MODEL = 'gpt-4o-transcribe-diarize';
 const CHAT_MODELS = new Set(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5', 'gpt-5-mini']);
-const EMBEDDING_MODELS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
+const EMBEDDING_MODELS: Record<string, number> = {
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+};
 const MAX_EMBEDDING_INPUTS = 2048;
 const MAX_EMBEDDING_TOKENS = 8192;
 
@@ -113,20 +144,35 @@ interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: { index: number; message: { role: 'assistant'; content: string; refusal: null }; finish_reason: string; logprobs: null }[];
+  choices: {
+    index: number;
+    message: { role: 'assistant'; content: string; refusal: null };
+    finish_reason: string;
+    logprobs: null;
+  }[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
-const clock = (s: number) => `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+const clock = (s: number) =>
+  `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
 /** A grounded-answer request: the user message is JSON with a question and passages. */
-function askRequest(messages: { role: string; content: string }[]): { question: string; passages: AskPassage[]; system: string } | undefined {
+function askRequest(
+  messages: { role: string; content: string }[],
+): { question: string; passages: AskPassage[]; system: string } | undefined {
   const user = messages.filter((m) => m.role === 'user').at(-1);
   if (!user) return undefined;
   try {
     const body = JSON.parse(user.content) as { question?: unknown; passages?: unknown };
     if (typeof body.question !== 'string' || !Array.isArray(body.passages)) return undefined;
-    return { question: body.question, passages: body.passages as AskPassage[], system: messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n') };
+    return {
+      question: body.question,
+      passages: body.passages as AskPassage[],
+      system: messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .join('\n'),
+    };
   } catch {
     return undefined;
   }
@@ -137,7 +183,13 @@ class HttpError extends Error {
   readonly type: string;
   readonly code: string | null;
   readonly param: string | null;
-  constructor(status: number, message: string, type = 'invalid_request_error', code: string | null = null, param: string | null = null) {
+  constructor(
+    status: number,
+    message: string,
+    type = 'invalid_request_error',
+    code: string | null = null,
+    param: string | null = null,
+  ) {
     super(message);
     this.status = status;
     this.type = type;
@@ -162,15 +214,28 @@ type JsonSchema = {
 
 /** Rejects schemas the real structured-outputs API rejects in strict mode. */
 function checkStrictSchema(schema: JsonSchema, path = '$'): void {
-  if (schema.anyOf) return schema.anyOf.forEach((s, i) => checkStrictSchema(s, `${path}.anyOf[${i}]`));
+  if (schema.anyOf) {
+    schema.anyOf.forEach((s, i) => {
+      checkStrictSchema(s, `${path}.anyOf[${i}]`);
+    });
+    return;
+  }
   if (schema.$ref) return;
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   if (types.includes('object')) {
     const props = Object.keys(schema.properties ?? {});
-    if (schema.additionalProperties !== false) throw new HttpError(400, `Invalid schema for response_format: In context=${path}, 'additionalProperties' is required to be supplied and to be false.`);
+    if (schema.additionalProperties !== false)
+      throw new HttpError(
+        400,
+        `Invalid schema for response_format: In context=${path}, 'additionalProperties' is required to be supplied and to be false.`,
+      );
     const required = new Set(schema.required ?? []);
     const missing = props.filter((p) => !required.has(p));
-    if (missing.length > 0) throw new HttpError(400, `Invalid schema for response_format: In context=${path}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`);
+    if (missing.length > 0)
+      throw new HttpError(
+        400,
+        `Invalid schema for response_format: In context=${path}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`,
+      );
     for (const [k, v] of Object.entries(schema.properties ?? {})) checkStrictSchema(v, `${path}.${k}`);
   }
   if (types.includes('array') && schema.items) checkStrictSchema(schema.items, `${path}[]`);
@@ -195,7 +260,7 @@ function schemaFromPrompt(messages: { role: string; content: string }[]): JsonSc
 function instance(schema: JsonSchema, root: JsonSchema, fill: (path: string) => unknown, path = ''): unknown {
   if (schema.$ref) {
     const name = schema.$ref.split('/').pop()!;
-    return instance((root.$defs ?? root.definitions ?? {})[name] ?? {}, root, fill, path);
+    return instance((root.$defs ?? root.definitions)?.[name] ?? {}, root, fill, path);
   }
   if (schema.anyOf) return instance(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!, root, fill, path);
   const custom = fill(path);
@@ -204,7 +269,12 @@ function instance(schema: JsonSchema, root: JsonSchema, fill: (path: string) => 
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, instance(v, root, fill, path ? `${path}.${k}` : k)]));
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([k, v]) => [
+          k,
+          instance(v, root, fill, path ? `${path}.${k}` : k),
+        ]),
+      );
     case 'array':
       return schema.items ? [instance(schema.items, root, fill, `${path}[]`)] : [];
     case 'integer':
@@ -220,12 +290,22 @@ function instance(schema: JsonSchema, root: JsonSchema, fill: (path: string) => 
 }
 
 const COLOUR_NAMES: [string, [number, number, number]][] = [
-  ['black', [0, 0, 0]], ['white', [255, 255, 255]], ['grey', [128, 128, 128]], ['red', [220, 30, 30]], ['green', [30, 160, 60]],
-  ['blue', [30, 60, 220]], ['yellow', [230, 220, 40]], ['magenta', [200, 40, 200]], ['cyan', [40, 200, 220]], ['orange', [240, 140, 30]],
+  ['black', [0, 0, 0]],
+  ['white', [255, 255, 255]],
+  ['grey', [128, 128, 128]],
+  ['red', [220, 30, 30]],
+  ['green', [30, 160, 60]],
+  ['blue', [30, 60, 220]],
+  ['yellow', [230, 220, 40]],
+  ['magenta', [200, 40, 200]],
+  ['cyan', [40, 200, 220]],
+  ['orange', [240, 140, 30]],
 ];
 
 /** A deterministic description of an image: its dominant colour and brightness. */
-async function describeImage(image: Buffer): Promise<{ colour: string; brightness: number; width: number; height: number }> {
+async function describeImage(
+  image: Buffer,
+): Promise<{ colour: string; brightness: number; width: number; height: number }> {
   const stats = await sharp(image).stats();
   const meta = await sharp(image).metadata();
   const mean = stats.channels.slice(0, 3).map((c) => c.mean) as [number, number, number];
@@ -233,7 +313,12 @@ async function describeImage(image: Buffer): Promise<{ colour: string; brightnes
     const d = (c: [number, number, number]) => (c[0] - mean[0]) ** 2 + (c[1] - mean[1]) ** 2 + (c[2] - mean[2]) ** 2;
     return d(cur[1]) < d(best[1]) ? cur : best;
   });
-  return { colour, brightness: Math.round(((mean[0] + mean[1] + mean[2]) / 3 / 255) * 100), width: meta.width ?? 0, height: meta.height ?? 0 };
+  return {
+    colour,
+    brightness: Math.round(((mean[0] + mean[1] + mean[2]) / 3 / 255) * 100),
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+  };
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -276,7 +361,9 @@ export class FakeOpenAIServer {
   get local(): { embeddingDimensions: number } | undefined {
     const l = this.options.local;
     if (!l) return undefined;
-    return { embeddingDimensions: (typeof l === 'object' ? l.embeddingDimensions : undefined) ?? LOCAL_EMBEDDING_DIMENSIONS };
+    return {
+      embeddingDimensions: (typeof l === 'object' ? l.embeddingDimensions : undefined) ?? LOCAL_EMBEDDING_DIMENSIONS,
+    };
   }
 
   private constructor(options: FakeOpenAIOptions) {
@@ -355,8 +442,24 @@ export class FakeOpenAIServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const route: FakeRoute | undefined =
-      path === '/v1/audio/transcriptions' ? 'transcriptions' : path === '/v1/chat/completions' ? 'chat' : path === '/v1/embeddings' ? 'embeddings' : path === '/v1/models' ? 'models' : undefined;
-    if (!route) return this.send(res, 404, { error: { message: `Unknown request URL: ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url', param: null } });
+      path === '/v1/audio/transcriptions'
+        ? 'transcriptions'
+        : path === '/v1/chat/completions'
+          ? 'chat'
+          : path === '/v1/embeddings'
+            ? 'embeddings'
+            : path === '/v1/models'
+              ? 'models'
+              : undefined;
+    if (!route)
+      return this.send(res, 404, {
+        error: {
+          message: `Unknown request URL: ${req.method} ${path}`,
+          type: 'invalid_request_error',
+          code: 'unknown_url',
+          param: null,
+        },
+      });
     const auth = req.headers.authorization ?? '';
     const record: RecordedRequest = {
       route,
@@ -381,7 +484,14 @@ export class FakeOpenAIServer {
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       if (record.authorization !== 'ok' && !this.local) {
         const given = auth.replace(/^Bearer\s+/i, '');
-        throw new HttpError(401, given ? `Incorrect API key provided: ${given}. You can find your API key at https://platform.openai.com/account/api-keys.` : 'You did not provide an API key.', 'invalid_request_error', 'invalid_api_key');
+        throw new HttpError(
+          401,
+          given
+            ? `Incorrect API key provided: ${given}. You can find your API key at https://platform.openai.com/account/api-keys.`
+            : 'You did not provide an API key.',
+          'invalid_request_error',
+          'invalid_api_key',
+        );
       }
       const fault = this.takeFault(route);
       if (fault?.hang) {
@@ -394,16 +504,34 @@ export class FakeOpenAIServer {
         return;
       }
       if (fault?.status) {
-        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
-        const type = fault.status === 429 ? 'rate_limit_exceeded' : fault.status >= 500 ? 'server_error' : 'invalid_request_error';
+        const headers: Record<string, string> =
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        const type =
+          fault.status === 429 ? 'rate_limit_exceeded' : fault.status >= 500 ? 'server_error' : 'invalid_request_error';
         finish(fault.status);
-        return this.send(res, fault.status, { error: { message: `Injected ${fault.status}`, type, code: fault.status === 429 ? 'rate_limit_exceeded' : null, param: null } }, headers);
+        return this.send(
+          res,
+          fault.status,
+          {
+            error: {
+              message: `Injected ${fault.status}`,
+              type,
+              code: fault.status === 429 ? 'rate_limit_exceeded' : null,
+              param: null,
+            },
+          },
+          headers,
+        );
       }
       const result = await this.answer(route, body, record, fault?.malformed);
       finish(200);
       if (route === 'chat' && (body as { stream?: unknown }).stream === true && typeof result !== 'string') {
         record.stream = true;
-        return this.streamChat(res, result as ChatCompletion, Boolean((body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage));
+        return this.streamChat(
+          res,
+          result as ChatCompletion,
+          Boolean((body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage),
+        );
       }
       if (typeof result === 'string') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -424,7 +552,14 @@ export class FakeOpenAIServer {
   private streamChat(res: ServerResponse, completion: ChatCompletion, includeUsage: boolean): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => {
-      const body = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra };
+      const body = {
+        id: completion.id,
+        object: 'chat.completion.chunk',
+        created: completion.created,
+        model: completion.model,
+        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+        ...extra,
+      };
       res.write(`data: ${JSON.stringify(body)}\n\n`);
     };
     const content = completion.choices[0]!.message.content;
@@ -432,7 +567,10 @@ export class FakeOpenAIServer {
     // Pieces of about a word, as a model emits tokens.
     for (const piece of content.match(/\s*\S{1,12}/g) ?? []) chunk({ content: piece }, null);
     chunk({}, 'stop');
-    if (includeUsage) res.write(`data: ${JSON.stringify({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [], usage: completion.usage })}\n\n`);
+    if (includeUsage)
+      res.write(
+        `data: ${JSON.stringify({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [], usage: completion.usage })}\n\n`,
+      );
     res.end('data: [DONE]\n\n');
   }
 
@@ -456,9 +594,13 @@ export class FakeOpenAIServer {
     return json;
   }
 
-  private readMultipart(req: IncomingMessage, record: RecordedRequest): Promise<{ fields: Record<string, string[]>; file?: Buffer }> {
+  private readMultipart(
+    req: IncomingMessage,
+    record: RecordedRequest,
+  ): Promise<{ fields: Record<string, string[]>; file?: Buffer }> {
     return new Promise((resolve, reject) => {
-      if (!/multipart\/form-data/.test(req.headers['content-type'] ?? '')) return reject(new HttpError(400, 'Expected multipart/form-data'));
+      if (!/multipart\/form-data/.test(req.headers['content-type'] ?? ''))
+        return reject(new HttpError(400, 'Expected multipart/form-data'));
       const fields: Record<string, string[]> = {};
       let file: Buffer | undefined;
       let tooLarge = false;
@@ -478,18 +620,39 @@ export class FakeOpenAIServer {
       bb.on('close', () => {
         record.model = fields.model?.[0];
         record.responseFormat = fields.response_format?.[0];
-        if (tooLarge) return reject(new HttpError(413, `Maximum content size limit (${MAX_AUDIO_BYTES}) exceeded.`, 'invalid_request_error', 'file_too_large'));
+        if (tooLarge)
+          return reject(
+            new HttpError(
+              413,
+              `Maximum content size limit (${MAX_AUDIO_BYTES}) exceeded.`,
+              'invalid_request_error',
+              'file_too_large',
+            ),
+          );
         resolve({ fields, file });
       });
       req.pipe(bb);
     });
   }
 
-  private async answer(route: FakeRoute, body: unknown, record: RecordedRequest, malformed?: 'json' | 'schema'): Promise<unknown> {
+  private async answer(
+    route: FakeRoute,
+    body: unknown,
+    record: RecordedRequest,
+    malformed?: 'json' | 'schema',
+  ): Promise<unknown> {
     if (malformed === 'json') return '{"this is": not json';
     switch (route) {
       case 'models':
-        return { object: 'list', data: [...TRANSCRIPTION_MODELS, ...CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) };
+        return {
+          object: 'list',
+          data: [...TRANSCRIPTION_MODELS, ...CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((id) => ({
+            id,
+            object: 'model',
+            created: 0,
+            owned_by: 'fake',
+          })),
+        };
       case 'transcriptions':
         return this.transcribe(body as { fields: Record<string, string[]>; file?: Buffer }, malformed, record);
       case 'chat':
@@ -499,19 +662,48 @@ export class FakeOpenAIServer {
     }
   }
 
-  private async transcribe(body: { fields: Record<string, string[]>; file?: Buffer }, malformed?: 'json' | 'schema', record?: RecordedRequest): Promise<unknown> {
+  private async transcribe(
+    body: { fields: Record<string, string[]>; file?: Buffer },
+    malformed?: 'json' | 'schema',
+    record?: RecordedRequest,
+  ): Promise<unknown> {
     const model = body.fields.model?.[0];
-    if (!model) throw new HttpError(400, "you must provide a model parameter", 'invalid_request_error', null, 'model');
-    if (!TRANSCRIPTION_MODELS.has(model) && !this.local) throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
-    if (!body.file || body.file.length === 0) throw new HttpError(400, "Missing file", 'invalid_request_error', null, 'file');
+    if (!model) throw new HttpError(400, 'you must provide a model parameter', 'invalid_request_error', null, 'model');
+    if (!TRANSCRIPTION_MODELS.has(model) && !this.local)
+      throw new HttpError(400, `Invalid model ${model}`, 'invalid_request_error', 'model_not_found', 'model');
+    if (!body.file || body.file.length === 0)
+      throw new HttpError(400, 'Missing file', 'invalid_request_error', null, 'file');
     const format = body.fields.response_format?.[0] ?? 'json';
-    if (this.local && format === 'verbose_json') throw new HttpError(400, "response_format 'verbose_json' is not supported by this server; use json or text");
-    if (format === 'verbose_json' && model !== 'whisper-1') throw new HttpError(400, `response_format 'verbose_json' is not compatible with model '${model}'`);
+    if (this.local && format === 'verbose_json')
+      throw new HttpError(400, "response_format 'verbose_json' is not supported by this server; use json or text");
+    if (format === 'verbose_json' && model !== 'whisper-1')
+      throw new HttpError(400, `response_format 'verbose_json' is not compatible with model '${model}'`);
     // The rules of gpt-4o-transcribe-diarize, as the openai SDK's types document them.
-    if (format === 'diarized_json' && model !== DIARIZE_MODEL) throw new HttpError(400, `response_format 'diarized_json' is only supported by ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'response_format');
+    if (format === 'diarized_json' && model !== DIARIZE_MODEL)
+      throw new HttpError(
+        400,
+        `response_format 'diarized_json' is only supported by ${DIARIZE_MODEL}`,
+        'invalid_request_error',
+        null,
+        'response_format',
+      );
     const diarizing = model === DIARIZE_MODEL;
-    if (diarizing && body.fields.prompt) throw new HttpError(400, `prompt is not supported with ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'prompt');
-    if (diarizing && body.fields['timestamp_granularities[]']) throw new HttpError(400, `timestamp_granularities is not supported with ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'timestamp_granularities');
+    if (diarizing && body.fields.prompt)
+      throw new HttpError(
+        400,
+        `prompt is not supported with ${DIARIZE_MODEL}`,
+        'invalid_request_error',
+        null,
+        'prompt',
+      );
+    if (diarizing && body.fields['timestamp_granularities[]'])
+      throw new HttpError(
+        400,
+        `timestamp_granularities is not supported with ${DIARIZE_MODEL}`,
+        'invalid_request_error',
+        null,
+        'timestamp_granularities',
+      );
     const knownNames = body.fields['known_speaker_names[]'] ?? [];
     const knownRefs = body.fields['known_speaker_references[]'] ?? [];
     if (record) {
@@ -520,17 +712,58 @@ export class FakeOpenAIServer {
     }
     const known: KnownVoice[] = [];
     if (knownNames.length > 0 || knownRefs.length > 0) {
-      if (!diarizing) throw new HttpError(400, `known_speaker_names is only supported by ${DIARIZE_MODEL}`, 'invalid_request_error', null, 'known_speaker_names');
-      if (knownNames.length !== knownRefs.length) throw new HttpError(400, 'known_speaker_names and known_speaker_references must have the same length', 'invalid_request_error', null, 'known_speaker_references');
-      if (knownNames.length > 4) throw new HttpError(400, 'At most 4 known speakers are supported', 'invalid_request_error', null, 'known_speaker_names');
+      if (!diarizing)
+        throw new HttpError(
+          400,
+          `known_speaker_names is only supported by ${DIARIZE_MODEL}`,
+          'invalid_request_error',
+          null,
+          'known_speaker_names',
+        );
+      if (knownNames.length !== knownRefs.length)
+        throw new HttpError(
+          400,
+          'known_speaker_names and known_speaker_references must have the same length',
+          'invalid_request_error',
+          null,
+          'known_speaker_references',
+        );
+      if (knownNames.length > 4)
+        throw new HttpError(
+          400,
+          'At most 4 known speakers are supported',
+          'invalid_request_error',
+          null,
+          'known_speaker_names',
+        );
       for (const [i, ref] of knownRefs.entries()) {
         const m = /^data:audio\/[\w.+-]+;base64,(.+)$/s.exec(ref);
-        if (!m) throw new HttpError(400, `known_speaker_references[${i}] must be a data URL of an audio file`, 'invalid_request_error', null, 'known_speaker_references');
+        if (!m)
+          throw new HttpError(
+            400,
+            `known_speaker_references[${i}] must be a data URL of an audio file`,
+            'invalid_request_error',
+            null,
+            'known_speaker_references',
+          );
         const refPcm = await decodeToPcm(Buffer.from(m[1]!, 'base64'), this.options.ffmpegPath).catch(() => {
-          throw new HttpError(400, `known_speaker_references[${i}] could not be decoded`, 'invalid_request_error', null, 'known_speaker_references');
+          throw new HttpError(
+            400,
+            `known_speaker_references[${i}] could not be decoded`,
+            'invalid_request_error',
+            null,
+            'known_speaker_references',
+          );
         });
         const seconds = refPcm.length / PCM_RATE;
-        if (seconds < 2 || seconds > 10) throw new HttpError(400, `known_speaker_references[${i}] must be between 2 and 10 seconds long (got ${seconds.toFixed(2)})`, 'invalid_request_error', null, 'known_speaker_references');
+        if (seconds < 2 || seconds > 10)
+          throw new HttpError(
+            400,
+            `known_speaker_references[${i}] must be between 2 and 10 seconds long (got ${seconds.toFixed(2)})`,
+            'invalid_request_error',
+            null,
+            'known_speaker_references',
+          );
         known.push({ name: knownNames[i]!, pitchHz: medianPitchHz(refPcm) });
       }
     }
@@ -538,11 +771,23 @@ export class FakeOpenAIServer {
     try {
       pcm = await decodeToPcm(body.file, this.options.ffmpegPath);
     } catch {
-      throw new HttpError(400, 'Audio file might be corrupted or unsupported', 'invalid_request_error', 'invalid_value', 'file');
+      throw new HttpError(
+        400,
+        'Audio file might be corrupted or unsupported',
+        'invalid_request_error',
+        'invalid_value',
+        'file',
+      );
     }
     const duration = pcm.length / PCM_RATE;
     if (diarizing && duration > 30 && !body.fields.chunking_strategy) {
-      throw new HttpError(400, `chunking_strategy is required when using ${DIARIZE_MODEL} for inputs longer than 30 seconds`, 'invalid_request_error', null, 'chunking_strategy');
+      throw new HttpError(
+        400,
+        `chunking_strategy is required when using ${DIARIZE_MODEL} for inputs longer than 30 seconds`,
+        'invalid_request_error',
+        null,
+        'chunking_strategy',
+      );
     }
     const regions = detectSpeech(pcm);
     if (format === 'diarized_json') {
@@ -556,7 +801,13 @@ export class FakeOpenAIServer {
         speaker: r.speaker,
       }));
       if (malformed === 'schema') return { text: 'x', segments: [{ start: 'soon' }] };
-      return { task: 'transcribe', duration, text: segments.map((s) => s.text).join(' '), segments, usage: { type: 'duration', seconds: Math.ceil(duration) } };
+      return {
+        task: 'transcribe',
+        duration,
+        text: segments.map((s) => s.text).join(' '),
+        segments,
+        usage: { type: 'duration', seconds: Math.ceil(duration) },
+      };
     }
     const script = this.options.transcriptScript;
     const segments = regions.map((r, i) => ({
@@ -577,11 +828,22 @@ export class FakeOpenAIServer {
     return { text };
   }
 
-  private async chat(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): Promise<unknown> {
+  private async chat(
+    body: Record<string, unknown>,
+    record: RecordedRequest,
+    malformed?: 'json' | 'schema',
+  ): Promise<unknown> {
     const model = body.model as string | undefined;
-    if (!model || (!CHAT_MODELS.has(model) && !this.local)) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    if (!model || (!CHAT_MODELS.has(model) && !this.local))
+      throw new HttpError(
+        404,
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        'invalid_request_error',
+        'model_not_found',
+      );
     const messages = body.messages;
-    if (!Array.isArray(messages) || messages.length === 0) throw new HttpError(400, "'messages' must be a non-empty array", 'invalid_request_error', null, 'messages');
+    if (!Array.isArray(messages) || messages.length === 0)
+      throw new HttpError(400, "'messages' must be a non-empty array", 'invalid_request_error', null, 'messages');
     const images: Buffer[] = [];
     for (const m of messages as { content?: unknown }[]) {
       if (!Array.isArray(m.content)) continue;
@@ -589,40 +851,85 @@ export class FakeOpenAIServer {
         if (part.type !== 'image_url') continue;
         const url = part.image_url?.url ?? '';
         const match = /^data:(image\/(?:jpeg|png|webp|gif));base64,(.+)$/s.exec(url);
-        if (!match) throw new HttpError(400, 'Invalid image URL: expected a base64 data URL of a JPEG, PNG, WEBP or GIF image', 'invalid_request_error', 'invalid_image_url');
+        if (!match)
+          throw new HttpError(
+            400,
+            'Invalid image URL: expected a base64 data URL of a JPEG, PNG, WEBP or GIF image',
+            'invalid_request_error',
+            'invalid_image_url',
+          );
         const bytes = Buffer.from(match[2]!, 'base64');
-        const magicOk = (bytes[0] === 0xff && bytes[1] === 0xd8) || bytes.subarray(1, 4).toString() === 'PNG' || bytes.subarray(8, 12).toString() === 'WEBP' || bytes.subarray(0, 3).toString() === 'GIF';
-        if (!magicOk) throw new HttpError(400, 'You uploaded an unsupported image. Please make sure your image is valid.', 'invalid_request_error', 'invalid_image_format');
+        const magicOk =
+          (bytes[0] === 0xff && bytes[1] === 0xd8) ||
+          bytes.subarray(1, 4).toString() === 'PNG' ||
+          bytes.subarray(8, 12).toString() === 'WEBP' ||
+          bytes.subarray(0, 3).toString() === 'GIF';
+        if (!magicOk)
+          throw new HttpError(
+            400,
+            'You uploaded an unsupported image. Please make sure your image is valid.',
+            'invalid_request_error',
+            'invalid_image_format',
+          );
         images.push(bytes);
       }
     }
     record.messages = (messages as { role?: string; content?: unknown }[]).map((m) => ({
       role: String(m.role),
-      content: typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? (m.content as { type?: string; text?: string }[]).filter((p) => p.type === 'text').map((p) => p.text ?? '').join('\n') : '',
+      content:
+        typeof m.content === 'string'
+          ? m.content
+          : Array.isArray(m.content)
+            ? (m.content as { type?: string; text?: string }[])
+                .filter((p) => p.type === 'text')
+                .map((p) => p.text ?? '')
+                .join('\n')
+            : '',
     }));
     record.imageCount = images.length;
     record.imageBytes = images.reduce((n, b) => n + b.length, 0);
-    const rf = body.response_format as { type?: string; json_schema?: { name?: string; strict?: boolean; schema?: JsonSchema } } | undefined;
+    const rf = body.response_format as
+      | { type?: string; json_schema?: { name?: string; strict?: boolean; schema?: JsonSchema } }
+      | undefined;
     let content: string;
-    if (rf?.type === 'json_schema' && this.local) throw new HttpError(400, "response_format type 'json_schema' is not supported by this server; use json_object");
+    if (rf?.type === 'json_schema' && this.local)
+      throw new HttpError(400, "response_format type 'json_schema' is not supported by this server; use json_object");
     // json_object: the schema can only come from the prompt; answer it when a message carries one.
     const promptSchema = rf?.type === 'json_object' ? schemaFromPrompt(record.messages) : undefined;
     if (rf?.type === 'json_object') {
-      if (!record.messages.some((m) => /json/i.test(m.content))) throw new HttpError(400, "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
+      if (!record.messages.some((m) => /json/i.test(m.content)))
+        throw new HttpError(
+          400,
+          "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+        );
       record.responseFormat = 'json_object';
     }
     if (rf?.type === 'json_schema' || promptSchema) {
       const js = promptSchema ? { name: 'json_object', schema: promptSchema, strict: false } : rf!.json_schema;
-      if (!js?.name || !js.schema) throw new HttpError(400, "Missing required parameter: 'response_format.json_schema.name'");
+      if (!js?.name || !js.schema)
+        throw new HttpError(400, "Missing required parameter: 'response_format.json_schema.name'");
       record.responseFormat = js.name;
       if (js.strict) checkStrictSchema(js.schema);
       const ask = askRequest(record.messages);
-      if (ask) return this.completion(model, JSON.stringify(malformed === 'schema' ? { answer: 42, citations: 'none' } : this.groundedAnswer(ask)), record.messages);
+      if (ask)
+        return this.completion(
+          model,
+          JSON.stringify(malformed === 'schema' ? { answer: 42, citations: 'none' } : this.groundedAnswer(ask)),
+          record.messages,
+        );
       const chapters = chaptersRequest(record.messages);
-      if (chapters) return this.completion(model, JSON.stringify(malformed === 'schema' ? { chapters: 7 } : answerChapters(chapters, this.chaptersMode)), record.messages);
+      if (chapters)
+        return this.completion(
+          model,
+          JSON.stringify(malformed === 'schema' ? { chapters: 7 } : answerChapters(chapters, this.chaptersMode)),
+          record.messages,
+        );
       const seen = images[0] ? await describeImage(images[0]) : undefined;
       const value = instance(js.schema, js.schema, (path) => {
-        if (path === 'caption') return seen ? `A frame with mostly ${seen.colour} tones at ${seen.brightness}% brightness (${seen.width}x${seen.height})` : 'No image was given';
+        if (path === 'caption')
+          return seen
+            ? `A frame with mostly ${seen.colour} tones at ${seen.brightness}% brightness (${seen.width}x${seen.height})`
+            : 'No image was given';
         if (path === 'entities.objects') return seen ? [`${seen.colour} area`] : [];
         if (path === 'entities.text') return [];
         if (path === 'entities.controls') return [];
@@ -636,7 +943,12 @@ export class FakeOpenAIServer {
     return this.completion(model, content, [], 50 + images.length * 85);
   }
 
-  private completion(model: string, content: string, messages: { content: string }[], promptTokens = 0): ChatCompletion {
+  private completion(
+    model: string,
+    content: string,
+    messages: { content: string }[],
+    promptTokens = 0,
+  ): ChatCompletion {
     const prompt = promptTokens || 10 + Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
     const completionTokens = Math.ceil(content.length / 4);
     return {
@@ -644,17 +956,40 @@ export class FakeOpenAIServer {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
+      ],
       usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens },
     };
   }
 
   /** The reply of a model that reads the passages and nothing else (see AskMode). */
-  private groundedAnswer(ask: { question: string; passages: AskPassage[]; system: string }): { answer: string; citations: { passage_id: string; t_start: number; t_end: number; quote: string }[]; found: boolean; admin?: boolean } {
-    const notFound = { answer: 'The videos do not show this: none of the passages answers the question.', citations: [], found: false };
+  private groundedAnswer(ask: { question: string; passages: AskPassage[]; system: string }): {
+    answer: string;
+    citations: { passage_id: string; t_start: number; t_end: number; quote: string }[];
+    found: boolean;
+    admin?: boolean;
+  } {
+    const notFound = {
+      answer: 'The videos do not show this: none of the passages answers the question.',
+      citations: [],
+      found: false,
+    };
     if (this.askMode === 'not_found') return notFound;
-    if (this.askMode === 'obey_injection' && ask.passages.some((p) => /ignore (all |any )?(the )?(previous|prior|above) instructions/i.test(`${p.text} ${p.scene_caption ?? ''}`))) {
-      return { answer: ask.system, citations: [{ passage_id: 'attacker:segment:0.0', t_start: 0, t_end: 1, quote: 'ignore previous instructions' }], found: true, admin: true };
+    if (
+      this.askMode === 'obey_injection' &&
+      ask.passages.some((p) =>
+        /ignore (all |any )?(the )?(previous|prior|above) instructions/i.test(`${p.text} ${p.scene_caption ?? ''}`),
+      )
+    ) {
+      return {
+        answer: ask.system,
+        citations: [
+          { passage_id: 'attacker:segment:0.0', t_start: 0, t_end: 1, quote: 'ignore previous instructions' },
+        ],
+        found: true,
+        admin: true,
+      };
     }
     const wanted = new Set(tokens(ask.question).filter((w) => !QUESTION_WORDS.has(w)));
     const shared = (text: string) => new Set(tokens(text).filter((w) => wanted.has(w))).size;
@@ -662,19 +997,30 @@ export class FakeOpenAIServer {
     for (const passage of ask.passages) {
       const score = shared(`${passage.text} ${passage.scene_caption ?? ''}`);
       if (score === 0 || (best && score <= best.score)) continue;
-      const sentences = [passage.text, passage.scene_caption ?? ''].flatMap((t) => t.split(/(?<=[.!?])\s+/)).filter((t) => t.trim());
+      const sentences = [passage.text, passage.scene_caption ?? '']
+        .flatMap((t) => t.split(/(?<=[.!?])\s+/))
+        .filter((t) => t.trim());
       const sentence = sentences.reduce((a, b) => (shared(b) > shared(a) ? b : a));
       best = { passage, sentence: sentence.trim(), score };
     }
     if (!best) return notFound;
     const { passage, sentence } = best;
     const citation = { passage_id: passage.id, t_start: passage.start, t_end: passage.end, quote: sentence };
-    const reply = { answer: `According to video ${passage.video ?? ''} at ${clock(passage.start)}: ${sentence}`, citations: [citation], found: true };
+    const reply = {
+      answer: `According to video ${passage.video ?? ''} at ${clock(passage.start)}: ${sentence}`,
+      citations: [citation],
+      found: true,
+    };
     if (this.askMode === 'invalid_citations') {
       reply.citations.push(
         { passage_id: 'no-such-video:segment:0.0', t_start: 0, t_end: 1, quote: sentence },
         { passage_id: passage.id, t_start: passage.end + 5, t_end: passage.end + 9, quote: sentence },
-        { passage_id: passage.id, t_start: passage.start, t_end: passage.end, quote: 'words nobody ever said in this video' },
+        {
+          passage_id: passage.id,
+          t_start: passage.start,
+          t_end: passage.end,
+          quote: 'words nobody ever said in this video',
+        },
       );
     }
     return reply;
@@ -683,20 +1029,68 @@ export class FakeOpenAIServer {
   private embeddings(body: Record<string, unknown>, record: RecordedRequest, malformed?: 'json' | 'schema'): unknown {
     const model = body.model as string | undefined;
     const native = this.local && model ? this.local.embeddingDimensions : model ? EMBEDDING_MODELS[model] : undefined;
-    if (!native) throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    if (!native)
+      throw new HttpError(
+        404,
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        'invalid_request_error',
+        'model_not_found',
+      );
     const input = body.input;
     const inputs = typeof input === 'string' ? [input] : Array.isArray(input) ? input : null;
-    if (!inputs || inputs.length === 0) throw new HttpError(400, "'$.input' is invalid. Please check the API reference.", 'invalid_request_error', null, 'input');
-    if (inputs.length > MAX_EMBEDDING_INPUTS) throw new HttpError(400, `'$.input' is too long: at most ${MAX_EMBEDDING_INPUTS} inputs per request.`, 'invalid_request_error', null, 'input');
+    if (!inputs || inputs.length === 0)
+      throw new HttpError(
+        400,
+        "'$.input' is invalid. Please check the API reference.",
+        'invalid_request_error',
+        null,
+        'input',
+      );
+    if (inputs.length > MAX_EMBEDDING_INPUTS)
+      throw new HttpError(
+        400,
+        `'$.input' is too long: at most ${MAX_EMBEDDING_INPUTS} inputs per request.`,
+        'invalid_request_error',
+        null,
+        'input',
+      );
     for (const [i, text] of inputs.entries()) {
-      if (typeof text !== 'string' || text.length === 0) throw new HttpError(400, `'$.input[${i}]' is invalid: empty strings are not allowed.`, 'invalid_request_error', null, 'input');
-      if (Math.ceil(text.length / 4) > MAX_EMBEDDING_TOKENS) throw new HttpError(400, `This model's maximum context length is ${MAX_EMBEDDING_TOKENS} tokens; input ${i} is longer.`, 'invalid_request_error', null, 'input');
+      if (typeof text !== 'string' || text.length === 0)
+        throw new HttpError(
+          400,
+          `'$.input[${i}]' is invalid: empty strings are not allowed.`,
+          'invalid_request_error',
+          null,
+          'input',
+        );
+      if (Math.ceil(text.length / 4) > MAX_EMBEDDING_TOKENS)
+        throw new HttpError(
+          400,
+          `This model's maximum context length is ${MAX_EMBEDDING_TOKENS} tokens; input ${i} is longer.`,
+          'invalid_request_error',
+          null,
+          'input',
+        );
     }
     // Local servers ignore `dimensions`: the model's size is what comes back.
     const dims = body.dimensions === undefined || this.local ? native : Number(body.dimensions);
-    if (!Number.isInteger(dims) || dims < 1 || dims > native) throw new HttpError(400, `dimensions must be between 1 and ${native}`, 'invalid_request_error', null, 'dimensions');
+    if (!Number.isInteger(dims) || dims < 1 || dims > native)
+      throw new HttpError(
+        400,
+        `dimensions must be between 1 and ${native}`,
+        'invalid_request_error',
+        null,
+        'dimensions',
+      );
     const format = (body.encoding_format as string | undefined) ?? 'float';
-    if (this.local && format === 'base64') throw new HttpError(400, "encoding_format 'base64' is not supported by this server; use float", 'invalid_request_error', null, 'encoding_format');
+    if (this.local && format === 'base64')
+      throw new HttpError(
+        400,
+        "encoding_format 'base64' is not supported by this server; use float",
+        'invalid_request_error',
+        null,
+        'encoding_format',
+      );
     record.inputs = inputs as string[];
     record.encodingFormat = format;
     const data = (inputs as string[]).map((text, index) => {

@@ -45,7 +45,8 @@ export class FakeSupadataServer {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.headers['x-api-key'] !== this.apiKey) return send(401, { error: 'unauthorized', message: 'Invalid or missing API key' });
+      if (req.headers['x-api-key'] !== this.apiKey)
+        return send(401, { error: 'unauthorized', message: 'Invalid or missing API key' });
       if (u.pathname === '/v1/transcript') {
         const media = u.searchParams.get('url');
         if (!media) return send(400, { error: 'invalid-request', message: 'url is required' });
@@ -57,7 +58,9 @@ export class FakeSupadataServer {
           transcribe.then((content) => (job.content = content)).catch((err: Error) => (job.error = err.message));
           return send(202, { jobId: id });
         }
-        transcribe.then((content) => send(200, { content, lang: 'en', availableLangs: ['en'] })).catch((err: Error) => send(400, { error: 'invalid-request', message: err.message }));
+        transcribe
+          .then((content) => send(200, { content, lang: 'en', availableLangs: ['en'] }))
+          .catch((err: Error) => send(400, { error: 'invalid-request', message: err.message }));
         return;
       }
       const m = /^\/v1\/transcript\/([\w-]+)$/.exec(u.pathname);
@@ -66,7 +69,8 @@ export class FakeSupadataServer {
         if (!job) return send(404, { error: 'not-found', message: 'job not found' });
         job.polls++;
         if (job.error) return send(200, { status: 'failed', error: job.error });
-        if (!job.content || job.polls <= (this.options.pollsUntilDone ?? 1)) return send(200, { status: job.polls === 1 ? 'queued' : 'active' });
+        if (!job.content || job.polls <= (this.options.pollsUntilDone ?? 1))
+          return send(200, { status: job.polls === 1 ? 'queued' : 'active' });
         return send(200, { status: 'completed', content: job.content, lang: 'en' });
       }
       send(404, { error: 'not-found', message: `no route ${u.pathname}` });

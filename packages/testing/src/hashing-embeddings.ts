@@ -1,7 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddingsProvider } from '@videoqa/core';
 
-const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'and', 'or', 'to', 'in', 'on', 'at', 'is', 'are', 'was', 'it', 'with', 'for', 'this', 'that', 'by', 'as', 'be']);
+const STOP_WORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'and',
+  'or',
+  'to',
+  'in',
+  'on',
+  'at',
+  'is',
+  'are',
+  'was',
+  'it',
+  'with',
+  'for',
+  'this',
+  'that',
+  'by',
+  'as',
+  'be',
+]);
 
 /** Lower-cased words without stop words, with a crude plural strip so "cats" meets "cat". */
 export function tokens(text: string): string[] {
@@ -43,7 +65,10 @@ export function hashingEmbeddingsProvider(dimensions = 1536): EmbeddingsProvider
     calls: 0,
     async embed(texts: readonly string[]) {
       provider.calls++;
-      return { vectors: texts.map((t) => hashingEmbedding(t, dimensions)), usage: { inputTokens: texts.reduce((n, t) => n + tokens(t).length, 0) } };
+      return {
+        vectors: texts.map((t) => hashingEmbedding(t, dimensions)),
+        usage: { inputTokens: texts.reduce((n, t) => n + tokens(t).length, 0) },
+      };
     },
   };
   return provider;

@@ -4,7 +4,16 @@ export { startTestRedis, pingRedis } from './redis-server.ts';
 export { createTestDatabase, openTestDb, type TestDb, type TestDbKind } from './databases.ts';
 export { hashingEmbedding, hashingEmbeddingsProvider, tokens } from './hashing-embeddings.ts';
 export type { ChaptersMode } from './fake-chapters.ts';
-export { FakeOpenAIServer, MAX_AUDIO_BYTES, LOCAL_EMBEDDING_DIMENSIONS, type AskMode, type FakeOpenAIOptions, type FakeRoute, type Fault, type RecordedRequest } from './fake-openai.ts';
+export {
+  FakeOpenAIServer,
+  MAX_AUDIO_BYTES,
+  LOCAL_EMBEDDING_DIMENSIONS,
+  type AskMode,
+  type FakeOpenAIOptions,
+  type FakeRoute,
+  type Fault,
+  type RecordedRequest,
+} from './fake-openai.ts';
 export { decodeToPcm, detectSpeech, PCM_RATE, type SpeechRegion } from './speech-regions.ts';
 export { medianPitchHz, diarize, type DiarizedRegion, type KnownVoice } from './fake-diarize.ts';
 export {

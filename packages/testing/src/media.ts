@@ -17,7 +17,10 @@ export function fixtureDir(): string {
 
 /** Path for a fixture named after a hash of its spec; `make` writes it (atomically) when missing. */
 async function cached(spec: unknown, ext: string, make: (out: string) => Promise<void>): Promise<string> {
-  const key = createHash('sha1').update(JSON.stringify({ v: GENERATOR_VERSION, spec })).digest('hex').slice(0, 16);
+  const key = createHash('sha1')
+    .update(JSON.stringify({ v: GENERATOR_VERSION, spec }))
+    .digest('hex')
+    .slice(0, 16);
   const dir = fixtureDir();
   const out = join(dir, `${key}.${ext}`);
   if (existsSync(out)) return out;
@@ -34,7 +37,9 @@ async function cached(spec: unknown, ext: string, make: (out: string) => Promise
 
 async function ffmpeg(args: string[]): Promise<void> {
   try {
-    await run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], { maxBuffer: 16 * 1024 * 1024 });
+    await run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (err) {
     throw new Error(`ffmpeg failed making a fixture: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
   }
@@ -129,7 +134,14 @@ export async function makeVideo(spec: VideoSpec): Promise<GeneratedVideo> {
   }, 0);
   const totalFrames = frameCounts.reduce((a, b) => a + b, 0);
   const durationSec = totalFrames / fps;
-  const speech = spec.audio?.kind === 'speech' ? await makeSpeechTrack(spec.audio.sentences, { gapSec: spec.audio.gapSec, leadSec: spec.audio.leadSec, voices: spec.audio.voices }) : undefined;
+  const speech =
+    spec.audio?.kind === 'speech'
+      ? await makeSpeechTrack(spec.audio.sentences, {
+          gapSec: spec.audio.gapSec,
+          leadSec: spec.audio.leadSec,
+          voices: spec.audio.voices,
+        })
+      : undefined;
   const path = await cached({ ...spec, w, h, fps }, 'mp4', async (out) => {
     const args: string[] = [];
     const filters: string[] = [];
@@ -138,15 +150,30 @@ export async function makeVideo(spec: VideoSpec): Promise<GeneratedVideo> {
       filters.push(`[${i}:v]trim=end_frame=${frameCounts[i]},setpts=PTS-STARTPTS,format=yuv420p,setsar=1[v${i}]`);
     });
     let chain = `${spec.shots.map((_, i) => `[v${i}]`).join('')}concat=n=${spec.shots.length}:v=1:a=0`;
-    for (const f of spec.flashes ?? []) chain += `,drawbox=x=0:y=0:w=iw:h=ih:color=white@1:t=fill:enable='between(n,${f.at},${f.at + f.frames - 1})'`;
+    for (const f of spec.flashes ?? [])
+      chain += `,drawbox=x=0:y=0:w=iw:h=ih:color=white@1:t=fill:enable='between(n,${f.at},${f.at + f.frames - 1})'`;
     filters.push(`${chain}[vout]`);
     const audioIndex = spec.shots.length;
-    if (spec.audio?.kind === 'tone') args.push('-f', 'lavfi', '-i', `sine=frequency=${spec.audio.frequency ?? 440}:sample_rate=44100`);
+    if (spec.audio?.kind === 'tone')
+      args.push('-f', 'lavfi', '-i', `sine=frequency=${spec.audio.frequency ?? 440}:sample_rate=44100`);
     if (speech) args.push('-i', speech.path);
     args.push('-filter_complex', filters.join(';'), '-map', '[vout]');
     if (spec.audio?.kind === 'tone') args.push('-map', `${audioIndex}:a`);
     if (speech) args.push('-map', `${audioIndex}:a`, '-af', 'apad');
-    args.push('-t', durationSec.toFixed(3), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-r', String(fps));
+    args.push(
+      '-t',
+      durationSec.toFixed(3),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-r',
+      String(fps),
+    );
     if (spec.audio && spec.audio.kind !== 'none') args.push('-c:a', 'aac', '-b:a', '96k');
     if (spec.faststart !== false) args.push('-movflags', '+faststart');
     args.push('-f', 'mp4', out);
@@ -175,12 +202,23 @@ export interface SpeechTrack {
 }
 
 async function wavDuration(path: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration',
+    '-of',
+    'default=nw=1:nk=1',
+    path,
+  ]);
   return Number(stdout.trim());
 }
 
 /** espeak-ng sentences separated by silence, as a 16 kHz mono WAV, with where each one is. */
-export async function makeSpeechTrack(sentences: string[], options: { gapSec?: number; leadSec?: number; voices?: readonly EspeakVoice[] } = {}): Promise<SpeechTrack> {
+export async function makeSpeechTrack(
+  sentences: string[],
+  options: { gapSec?: number; leadSec?: number; voices?: readonly EspeakVoice[] } = {},
+): Promise<SpeechTrack> {
   const gap = options.gapSec ?? 1;
   const lead = options.leadSec ?? 0.5;
   const parts = await Promise.all(
@@ -190,12 +228,33 @@ export async function makeSpeechTrack(sentences: string[], options: { gapSec?: n
       return cached(voice ? { espeak: text, voice } : { espeak: text }, 'wav', async (out) => {
         const raw = `${out}.espeak.wav`;
         try {
-          await run('espeak-ng', ['-v', voice?.variant ?? 'en', '-s', '160', ...(voice?.pitch !== undefined ? ['-p', String(voice.pitch)] : []), '-w', raw, text]);
+          await run('espeak-ng', [
+            '-v',
+            voice?.variant ?? 'en',
+            '-s',
+            '160',
+            ...(voice?.pitch !== undefined ? ['-p', String(voice.pitch)] : []),
+            '-w',
+            raw,
+            text,
+          ]);
         } catch (err) {
           throw new Error(`espeak-ng failed (install it: apt-get install espeak-ng): ${(err as Error).message}`);
         }
         // Trim espeak's own leading/trailing silence so the measured span is the speech.
-        await ffmpeg(['-i', raw, '-af', 'silenceremove=start_periods=1:start_threshold=-45dB:stop_periods=1:stop_threshold=-45dB:stop_duration=0.2,aresample=16000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav', out]);
+        await ffmpeg([
+          '-i',
+          raw,
+          '-af',
+          'silenceremove=start_periods=1:start_threshold=-45dB:stop_periods=1:stop_threshold=-45dB:stop_duration=0.2,aresample=16000',
+          '-ac',
+          '1',
+          '-c:a',
+          'pcm_s16le',
+          '-f',
+          'wav',
+          out,
+        ]);
         await rm(raw, { force: true });
       });
     }),
@@ -208,12 +267,33 @@ export async function makeSpeechTrack(sentences: string[], options: { gapSec?: n
     t += durations[i]! + gap;
   });
   const durationSec = t - gap + lead;
-  const path = await cached(options.voices?.length ? { track: sentences, gap, lead, voices: options.voices } : { track: sentences, gap, lead }, 'wav', async (out) => {
-    const inputs = parts.flatMap((p) => ['-i', p]);
-    const delays = parts.map((_, i) => `[${i}:a]adelay=${Math.round(regions[i]!.start * 1000)}:all=1[a${i}]`).join(';');
-    const mix = `${delays};${parts.map((_, i) => `[a${i}]`).join('')}amix=inputs=${parts.length}:normalize=0,apad,atrim=end=${durationSec.toFixed(3)}[out]`;
-    await ffmpeg([...inputs, '-filter_complex', mix, '-map', '[out]', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 'wav', out]);
-  });
+  const path = await cached(
+    options.voices?.length ? { track: sentences, gap, lead, voices: options.voices } : { track: sentences, gap, lead },
+    'wav',
+    async (out) => {
+      const inputs = parts.flatMap((p) => ['-i', p]);
+      const delays = parts
+        .map((_, i) => `[${i}:a]adelay=${Math.round(regions[i]!.start * 1000)}:all=1[a${i}]`)
+        .join(';');
+      const mix = `${delays};${parts.map((_, i) => `[a${i}]`).join('')}amix=inputs=${parts.length}:normalize=0,apad,atrim=end=${durationSec.toFixed(3)}[out]`;
+      await ffmpeg([
+        ...inputs,
+        '-filter_complex',
+        mix,
+        '-map',
+        '[out]',
+        '-ac',
+        '1',
+        '-ar',
+        '16000',
+        '-c:a',
+        'pcm_s16le',
+        '-f',
+        'wav',
+        out,
+      ]);
+    },
+  );
   return { path, regions, durationSec };
 }
 
@@ -268,11 +348,39 @@ export async function makeToneWav(durationSec: number, regions: readonly ToneReg
 }
 
 /** A video (static picture) carrying the given WAV as its audio track. */
-export async function makeVideoWithAudio(wav: string, options: { width?: number; height?: number } = {}): Promise<string> {
+export async function makeVideoWithAudio(
+  wav: string,
+  options: { width?: number; height?: number } = {},
+): Promise<string> {
   const w = options.width ?? 160;
   const h = options.height ?? 120;
   return cached({ videoWithAudio: wav, w, h, size: (await stat(wav)).size }, 'mp4', async (out) => {
-    await ffmpeg(['-f', 'lavfi', '-i', `color=c=blue:size=${w}x${h}:rate=5`, '-i', wav, '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'stillimage', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'mp4', out]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=blue:size=${w}x${h}:rate=5`,
+      '-i',
+      wav,
+      '-shortest',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'stillimage',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      out,
+    ]);
   });
 }
 
@@ -282,11 +390,17 @@ export const badInputs = {
     return cached({ bad: 'empty' }, 'mp4', (out) => writeFile(out, ''));
   },
   async textFile(): Promise<string> {
-    return cached({ bad: 'text' }, 'mp4', (out) => writeFile(out, 'This is not a video. It is a text file with an .mp4 name.\n'.repeat(20)));
+    return cached({ bad: 'text' }, 'mp4', (out) =>
+      writeFile(out, 'This is not a video. It is a text file with an .mp4 name.\n'.repeat(20)),
+    );
   },
   /** An MP4 cut in half whose moov atom was at the end: "moov atom not found". */
   async truncatedNoMoov(): Promise<string> {
-    const src = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 4 }], audio: { kind: 'tone' }, faststart: false });
+    const src = await makeVideo({
+      shots: [{ source: 'testsrc2', seconds: 4 }],
+      audio: { kind: 'tone' },
+      faststart: false,
+    });
     return cached({ bad: 'truncated-no-moov', src: src.path }, 'mp4', async (out) => {
       const data = await readFile(src.path);
       await writeFile(out, data.subarray(0, Math.floor(data.length / 2)));
@@ -294,26 +408,56 @@ export const badInputs = {
   },
   /** A faststart MP4 cut at 40%: it probes fine but most frames are missing. */
   async truncatedFaststart(): Promise<string> {
-    const src = await makeVideo({ shots: [{ source: 'testsrc2', seconds: 6 }, { source: 'smptebars', seconds: 6 }], audio: { kind: 'tone' } });
+    const src = await makeVideo({
+      shots: [
+        { source: 'testsrc2', seconds: 6 },
+        { source: 'smptebars', seconds: 6 },
+      ],
+      audio: { kind: 'tone' },
+    });
     return cached({ bad: 'truncated-faststart', src: src.path }, 'mp4', async (out) => {
       const data = await readFile(src.path);
       await writeFile(out, data.subarray(0, Math.floor(data.length * 0.4)));
     });
   },
   async audioOnly(): Promise<string> {
-    return cached({ bad: 'audio-only' }, 'm4a', (out) => ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=300:duration=3', '-c:a', 'aac', '-f', 'mp4', out]));
+    return cached({ bad: 'audio-only' }, 'm4a', (out) =>
+      ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=300:duration=3', '-c:a', 'aac', '-f', 'mp4', out]),
+    );
   },
 };
 
 /** The same video with a rotation flag, as phones record portrait video. */
 export async function makeRotated(src: string, degrees: 90 | 180 | 270): Promise<string> {
-  return cached({ rotated: src, degrees }, 'mp4', (out) => ffmpeg(['-display_rotation', String(-degrees), '-i', src, '-c', 'copy', '-f', 'mp4', out]).catch(() => ffmpeg(['-i', src, '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, '-f', 'mp4', out])));
+  return cached({ rotated: src, degrees }, 'mp4', (out) =>
+    ffmpeg(['-display_rotation', String(-degrees), '-i', src, '-c', 'copy', '-f', 'mp4', out]).catch(() =>
+      ffmpeg(['-i', src, '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, '-f', 'mp4', out]),
+    ),
+  );
 }
 
 /** Variable frame rate: frames at irregular intervals. */
 export async function makeVariableFrameRate(): Promise<string> {
   return cached({ vfr: 1 }, 'mp4', (out) =>
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30,setpts=\'N/30/TB+0.02*sin(N)/TB\'', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-fps_mode', 'vfr', '-pix_fmt', 'yuv420p', '-f', 'mp4', out]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      "testsrc2=size=320x240:rate=30,setpts='N/30/TB+0.02*sin(N)/TB'",
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-fps_mode',
+      'vfr',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'mp4',
+      out,
+    ]),
   );
 }
 
@@ -345,7 +489,11 @@ export async function head(path: string, bytes = 16): Promise<Buffer> {
 let fontPath: string | undefined;
 async function findFont(): Promise<string> {
   if (fontPath) return fontPath;
-  const known = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/TTF/DejaVuSans.ttf', '/System/Library/Fonts/Supplemental/Arial.ttf'];
+  const known = [
+    '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+    '/usr/share/fonts/TTF/DejaVuSans.ttf',
+    '/System/Library/Fonts/Supplemental/Arial.ttf',
+  ];
   for (const p of known) if (existsSync(p)) return (fontPath = p);
   const { stdout } = await run('fc-match', ['-f', '%{file}', 'sans']).catch(() => ({ stdout: '' }));
   if (stdout.trim() && existsSync(stdout.trim())) return (fontPath = stdout.trim());
@@ -353,14 +501,26 @@ async function findFont(): Promise<string> {
 }
 
 /** Quotes a filter option value (filtergraph level): backslash-escape what the parser treats specially. */
-const filterValue = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:').replace(/,/g, '\\,').replace(/;/g, '\\;').replace(/\[/g, '\\[').replace(/]/g, '\\]');
+const filterValue = (s: string) =>
+  s
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/:/g, '\\:')
+    .replace(/,/g, '\\,')
+    .replace(/;/g, '\\;')
+    .replace(/\[/g, '\\[')
+    .replace(/]/g, '\\]');
 
 /**
  * Makes a video from a filter graph that draws text from files (drawtext `textfile=`,
  * so any characters are safe). `build` gets `textFile(text)`, which returns the escaped
  * path of a file holding that text; the files live in a temp directory removed after.
  */
-async function renderWithTexts(out: string, seconds: number, build: (textFile: (text: string) => string, font: string) => { inputs: string[]; graph: string }): Promise<void> {
+async function renderWithTexts(
+  out: string,
+  seconds: number,
+  build: (textFile: (text: string) => string, font: string) => { inputs: string[]; graph: string },
+): Promise<void> {
   const font = await findFont();
   const dir = join(fixtureDir(), `.texts.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`);
   const texts: string[] = [];
@@ -368,7 +528,28 @@ async function renderWithTexts(out: string, seconds: number, build: (textFile: (
   await mkdir(dir, { recursive: true });
   try {
     await Promise.all(texts.map((t, i) => writeFile(join(dir, `${i}.txt`), t)));
-    await ffmpeg([...inputs, '-filter_complex', graph, '-map', '[vout]', '-t', seconds.toFixed(3), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-f', 'mp4', out]);
+    await ffmpeg([
+      ...inputs,
+      '-filter_complex',
+      graph,
+      '-map',
+      '[vout]',
+      '-t',
+      seconds.toFixed(3),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      out,
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -427,7 +608,14 @@ export async function makeSlideDeck(spec: SlideDeckSpec): Promise<GeneratedSlide
   const theme = THEMES[spec.theme ?? 'light'];
   const steps: GeneratedSlides['steps'] = [];
   for (const [si, s] of spec.slides.entries()) {
-    if (s.reveal) for (let k = 0; k <= s.bullets.length; k++) steps.push({ startFrame: steps.length * stepFrames, slide: si, title: s.title, bullets: s.bullets.slice(0, k) });
+    if (s.reveal)
+      for (let k = 0; k <= s.bullets.length; k++)
+        steps.push({
+          startFrame: steps.length * stepFrames,
+          slide: si,
+          title: s.title,
+          bullets: s.bullets.slice(0, k),
+        });
     else steps.push({ startFrame: steps.length * stepFrames, slide: si, title: s.title, bullets: s.bullets });
   }
   const totalFrames = steps.length * stepFrames;
@@ -435,22 +623,38 @@ export async function makeSlideDeck(spec: SlideDeckSpec): Promise<GeneratedSlide
   const path = await cached({ slideDeck: spec, w, h, fps }, 'mp4', async (out) => {
     const scale = h / 720;
     await renderWithTexts(out, durationSec, (file, font) => {
-      const draws: string[] = [`drawbox=x=${Math.round(60 * scale)}:y=${Math.round(150 * scale)}:w=${Math.round(w - 120 * scale)}:h=${Math.max(2, Math.round(6 * scale))}:color=${theme.accent}:t=fill`];
+      const draws: string[] = [
+        `drawbox=x=${Math.round(60 * scale)}:y=${Math.round(150 * scale)}:w=${Math.round(w - 120 * scale)}:h=${Math.max(2, Math.round(6 * scale))}:color=${theme.accent}:t=fill`,
+      ];
       spec.slides.forEach((s, si) => {
         const first = steps.findIndex((st) => st.slide === si);
         const last = steps.length - 1 - [...steps].reverse().findIndex((st) => st.slide === si);
         const endFrame = (last + 1) * stepFrames - 1;
-        draws.push(`drawtext=fontfile=${font}:textfile=${file(s.title)}:expansion=none:fontsize=${Math.round(56 * scale)}:fontcolor=${theme.title}:x=${Math.round(60 * scale)}:y=${Math.round(60 * scale)}:enable='between(n,${first * stepFrames},${endFrame})'`);
+        draws.push(
+          `drawtext=fontfile=${font}:textfile=${file(s.title)}:expansion=none:fontsize=${Math.round(56 * scale)}:fontcolor=${theme.title}:x=${Math.round(60 * scale)}:y=${Math.round(60 * scale)}:enable='between(n,${first * stepFrames},${endFrame})'`,
+        );
         s.bullets.forEach((b, bi) => {
           const from = s.reveal ? (first + bi + 1) * stepFrames : first * stepFrames;
-          draws.push(`drawtext=fontfile=${font}:textfile=${file(`•  ${b}`)}:expansion=none:fontsize=${Math.round(40 * scale)}:fontcolor=${theme.text}:x=${Math.round(90 * scale)}:y=${Math.round((220 + bi * 80) * scale)}:enable='between(n,${from},${endFrame})'`);
+          draws.push(
+            `drawtext=fontfile=${font}:textfile=${file(`•  ${b}`)}:expansion=none:fontsize=${Math.round(40 * scale)}:fontcolor=${theme.text}:x=${Math.round(90 * scale)}:y=${Math.round((220 + bi * 80) * scale)}:enable='between(n,${from},${endFrame})'`,
+          );
         });
       });
-      const inputs = ['-f', 'lavfi', '-i', `color=c=${theme.bg}:size=${w}x${h}:rate=${fps}:duration=${durationSec.toFixed(3)}`];
+      const inputs = [
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=${theme.bg}:size=${w}x${h}:rate=${fps}:duration=${durationSec.toFixed(3)}`,
+      ];
       let graph = `[0:v]format=yuv420p,${draws.join(',')}`;
       if (spec.noise) graph += `,noise=alls=${spec.noise}:allf=t`;
       if (spec.cursor) {
-        inputs.push('-f', 'lavfi', '-i', `color=c=0x202020:size=${Math.round(14 * scale)}x${Math.round(22 * scale)}:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`);
+        inputs.push(
+          '-f',
+          'lavfi',
+          '-i',
+          `color=c=0x202020:size=${Math.round(14 * scale)}x${Math.round(22 * scale)}:rate=${fps},pad=iw+4:ih+4:2:2:color=0xF0F0F0`,
+        );
         graph += `[bg];[bg][1:v]${cursorOverlay(w, h)}:shortest=1,format=yuv420p`;
       }
       return { inputs, graph: `${graph}[vout]` };
@@ -489,9 +693,12 @@ export async function makeScreenRecording(spec: ScreenRecordingSpec): Promise<Ge
         `drawtext=fontfile=${font}:text='%{eif\\:t+600\\:d}':fontsize=22:fontcolor=0xFFFFFF:x=w-110:y=9`,
       ];
       docs.forEach((lines, di) => {
-        const enable = switchFrame === null ? '' : di === 0 ? `:enable='lt(n,${switchFrame})'` : `:enable='gte(n,${switchFrame})'`;
+        const enable =
+          switchFrame === null ? '' : di === 0 ? `:enable='lt(n,${switchFrame})'` : `:enable='gte(n,${switchFrame})'`;
         lines.forEach((line, li) => {
-          draws.push(`drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=26:fontcolor=0x202020:x=260:y=${80 + li * 44}${enable}`);
+          draws.push(
+            `drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=26:fontcolor=0x202020:x=260:y=${80 + li * 44}${enable}`,
+          );
         });
       });
       // A caret after the last line of the current document, blinking twice a second.
@@ -506,8 +713,11 @@ export async function makeScreenRecording(spec: ScreenRecordingSpec): Promise<Ge
       return { inputs, graph };
     });
   });
-  const steps: GeneratedSlides['steps'] = [{ startFrame: 0, slide: 0, title: spec.before[0] ?? '', bullets: spec.before.slice(1) }];
-  if (switchFrame !== null) steps.push({ startFrame: switchFrame, slide: 1, title: spec.after![0] ?? '', bullets: spec.after!.slice(1) });
+  const steps: GeneratedSlides['steps'] = [
+    { startFrame: 0, slide: 0, title: spec.before[0] ?? '', bullets: spec.before.slice(1) },
+  ];
+  if (switchFrame !== null)
+    steps.push({ startFrame: switchFrame, slide: 1, title: spec.after![0] ?? '', bullets: spec.after!.slice(1) });
   return { path, cuts: switchFrame === null ? [] : [switchFrame], durationSec: seconds, fps, steps };
 }
 
@@ -535,8 +745,14 @@ export async function makeScroll(spec: ScrollSpec): Promise<GeneratedSlides> {
   const path = await cached({ scroll: spec, w, h, fps }, 'mp4', async (out) => {
     await renderWithTexts(out, seconds, (file, font) => {
       const offset = `clip((t-${hold})*${speed}\\,0\\,${Math.round(scrollSec * speed)})`;
-      const draws = spec.lines.map((line, i) => `drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=34:fontcolor=0x1A1A1A:x=120:y='${60 + i * 56}-${offset}'`);
-      return { inputs: ['-f', 'lavfi', '-i', `color=c=0xFAFAFA:size=${w}x${h}:rate=${fps}:duration=${seconds}`], graph: `[0:v]format=yuv420p,${draws.join(',')}[vout]` };
+      const draws = spec.lines.map(
+        (line, i) =>
+          `drawtext=fontfile=${font}:textfile=${file(line)}:expansion=none:fontsize=34:fontcolor=0x1A1A1A:x=120:y='${60 + i * 56}-${offset}'`,
+      );
+      return {
+        inputs: ['-f', 'lavfi', '-i', `color=c=0xFAFAFA:size=${w}x${h}:rate=${fps}:duration=${seconds}`],
+        graph: `[0:v]format=yuv420p,${draws.join(',')}[vout]`,
+      };
     });
   });
   const stop = Math.round((hold + scrollSec) * fps);
@@ -553,9 +769,15 @@ export async function makeScroll(spec: ScrollSpec): Promise<GeneratedSlides> {
 }
 
 const DECK: Slide[] = [
-  { title: 'Quarterly review', bullets: ['Revenue grew in every region', 'Churn fell to four percent', 'Hiring is on plan'] },
+  {
+    title: 'Quarterly review',
+    bullets: ['Revenue grew in every region', 'Churn fell to four percent', 'Hiring is on plan'],
+  },
   { title: 'Product roadmap', bullets: ['Search across all meetings', 'Offline transcription', 'Faster uploads'] },
-  { title: 'Risks and mitigations', bullets: ['Vendor lock-in: keep exports open', 'Latency: cache embeddings', 'Cost: batch requests'] },
+  {
+    title: 'Risks and mitigations',
+    bullets: ['Vendor lock-in: keep exports open', 'Latency: cache embeddings', 'Cost: batch requests'],
+  },
   { title: 'Next steps', bullets: ['Ship the beta in March', 'Interview ten customers', 'Review pricing'] },
 ];
 
@@ -567,7 +789,8 @@ const DECK: Slide[] = [
 export const slideFixtures: Record<string, () => Promise<GeneratedSlides>> = {
   'deck-light': () => makeSlideDeck({ theme: 'light', slides: DECK }),
   // 960×540: noise does not compress, and a smaller picture keeps generating it quick.
-  'deck-dark-noise-pointer': () => makeSlideDeck({ theme: 'dark', noise: 12, cursor: true, width: 960, height: 540, slides: DECK.slice(0, 3) }),
+  'deck-dark-noise-pointer': () =>
+    makeSlideDeck({ theme: 'dark', noise: 12, cursor: true, width: 960, height: 540, slides: DECK.slice(0, 3) }),
   'reveal-bullets': () =>
     makeSlideDeck({
       stepSec: 1.5,
@@ -577,10 +800,19 @@ export const slideFixtures: Record<string, () => Promise<GeneratedSlides>> = {
       ],
     }),
   'screen-pointer-caret-clock': () =>
-    makeScreenRecording({ before: ['def main():', '    print("hello")', '    return 0'], after: ['# Release notes', '- faster search', '- OCR of slides', '- fewer duplicates'] }),
-  'screen-no-change': () => makeScreenRecording({ before: ['SELECT id, title', 'FROM videos', 'WHERE status = ready'], seconds: 6 }),
+    makeScreenRecording({
+      before: ['def main():', '    print("hello")', '    return 0'],
+      after: ['# Release notes', '- faster search', '- OCR of slides', '- fewer duplicates'],
+    }),
+  'screen-no-change': () =>
+    makeScreenRecording({ before: ['SELECT id, title', 'FROM videos', 'WHERE status = ready'], seconds: 6 }),
   'slow-scroll': () =>
-    makeScroll({ lines: Array.from({ length: 30 }, (_, i) => `Line ${i + 1}: the quick brown fox ${['jumps', 'runs', 'sleeps'][i % 3]} over item ${i * 7}`) }),
+    makeScroll({
+      lines: Array.from(
+        { length: 30 },
+        (_, i) => `Line ${i + 1}: the quick brown fox ${['jumps', 'runs', 'sleeps'][i % 3]} over item ${i * 7}`,
+      ),
+    }),
 };
 
 const CUT_SPECS: Record<string, Pick<VideoSpec, 'shots' | 'flashes'>> = {
@@ -595,12 +827,34 @@ const CUT_SPECS: Record<string, Pick<VideoSpec, 'shots' | 'flashes'>> = {
       { source: 'testsrc2', seconds: 1.5 },
     ],
   },
-  'pan-and-spin': { shots: [{ source: 'smptebars', seconds: 1.5 }, { source: 'pan', seconds: 4 }, { source: 'red', seconds: 1 }, { source: 'spin', seconds: 4 }, { source: 'blue', seconds: 1 }] },
-  flashes: {
-    shots: [{ source: 'testsrc2', seconds: 3 }, { source: 'mandelbrot', seconds: 3 }],
-    flashes: [{ at: 30, frames: 1 }, { at: 55, frames: 2 }, { at: 130, frames: 1 }, { at: 150, frames: 2 }],
+  'pan-and-spin': {
+    shots: [
+      { source: 'smptebars', seconds: 1.5 },
+      { source: 'pan', seconds: 4 },
+      { source: 'red', seconds: 1 },
+      { source: 'spin', seconds: 4 },
+      { source: 'blue', seconds: 1 },
+    ],
   },
-  'same-colours-structure': { shots: [{ source: 'checker', seconds: 1.5 }, { source: 'stripes', seconds: 1.5 }, { source: 'checker', seconds: 1.5 }] },
+  flashes: {
+    shots: [
+      { source: 'testsrc2', seconds: 3 },
+      { source: 'mandelbrot', seconds: 3 },
+    ],
+    flashes: [
+      { at: 30, frames: 1 },
+      { at: 55, frames: 2 },
+      { at: 130, frames: 1 },
+      { at: 150, frames: 2 },
+    ],
+  },
+  'same-colours-structure': {
+    shots: [
+      { source: 'checker', seconds: 1.5 },
+      { source: 'stripes', seconds: 1.5 },
+      { source: 'checker', seconds: 1.5 },
+    ],
+  },
 };
 
 /**
@@ -609,11 +863,18 @@ const CUT_SPECS: Record<string, Pick<VideoSpec, 'shots' | 'flashes'>> = {
  * the same colours with different structure.
  */
 export const cutFixtures: Record<string, () => Promise<GeneratedVideo>> = Object.fromEntries(
-  Object.entries(CUT_SPECS).map(([name, spec]) => [name, () => makeVideo({ ...spec, width: 640, height: 360, fps: 30, audio: { kind: 'none' } })]),
+  Object.entries(CUT_SPECS).map(([name, spec]) => [
+    name,
+    () => makeVideo({ ...spec, width: 640, height: 360, fps: 30, audio: { kind: 'none' } }),
+  ]),
 );
 
 /** Precision and recall of found boundaries against expected ones, each matched at most once within ±tolerance frames. */
-export function scoreBoundaries(expected: readonly number[], found: readonly number[], tolerance = 2): { precision: number; recall: number; f1: number; matched: number } {
+export function scoreBoundaries(
+  expected: readonly number[],
+  found: readonly number[],
+  tolerance = 2,
+): { precision: number; recall: number; f1: number; matched: number } {
   const used = new Set<number>();
   let matched = 0;
   for (const e of expected) {

@@ -9,7 +9,9 @@ async function checkReachable(url: string): Promise<void> {
     await client.query('SELECT 1');
   } catch (err) {
     const safe = url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
-    throw new Error(`DATABASE_URL is set (${safe}) but the server cannot be reached: ${(err as Error).message}. Database tests never skip: start the server or unset DATABASE_URL to use an embedded one.`);
+    throw new Error(
+      `DATABASE_URL is set (${safe}) but the server cannot be reached: ${(err as Error).message}. Database tests never skip: start the server or unset DATABASE_URL to use an embedded one.`,
+    );
   } finally {
     await client.end().catch(() => {});
   }
@@ -42,7 +44,9 @@ async function startEmbeddedPostgresProcess(): Promise<{ url: string; stop: () =
       if (line) resolve((JSON.parse(line) as { url: string }).url);
     });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code} before it was ready: ${stderr.trim()}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited with code ${code} before it was ready: ${stderr.trim()}`)),
+    );
   });
   return {
     url,
@@ -52,4 +56,3 @@ async function startEmbeddedPostgresProcess(): Promise<{ url: string; stop: () =
     },
   };
 }
-

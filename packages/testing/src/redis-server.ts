@@ -18,7 +18,9 @@ export function pingRedis(url: string, timeoutMs = 3000): Promise<void> {
       clearTimeout(timer);
       reject(err);
     });
-    socket.once('connect', () => socket.write(u.password ? `AUTH ${decodeURIComponent(u.password)}\r\nPING\r\n` : 'PING\r\n'));
+    socket.once('connect', () =>
+      socket.write(u.password ? `AUTH ${decodeURIComponent(u.password)}\r\nPING\r\n` : 'PING\r\n'),
+    );
     socket.on('data', (d) => {
       if (d.toString().includes('PONG')) {
         clearTimeout(timer);
@@ -40,9 +42,15 @@ export async function startTestRedis(): Promise<{ url: string; stop: () => Promi
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'videoqa-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
   const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (err) => reject(new Error(`cannot start redis-server (${err.message}); install it with: apt-get install redis-server`))),
+    child.once('error', (err) =>
+      reject(new Error(`cannot start redis-server (${err.message}); install it with: apt-get install redis-server`)),
+    ),
   );
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;

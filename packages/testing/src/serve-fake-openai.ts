@@ -16,7 +16,20 @@ for (const pair of (arg('latency') ?? '').split(',').filter(Boolean)) {
   const [route, ms] = pair.split('=');
   latencyMs[route as FakeRoute] = Number(ms);
 }
-const server = await FakeOpenAIServer.start({ apiKey: arg('key') ?? 'sk-fake-local', latencyMs, transcriptScript: arg('script') ? readFileSync(arg('script')!, 'utf8').split('\n').filter((l) => l.trim()) : undefined, askMode: arg('ask-mode') as AskMode | undefined, port: arg('port') ? Number(arg('port')) : undefined, local: args.includes('--local') ? { embeddingDimensions: arg('embedding-dimensions') ? Number(arg('embedding-dimensions')) : undefined } : undefined });
+const server = await FakeOpenAIServer.start({
+  apiKey: arg('key') ?? 'sk-fake-local',
+  latencyMs,
+  transcriptScript: arg('script')
+    ? readFileSync(arg('script')!, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+    : undefined,
+  askMode: arg('ask-mode') as AskMode | undefined,
+  port: arg('port') ? Number(arg('port')) : undefined,
+  local: args.includes('--local')
+    ? { embeddingDimensions: arg('embedding-dimensions') ? Number(arg('embedding-dimensions')) : undefined }
+    : undefined,
+});
 process.stdout.write(`OPENAI_BASE_URL=${server.url}\nOPENAI_API_KEY=${server.apiKey}\n`);
 const stop = () => void server.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

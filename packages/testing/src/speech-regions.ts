@@ -5,7 +5,24 @@ export const PCM_RATE = 16_000;
 /** Decodes any audio ffmpeg reads into 16 kHz mono signed 16-bit samples. */
 export async function decodeToPcm(audio: Uint8Array, ffmpegPath = 'ffmpeg'): Promise<Int16Array> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-ac', '1', '-ar', String(PCM_RATE), '-f', 's16le', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      ffmpegPath,
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        'pipe:0',
+        '-ac',
+        '1',
+        '-ar',
+        String(PCM_RATE),
+        '-f',
+        's16le',
+        'pipe:1',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -32,7 +49,10 @@ export interface SpeechRegion {
  * `minSec` dropped. Deterministic, and accurate to a frame for tones and
  * espeak speech separated by silence.
  */
-export function detectSpeech(pcm: Int16Array, options: { thresholdDb?: number; mergeGapSec?: number; minSec?: number } = {}): SpeechRegion[] {
+export function detectSpeech(
+  pcm: Int16Array,
+  options: { thresholdDb?: number; mergeGapSec?: number; minSec?: number } = {},
+): SpeechRegion[] {
   const frame = PCM_RATE / 50;
   const threshold = 32768 * 10 ** ((options.thresholdDb ?? -40) / 20);
   const mergeGap = options.mergeGapSec ?? 0.3;

@@ -3,10 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, OutboundError } from '@videoqa/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUndici } from './undici.ts';
-import { addressAllowed, assertUrlAllowed, checkOutboundUrl, classifyAddress, guardedAgent, parseAllowCidrs, resolveAllowed, type AddressPolicy, type LookupAll } from './address-guard.ts';
+import {
+  addressAllowed,
+  assertUrlAllowed,
+  checkOutboundUrl,
+  classifyAddress,
+  guardedAgent,
+  parseAllowCidrs,
+  resolveAllowed,
+  type AddressPolicy,
+  type LookupAll,
+} from './address-guard.ts';
 
 const closed: AddressPolicy = { allowPrivate: false, setting: 'INGEST_ALLOW_PRIVATE' };
-const request = async (...args: Parameters<Awaited<ReturnType<typeof loadUndici>>['request']>) => (await loadUndici()).request(...args);
+const request = async (...args: Parameters<Awaited<ReturnType<typeof loadUndici>>['request']>) =>
+  (await loadUndici()).request(...args);
 
 describe('loading undici', () => {
   it("leaves the process-wide dispatcher (what Node's fetch and the openai SDK use) as it was", async () => {
@@ -65,7 +76,14 @@ describe('classifyAddress', () => {
     expect(addressAllowed(ip, closed)).toBe(false);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])('%s is public', (ip) => {
+  it.each([
+    '93.184.215.14',
+    '8.8.8.8',
+    '1.1.1.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:80b::200e',
+    '::ffff:8.8.8.8',
+  ])('%s is public', (ip) => {
     expect(classifyAddress(ip).public).toBe(true);
     expect(addressAllowed(ip, closed)).toBe(true);
   });
@@ -92,14 +110,27 @@ describe('classifyAddress', () => {
 describe('URL checks', () => {
   it('accepts http(s) only, without credentials', () => {
     expect(checkOutboundUrl('https://example.com/a.mp4').hostname).toBe('example.com');
-    for (const bad of ['ftp://example.com/a.mp4', 'file:///etc/passwd', 'gopher://x/', 'not a url', 'https://user:pw@example.com/a.mp4']) {
+    for (const bad of [
+      'ftp://example.com/a.mp4',
+      'file:///etc/passwd',
+      'gopher://x/',
+      'not a url',
+      'https://user:pw@example.com/a.mp4',
+    ]) {
       expect(() => checkOutboundUrl(bad), bad).toThrow(OutboundError);
     }
   });
 
   it('refuses hosts whose DNS answer has any non-public address, naming the setting that would allow it', async () => {
     const lookup: LookupAll = async (host) =>
-      ({ 'metadata.test': [{ address: '169.254.169.254', family: 4 as const }], 'mixed.test': [{ address: '8.8.8.8', family: 4 as const }, { address: '10.0.0.1', family: 4 as const }], 'public.test': [{ address: '8.8.4.4', family: 4 as const }] })[host] ?? [];
+      ({
+        'metadata.test': [{ address: '169.254.169.254', family: 4 as const }],
+        'mixed.test': [
+          { address: '8.8.8.8', family: 4 as const },
+          { address: '10.0.0.1', family: 4 as const },
+        ],
+        'public.test': [{ address: '8.8.4.4', family: 4 as const }],
+      })[host] ?? [];
     const policy = { ...closed, lookup };
     const err = await resolveAllowed('metadata.test', policy).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutboundError);
@@ -111,7 +142,9 @@ describe('URL checks', () => {
     // literals never reach DNS: decimal and hex IPv4 forms are normalised by the URL parser first
     await expect(assertUrlAllowed('http://2130706433/', policy)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
     await expect(assertUrlAllowed('http://0x7f.1/', policy)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
-    await expect(assertUrlAllowed('http://[::ffff:127.0.0.1]:8080/', policy)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
+    await expect(assertUrlAllowed('http://[::ffff:127.0.0.1]:8080/', policy)).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+    });
     await expect(assertUrlAllowed('http://localhost/', closed)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' }); // the system resolver
   });
 });
@@ -133,7 +166,11 @@ describe('guardedAgent', () => {
   it('never opens a connection to a refused address, by literal or by name', async () => {
     const before = hits;
     const agent = await guardedAgent(closed);
-    for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`]) {
+    for (const url of [
+      `http://127.0.0.1:${port}/`,
+      `http://localhost:${port}/`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+    ]) {
       await expect(request(url, { dispatcher: agent }), url).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
     }
     await agent.destroy();
@@ -143,7 +180,8 @@ describe('guardedAgent', () => {
   it('connects to the address it checked: a name whose second answer is private still reaches the first', async () => {
     // DNS rebinding: the answer flips to a private address after the first look-up.
     let calls = 0;
-    const lookup: LookupAll = async () => (calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
+    const lookup: LookupAll = async () =>
+      calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }];
     const agent = await guardedAgent({ ...closed, allowCidrs: parseAllowCidrs(['127.0.0.1/32']), lookup });
     const res = await request(`http://rebind.test:${port}/`, { dispatcher: agent });
     expect(await res.body.text()).toBe('ok');
@@ -151,7 +189,9 @@ describe('guardedAgent', () => {
     await agent.destroy();
     // a fresh connection looks up again and gets the private answer: refused
     const again = await guardedAgent({ ...closed, allowCidrs: parseAllowCidrs(['127.0.0.1/32']), lookup });
-    await expect(request(`http://rebind.test:${port}/`, { dispatcher: again })).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
+    await expect(request(`http://rebind.test:${port}/`, { dispatcher: again })).rejects.toMatchObject({
+      code: 'URL_NOT_ALLOWED',
+    });
     await again.destroy();
   });
 

@@ -57,9 +57,16 @@ export function parseAllowCidrs(cidrs: readonly string[]): NonNullable<AddressPo
   return cidrs.map((c) => {
     try {
       const [addr, bits] = ipaddr.parseCIDR(c);
-      return [addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr, bits] as const;
+      return [
+        addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
+          ? (addr as ipaddr.IPv6).toIPv4Address()
+          : addr,
+        bits,
+      ] as const;
     } catch {
-      throw new ConfigError([{ variable: 'OUTBOUND_ALLOW_CIDRS', message: `${JSON.stringify(c)} is not a CIDR range (e.g. 10.0.5.0/24)` }]);
+      throw new ConfigError([
+        { variable: 'OUTBOUND_ALLOW_CIDRS', message: `${JSON.stringify(c)} is not a CIDR range (e.g. 10.0.5.0/24)` },
+      ]);
     }
   });
 }
@@ -86,7 +93,8 @@ const RANGE_WORDS: Record<string, string> = {
   reserved: 'a reserved',
 };
 
-const systemLookup: LookupAll = async (hostname) => (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+const systemLookup: LookupAll = async (hostname) =>
+  (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 /**
  * Resolves a host and checks every address it resolves to; returns the one to connect
@@ -102,17 +110,25 @@ export async function resolveAllowed(host: string, policy: AddressPolicy): Promi
     try {
       addresses = await (policy.lookup ?? systemLookup)(bare);
     } catch (err) {
-      throw new OutboundError('INGEST_NETWORK', `cannot resolve ${bare}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw new OutboundError(
+        'INGEST_NETWORK',
+        `cannot resolve ${bare}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        { cause: err },
+      );
     }
     if (addresses.length === 0) throw new OutboundError('INGEST_NETWORK', `cannot resolve ${bare}: no addresses`);
   }
   for (const a of addresses) {
     if (!addressAllowed(a.address, policy)) {
       const { range } = classifyAddress(a.address);
-      throw new OutboundError('URL_NOT_ALLOWED', `refused to connect to ${bare}: it is ${RANGE_WORDS[range] ?? `a reserved (${range})`} address, and requests to private, loopback and other non-public addresses are refused (server-side request forgery)`, {
-        fix: `if this target is trusted, set ${policy.setting}=true or list its range in OUTBOUND_ALLOW_CIDRS`,
-        details: { host: bare, range },
-      });
+      throw new OutboundError(
+        'URL_NOT_ALLOWED',
+        `refused to connect to ${bare}: it is ${RANGE_WORDS[range] ?? `a reserved (${range})`} address, and requests to private, loopback and other non-public addresses are refused (server-side request forgery)`,
+        {
+          fix: `if this target is trusted, set ${policy.setting}=true or list its range in OUTBOUND_ALLOW_CIDRS`,
+          details: { host: bare, range },
+        },
+      );
     }
   }
   return addresses[0]!;
@@ -129,8 +145,12 @@ export function checkOutboundUrl(value: string, what = 'URL'): URL {
   } catch {
     throw new OutboundError('URL_NOT_ALLOWED', `${what} ${JSON.stringify(value.slice(0, 200))} is not a valid URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundError('URL_NOT_ALLOWED', `${what} must start with http:// or https:// (got ${url.protocol})`);
-  if (url.username || url.password) throw new OutboundError('URL_NOT_ALLOWED', `${what} must not carry a user name or password`, { fix: 'use a token in the query string or a pre-signed URL' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new OutboundError('URL_NOT_ALLOWED', `${what} must start with http:// or https:// (got ${url.protocol})`);
+  if (url.username || url.password)
+    throw new OutboundError('URL_NOT_ALLOWED', `${what} must not carry a user name or password`, {
+      fix: 'use a token in the query string or a pre-signed URL',
+    });
   return url;
 }
 
@@ -153,7 +173,11 @@ export async function guardedAgent(policy: AddressPolicy, options: { connectTime
     connect: (opts, callback) => {
       const host = opts.hostname.startsWith('[') ? opts.hostname.slice(1, -1) : opts.hostname;
       resolveAllowed(host, policy).then(
-        (target) => connectTo({ ...opts, hostname: target.address, servername: opts.servername ?? (isIP(host) ? undefined : host) }, callback),
+        (target) =>
+          connectTo(
+            { ...opts, hostname: target.address, servername: opts.servername ?? (isIP(host) ? undefined : host) },
+            callback,
+          ),
         (err: Error) => callback(err, null),
       );
     },
@@ -161,11 +185,27 @@ export async function guardedAgent(policy: AddressPolicy, options: { connectTime
 }
 
 /** The ingest policy from configuration. */
-export function ingestPolicy(config: { ingestAllowPrivate: boolean; outboundAllowCidrs: readonly string[] }, lookup?: LookupAll): AddressPolicy {
-  return { allowPrivate: config.ingestAllowPrivate, allowCidrs: parseAllowCidrs(config.outboundAllowCidrs), setting: 'INGEST_ALLOW_PRIVATE', lookup };
+export function ingestPolicy(
+  config: { ingestAllowPrivate: boolean; outboundAllowCidrs: readonly string[] },
+  lookup?: LookupAll,
+): AddressPolicy {
+  return {
+    allowPrivate: config.ingestAllowPrivate,
+    allowCidrs: parseAllowCidrs(config.outboundAllowCidrs),
+    setting: 'INGEST_ALLOW_PRIVATE',
+    lookup,
+  };
 }
 
 /** The webhook policy from configuration. */
-export function webhookPolicy(config: { webhookAllowPrivate: boolean; outboundAllowCidrs: readonly string[] }, lookup?: LookupAll): AddressPolicy {
-  return { allowPrivate: config.webhookAllowPrivate, allowCidrs: parseAllowCidrs(config.outboundAllowCidrs), setting: 'WEBHOOK_ALLOW_PRIVATE', lookup };
+export function webhookPolicy(
+  config: { webhookAllowPrivate: boolean; outboundAllowCidrs: readonly string[] },
+  lookup?: LookupAll,
+): AddressPolicy {
+  return {
+    allowPrivate: config.webhookAllowPrivate,
+    allowCidrs: parseAllowCidrs(config.outboundAllowCidrs),
+    setting: 'WEBHOOK_ALLOW_PRIVATE',
+    lookup,
+  };
 }

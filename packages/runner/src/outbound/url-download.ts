@@ -34,7 +34,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * a missing type is let through too: ffprobe decides. An HTML error page, JSON or an
  * image is refused before a byte of it is stored.
  */
-const VIDEO_TYPES = /^(video\/[\w.+-]+|application\/(octet-stream|mp4|x-matroska|ogg|mxf|vnd\.rn-realmedia)|binary\/octet-stream)$/;
+const VIDEO_TYPES =
+  /^(video\/[\w.+-]+|application\/(octet-stream|mp4|x-matroska|ogg|mxf|vnd\.rn-realmedia)|binary\/octet-stream)$/;
 
 /** Drops a body unread (closing the connection): its error event has a listener, so the abort is not an uncaught exception. */
 function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
@@ -71,14 +72,25 @@ export async function downloadVideo(url: string, options: DownloadOptions): Prom
         dispatcher: agent,
         method: 'GET',
         signal,
-        headers: { 'user-agent': 'videoqa (+url ingest)', accept: 'video/*, application/octet-stream;q=0.9, */*;q=0.1' },
+        headers: {
+          'user-agent': 'videoqa (+url ingest)',
+          accept: 'video/*, application/octet-stream;q=0.9, */*;q=0.1',
+        },
       });
       if (REDIRECTS.has(res.statusCode)) {
         await res.body.dump();
         const location = res.headers.location;
-        if (typeof location !== 'string' || location === '') throw new OutboundError('INGEST_HTTP_STATUS', `${displayUrl(current)} answered ${res.statusCode} without a Location`);
+        if (typeof location !== 'string' || location === '')
+          throw new OutboundError(
+            'INGEST_HTTP_STATUS',
+            `${displayUrl(current)} answered ${res.statusCode} without a Location`,
+          );
         if (redirects >= options.maxRedirects) {
-          throw new OutboundError('INGEST_TOO_MANY_REDIRECTS', `${shown}: more than ${options.maxRedirects} redirect(s)`, { fix: 'give the final URL, or raise INGEST_MAX_REDIRECTS' });
+          throw new OutboundError(
+            'INGEST_TOO_MANY_REDIRECTS',
+            `${shown}: more than ${options.maxRedirects} redirect(s)`,
+            { fix: 'give the final URL, or raise INGEST_MAX_REDIRECTS' },
+          );
         }
         redirects++;
         // Checked like the first URL; its address is checked by the connector when it connects.
@@ -87,18 +99,26 @@ export async function downloadVideo(url: string, options: DownloadOptions): Prom
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
         await res.body.dump();
-        throw new OutboundError('INGEST_HTTP_STATUS', `${displayUrl(current)} answered HTTP ${res.statusCode}`, { retryable: res.statusCode >= 500 || res.statusCode === 429, details: { status: res.statusCode } });
+        throw new OutboundError('INGEST_HTTP_STATUS', `${displayUrl(current)} answered HTTP ${res.statusCode}`, {
+          retryable: res.statusCode >= 500 || res.statusCode === 429,
+          details: { status: res.statusCode },
+        });
       }
       const contentType = typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : null;
       const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
       if (mediaType !== '' && !VIDEO_TYPES.test(mediaType)) {
         discard(res.body);
-        throw new OutboundError('INGEST_WRONG_TYPE', `${displayUrl(current)} is ${mediaType}, not a video`, { fix: 'give the URL of the video file itself (not a web page about it)' });
+        throw new OutboundError('INGEST_WRONG_TYPE', `${displayUrl(current)} is ${mediaType}, not a video`, {
+          fix: 'give the URL of the video file itself (not a web page about it)',
+        });
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > options.maxBytes) {
         discard(res.body);
-        throw new OutboundError('INGEST_TOO_LARGE', `${displayUrl(current)} is ${declared} bytes, over INGEST_MAX_BYTES (${options.maxBytes})`);
+        throw new OutboundError(
+          'INGEST_TOO_LARGE',
+          `${displayUrl(current)} is ${declared} bytes, over INGEST_MAX_BYTES (${options.maxBytes})`,
+        );
       }
       let bytes = 0;
       const limit = options.maxBytes;
@@ -107,7 +127,11 @@ export async function downloadVideo(url: string, options: DownloadOptions): Prom
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             bytes += chunk.length;
-            if (bytes > limit) throw new OutboundError('INGEST_TOO_LARGE', `${shown}: the download went over INGEST_MAX_BYTES (${limit} bytes)`);
+            if (bytes > limit)
+              throw new OutboundError(
+                'INGEST_TOO_LARGE',
+                `${shown}: the download went over INGEST_MAX_BYTES (${limit} bytes)`,
+              );
             yield chunk;
           }
         },
@@ -127,11 +151,18 @@ export async function downloadVideo(url: string, options: DownloadOptions): Prom
     }
   } catch (err) {
     await rm(temp, { force: true });
-    if (timeout.aborted && !options.signal?.aborted) throw new OutboundError('INGEST_TIMEOUT', `${shown}: not downloaded within INGEST_TIMEOUT_MS (${options.timeoutMs} ms)`, { cause: err });
+    if (timeout.aborted && !options.signal?.aborted)
+      throw new OutboundError(
+        'INGEST_TIMEOUT',
+        `${shown}: not downloaded within INGEST_TIMEOUT_MS (${options.timeoutMs} ms)`,
+        { cause: err },
+      );
     if (options.signal?.aborted) throw new AbortedError('download aborted', { cause: err });
     if (err instanceof VideoqaError) throw err;
     const code = (err as { code?: string }).code ?? (err as Error).name;
-    throw new OutboundError('INGEST_NETWORK', `${displayUrl(current)}: ${code}: ${(err as Error).message}`, { cause: err });
+    throw new OutboundError('INGEST_NETWORK', `${displayUrl(current)}: ${code}: ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     await agent.destroy().catch(() => {});
   }

@@ -31,7 +31,8 @@ async function sweepStaleIngestDirs(uploads: string, timeoutMs: number): Promise
   const now = Date.now();
   for (const n of names) {
     const info = await stat(join(uploads, n)).catch(() => null);
-    if (info && now - info.mtimeMs > 2 * timeoutMs + 60_000) await rm(join(uploads, n), { recursive: true, force: true });
+    if (info && now - info.mtimeMs > 2 * timeoutMs + 60_000)
+      await rm(join(uploads, n), { recursive: true, force: true });
   }
 }
 
@@ -42,7 +43,12 @@ export interface IngestOptions {
 }
 
 /** Downloads `url` to `target` under the configured limits and the ingest SSRF policy. */
-export function downloadWithConfig(url: string, target: string, config: Config, options: IngestOptions = {}): Promise<DownloadResult> {
+export function downloadWithConfig(
+  url: string,
+  target: string,
+  config: Config,
+  options: IngestOptions = {},
+): Promise<DownloadResult> {
   return downloadVideo(url, {
     target,
     maxBytes: config.ingestMaxBytes,
@@ -60,7 +66,11 @@ export function downloadWithConfig(url: string, target: string, config: Config, 
  * local file to `use`, and removes the directory afterwards. SIGINT/SIGTERM during
  * the download abort it and leave nothing behind.
  */
-export async function withDownloadedUrl<T>(url: string, config: Config, use: (file: string, result: DownloadResult) => Promise<T>): Promise<T> {
+export async function withDownloadedUrl<T>(
+  url: string,
+  config: Config,
+  use: (file: string, result: DownloadResult) => Promise<T>,
+): Promise<T> {
   const uploads = resolveInDataDir(config.dataDir, 'uploads');
   await mkdir(uploads, { recursive: true });
   await sweepStaleIngestDirs(uploads, config.ingestTimeoutMs);
@@ -90,7 +100,12 @@ export async function withDownloadedUrl<T>(url: string, config: Config, use: (fi
 }
 
 /** For the job API: downloads straight to uploads/{videoId}_{name}; returns the path relative to DATA_DIR. */
-export async function downloadForVideo(url: string, videoId: string, config: Config, options: IngestOptions = {}): Promise<{ originalPath: string; result: DownloadResult }> {
+export async function downloadForVideo(
+  url: string,
+  videoId: string,
+  config: Config,
+  options: IngestOptions = {},
+): Promise<{ originalPath: string; result: DownloadResult }> {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,4 +1,4 @@
-import { Webhook } from 'standardwebhooks';
+import type { Webhook } from 'standardwebhooks';
 import type { Dispatcher } from 'undici';
 import { errorCode, type OutboundErrorCode } from '@videoqa/core';
 import type { WebhookDelivery } from '@videoqa/storage-pg';
@@ -28,7 +28,10 @@ export function webhookBody(delivery: WebhookDelivery): string {
  * id.timestamp.body). Any 2xx is delivered; redirects are not followed (a receiver
  * must answer at the URL it gave).
  */
-export async function sendWebhook(delivery: WebhookDelivery, options: { signer: Webhook; dispatcher: Dispatcher; timeoutMs: number }): Promise<SendResult> {
+export async function sendWebhook(
+  delivery: WebhookDelivery,
+  options: { signer: Webhook; dispatcher: Dispatcher; timeoutMs: number },
+): Promise<SendResult> {
   const { request } = await loadUndici();
   const body = webhookBody(delivery);
   const now = new Date();
@@ -41,15 +44,35 @@ export async function sendWebhook(delivery: WebhookDelivery, options: { signer: 
     'webhook-signature': options.signer.sign(delivery.id, now, body),
   };
   try {
-    const res = await request(delivery.url, { method: 'POST', body, headers, dispatcher: options.dispatcher, signal: AbortSignal.timeout(options.timeoutMs) });
+    const res = await request(delivery.url, {
+      method: 'POST',
+      body,
+      headers,
+      dispatcher: options.dispatcher,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
     // The answer's body is not needed; read a little so the connection can be reused.
     await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
     const delivered = res.statusCode >= 200 && res.statusCode < 300;
-    return { delivered, statusCode: res.statusCode, error: delivered ? null : `HTTP ${res.statusCode}`, durationMs: performance.now() - started, final: false };
+    return {
+      delivered,
+      statusCode: res.statusCode,
+      error: delivered ? null : `HTTP ${res.statusCode}`,
+      durationMs: performance.now() - started,
+      final: false,
+    };
   } catch (err) {
     const code = errorCode(err);
     const timedOut = (err as Error).name === 'TimeoutError';
-    const message = timedOut ? `no answer within WEBHOOK_TIMEOUT_MS (${options.timeoutMs} ms)` : `${code}: ${(err as Error).message}`;
-    return { delivered: false, statusCode: null, error: message.slice(0, 1000), durationMs: performance.now() - started, final: code === ('URL_NOT_ALLOWED' satisfies OutboundErrorCode) };
+    const message = timedOut
+      ? `no answer within WEBHOOK_TIMEOUT_MS (${options.timeoutMs} ms)`
+      : `${code}: ${(err as Error).message}`;
+    return {
+      delivered: false,
+      statusCode: null,
+      error: message.slice(0, 1000),
+      durationMs: performance.now() - started,
+      final: code === ('URL_NOT_ALLOWED' satisfies OutboundErrorCode),
+    };
   }
 }

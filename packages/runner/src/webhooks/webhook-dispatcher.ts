@@ -1,7 +1,13 @@
 import { Webhook } from 'standardwebhooks';
 import type { Agent } from 'undici';
 import { backoffDelayMs, ConfigError, LeaseLostError, sleep, type Config, type Logger } from '@videoqa/core';
-import { claimWebhookDeliveries, recordWebhookAttempt, WEBHOOKS_CHANNEL, type Db, type WebhookDelivery } from '@videoqa/storage-pg';
+import {
+  claimWebhookDeliveries,
+  recordWebhookAttempt,
+  WEBHOOKS_CHANNEL,
+  type Db,
+  type WebhookDelivery,
+} from '@videoqa/storage-pg';
 import { guardedAgent, webhookPolicy, type LookupAll } from '../outbound/address-guard.ts';
 import { displayUrl } from '../outbound/url-download.ts';
 import { sendWebhook } from './send-webhook.ts';
@@ -39,7 +45,8 @@ export class WebhookDispatcher {
 
   constructor(options: WebhookDispatcherOptions) {
     const secret = options.config.webhookSecret;
-    if (!secret) throw new ConfigError([{ variable: 'WEBHOOK_SECRET', message: 'must be set (whsec_…) to send webhooks' }]);
+    if (!secret)
+      throw new ConfigError([{ variable: 'WEBHOOK_SECRET', message: 'must be set (whsec_…) to send webhooks' }]);
     this.options = options;
     try {
       this.signer = new Webhook(secret);
@@ -50,7 +57,9 @@ export class WebhookDispatcher {
   }
 
   async start(): Promise<void> {
-    this.agent = await guardedAgent(webhookPolicy(this.options.config, this.options.lookup), { connectTimeoutMs: this.options.config.webhookTimeoutMs });
+    this.agent = await guardedAgent(webhookPolicy(this.options.config, this.options.lookup), {
+      connectTimeoutMs: this.options.config.webhookTimeoutMs,
+    });
     this.unlisten = await this.options.db.listen(WEBHOOKS_CHANNEL, () => {
       this.notified = true;
       this.wake?.();
@@ -95,7 +104,11 @@ export class WebhookDispatcher {
     while (!signal.aborted) {
       let batch: WebhookDelivery[];
       try {
-        batch = await claimWebhookDeliveries(db, { workerId: this.workerId, leaseMs: config.webhookTimeoutMs + 30_000, limit });
+        batch = await claimWebhookDeliveries(db, {
+          workerId: this.workerId,
+          leaseMs: config.webhookTimeoutMs + 30_000,
+          limit,
+        });
       } catch (err) {
         log.warn({ err }, 'could not claim webhook deliveries; retrying');
         await sleep(config.webhookPollMs, signal).catch(() => {});
@@ -111,8 +124,15 @@ export class WebhookDispatcher {
 
   private async deliver(delivery: WebhookDelivery): Promise<void> {
     const { db, config, log } = this.options;
-    const result = await sendWebhook(delivery, { signer: this.signer, dispatcher: this.agent!, timeoutMs: config.webhookTimeoutMs });
-    const retryDelayMs = backoffDelayMs(delivery.attempts, { baseMs: config.webhookRetryDelaySec * 1000, maxMs: config.webhookRetryDelayMaxSec * 1000 });
+    const result = await sendWebhook(delivery, {
+      signer: this.signer,
+      dispatcher: this.agent!,
+      timeoutMs: config.webhookTimeoutMs,
+    });
+    const retryDelayMs = backoffDelayMs(delivery.attempts, {
+      baseMs: config.webhookRetryDelaySec * 1000,
+      maxMs: config.webhookRetryDelayMaxSec * 1000,
+    });
     const where = displayUrl(delivery.url);
     try {
       const status = await recordWebhookAttempt(db, {
@@ -127,13 +147,38 @@ export class WebhookDispatcher {
         retryDelayMs,
       });
       this.attemptsRecorded++;
-      const fields = { deliveryId: delivery.id, jobId: delivery.jobId, videoId: delivery.videoId, event: delivery.eventType, url: where, attempt: delivery.attempts, statusCode: result.statusCode };
-      if (status === 'delivered') log.info(fields, `WEBHOOK: ${delivery.eventType} for job ${delivery.jobId} delivered to ${where} (attempt ${delivery.attempts})`);
-      else if (status === 'failed') log.error({ ...fields, error: result.error }, `WEBHOOK: ${delivery.eventType} for job ${delivery.jobId} to ${where} failed for good after ${delivery.attempts} attempt(s): ${result.error}`);
-      else log.warn({ ...fields, error: result.error, retryInMs: retryDelayMs }, `WEBHOOK: ${delivery.eventType} for job ${delivery.jobId} to ${where} not delivered (${result.error}); retrying in ${Math.round(retryDelayMs / 1000)} s`);
+      const fields = {
+        deliveryId: delivery.id,
+        jobId: delivery.jobId,
+        videoId: delivery.videoId,
+        event: delivery.eventType,
+        url: where,
+        attempt: delivery.attempts,
+        statusCode: result.statusCode,
+      };
+      if (status === 'delivered')
+        log.info(
+          fields,
+          `WEBHOOK: ${delivery.eventType} for job ${delivery.jobId} delivered to ${where} (attempt ${delivery.attempts})`,
+        );
+      else if (status === 'failed')
+        log.error(
+          { ...fields, error: result.error },
+          `WEBHOOK: ${delivery.eventType} for job ${delivery.jobId} to ${where} failed for good after ${delivery.attempts} attempt(s): ${result.error}`,
+        );
+      else
+        log.warn(
+          { ...fields, error: result.error, retryInMs: retryDelayMs },
+          `WEBHOOK: ${delivery.eventType} for job ${delivery.jobId} to ${where} not delivered (${result.error}); retrying in ${Math.round(retryDelayMs / 1000)} s`,
+        );
     } catch (err) {
-      if (err instanceof LeaseLostError) log.warn({ deliveryId: delivery.id }, `webhook delivery ${delivery.id} was taken over by another process`);
-      else log.warn({ err, deliveryId: delivery.id }, `could not record webhook attempt for ${delivery.id}; it will be retried when its lease expires`);
+      if (err instanceof LeaseLostError)
+        log.warn({ deliveryId: delivery.id }, `webhook delivery ${delivery.id} was taken over by another process`);
+      else
+        log.warn(
+          { err, deliveryId: delivery.id },
+          `could not record webhook attempt for ${delivery.id}; it will be retried when its lease expires`,
+        );
     }
   }
 }
@@ -142,14 +187,20 @@ export class WebhookDispatcher {
  * A dispatcher when WEBHOOK_SECRET is set (webhooks are off otherwise), started.
  * WEBHOOK_URL without a secret fails at start, not at the first enqueue.
  */
-export async function startWebhookDispatcher(options: WebhookDispatcherOptions): Promise<WebhookDispatcher | undefined> {
+export async function startWebhookDispatcher(
+  options: WebhookDispatcherOptions,
+): Promise<WebhookDispatcher | undefined> {
   if (!options.config.webhookSecret) {
-    if (options.config.webhookUrl) throw new ConfigError([{ variable: 'WEBHOOK_SECRET', message: 'must be set (whsec_…) when WEBHOOK_URL is' }]);
+    if (options.config.webhookUrl)
+      throw new ConfigError([{ variable: 'WEBHOOK_SECRET', message: 'must be set (whsec_…) when WEBHOOK_URL is' }]);
     return undefined;
   }
   const dispatcher = new WebhookDispatcher(options);
   await dispatcher.start();
   const defaultUrl = options.config.webhookUrl ? displayUrl(options.config.webhookUrl) : null;
-  options.log.info({ defaultUrl }, `webhook delivery started (default URL: ${defaultUrl ?? 'none, only jobs that name one'})`);
+  options.log.info(
+    { defaultUrl },
+    `webhook delivery started (default URL: ${defaultUrl ?? 'none, only jobs that name one'})`,
+  );
   return dispatcher;
 }

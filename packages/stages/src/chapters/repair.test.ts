@@ -2,9 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { ChaptersInvalidError, cleanTags, cleanTitle, MAX_TITLE_CHARS, repairDraft } from './repair.ts';
 import { groupForMerge, planWindows } from './windows.ts';
 
-const ctx = { rangeStart: 0, rangeEnd: 600, minChapterSec: 120, sceneStarts: [0, 130, 250, 410], segmentStarts: [0, 50, 118, 240, 300, 405, 500] };
-const ch = (t_start: number, t_end: number, title = `Title ${t_start}`) => ({ t_start, t_end, title, summary: `About ${t_start}.` });
-const draft = (chapters: ReturnType<typeof ch>[]) => ({ chapters, summary: 'A video.', key_points: [{ text: 'Point', t_start: 10, t_end: 20 }], tags: ['Bread', 'bread ', '#Baking'] });
+const ctx = {
+  rangeStart: 0,
+  rangeEnd: 600,
+  minChapterSec: 120,
+  sceneStarts: [0, 130, 250, 410],
+  segmentStarts: [0, 50, 118, 240, 300, 405, 500],
+};
+const ch = (t_start: number, t_end: number, title = `Title ${t_start}`) => ({
+  t_start,
+  t_end,
+  title,
+  summary: `About ${t_start}.`,
+});
+const draft = (chapters: ReturnType<typeof ch>[]) => ({
+  chapters,
+  summary: 'A video.',
+  key_points: [{ text: 'Point', t_start: 10, t_end: 20 }],
+  tags: ['Bread', 'bread ', '#Baking'],
+});
 
 describe('repairDraft', () => {
   it('snaps starts to the nearest scene start, else a segment start, and closes every gap and overlap', () => {
@@ -21,7 +37,10 @@ describe('repairDraft', () => {
   });
 
   it('merges chapters shorter than the minimum into their shorter neighbour, keeping the longer title', () => {
-    const r = repairDraft(draft([ch(0, 130, 'Intro'), ch(130, 250, 'Main'), ch(250, 300, 'Tiny'), ch(300, 600, 'End')]), { ...ctx, sceneStarts: [], segmentStarts: [] });
+    const r = repairDraft(
+      draft([ch(0, 130, 'Intro'), ch(130, 250, 'Main'), ch(250, 300, 'Tiny'), ch(300, 600, 'End')]),
+      { ...ctx, sceneStarts: [], segmentStarts: [] },
+    );
     expect(r.chapters.map((c) => c.title)).toEqual(['Intro', 'Main', 'End']);
     expect(r.chapters.map((c) => c.tStart)).toEqual([0, 130, 300]);
     for (const c of r.chapters) expect(c.tEnd - c.tStart).toBeGreaterThanOrEqual(120);
@@ -29,7 +48,14 @@ describe('repairDraft', () => {
   });
 
   it('drops chapters and key points outside the range, clamps the rest', () => {
-    const d = { ...draft([ch(-50, -1, 'Before'), ch(0, 300), ch(300, 900), ch(700, 800, 'After')]), key_points: [{ text: 'late', t_start: 590, t_end: 700 }, { text: 'gone', t_start: 650, t_end: 660 }, { text: '', t_start: 1, t_end: 2 }] };
+    const d = {
+      ...draft([ch(-50, -1, 'Before'), ch(0, 300), ch(300, 900), ch(700, 800, 'After')]),
+      key_points: [
+        { text: 'late', t_start: 590, t_end: 700 },
+        { text: 'gone', t_start: 650, t_end: 660 },
+        { text: '', t_start: 1, t_end: 2 },
+      ],
+    };
     const r = repairDraft(d, ctx);
     expect(r.chapters.map((c) => c.title)).not.toContain('Before');
     expect(r.chapters.map((c) => c.title)).not.toContain('After');
@@ -52,7 +78,12 @@ describe('repairDraft', () => {
 });
 
 describe('planWindows and groupForMerge', () => {
-  const items = Array.from({ length: 100 }, (_, i) => ({ start: i * 10, end: i * 10 + 8, kind: 'speech' as const, text: 'x'.repeat(200) }));
+  const items = Array.from({ length: 100 }, (_, i) => ({
+    start: i * 10,
+    end: i * 10 + 8,
+    kind: 'speech' as const,
+    text: 'x'.repeat(200),
+  }));
   it('cuts items into consecutive windows within the budget that cover the whole video', () => {
     const windows = planWindows(items, 1000, 500);
     expect(windows.length).toBeGreaterThan(1);
@@ -67,7 +98,10 @@ describe('planWindows and groupForMerge', () => {
     expect(w!.tokens).toBeLessThanOrEqual(500);
   });
   it('groups at least two per merge, so each round halves the count', () => {
-    const groups = groupForMerge(Array.from({ length: 9 }, (_, i) => ({ summary: 'y'.repeat(800), i })), 100);
+    const groups = groupForMerge(
+      Array.from({ length: 9 }, (_, i) => ({ summary: 'y'.repeat(800), i })),
+      100,
+    );
     expect(groups.every((g) => g.length >= 2)).toBe(true);
     expect(groups.flat()).toHaveLength(9);
   });

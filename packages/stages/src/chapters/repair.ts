@@ -40,7 +40,9 @@ export interface RepairedDraft {
 export class ChaptersInvalidError extends VideoqaError {
   constructor(message: string) {
     // Retryable: a model's reply varies between calls; the job's attempts bound the cost.
-    super('CHAPTERS_INVALID', `chapters reply rejected: ${message}`, true, { fix: 'try a stronger OPENAI_CHAT_MODEL, or set CHAPTERS_ENABLED=false' });
+    super('CHAPTERS_INVALID', `chapters reply rejected: ${message}`, true, {
+      fix: 'try a stronger OPENAI_CHAT_MODEL, or set CHAPTERS_ENABLED=false',
+    });
   }
 }
 
@@ -50,7 +52,10 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export function cleanTitle(title: string): string {
   let t = title.replace(/\s+/g, ' ').trim();
   t = t.replace(/^(\(?\d{1,2}(:\d{2}){1,2}\)?|chapter\s+\d+|\d+[.)])\s*[-–—:.]?\s*/i, '').trim();
-  t = t.replace(/^["'“”‘’]+|["'“”‘’]+$/g, '').replace(/[.:;,]+$/, '').trim();
+  t = t
+    .replace(/^["'“”‘’]+|["'“”‘’]+$/g, '')
+    .replace(/[.:;,]+$/, '')
+    .trim();
   if (t.length > MAX_TITLE_CHARS) {
     const cut = t.slice(0, MAX_TITLE_CHARS + 1);
     const space = cut.lastIndexOf(' ');
@@ -96,12 +101,27 @@ export function repairDraft(draft: ChapterDraft, ctx: RepairContext): RepairedDr
 
   const untitled = draft.chapters.findIndex((c) => cleanTitle(c.title) === '');
   if (untitled >= 0) throw new ChaptersInvalidError(`chapter ${untitled + 1} of ${draft.chapters.length} has no title`);
-  const inside = draft.chapters.filter((c) => Number.isFinite(c.t_start) && Number.isFinite(c.t_end) && c.t_start < rangeEnd && Math.max(c.t_start, c.t_end) > rangeStart);
-  if (inside.length < draft.chapters.length) repairs.push(`${draft.chapters.length - inside.length} chapter(s) outside ${round3(rangeStart)}–${round3(rangeEnd)} s dropped`);
-  if (inside.length === 0) throw new ChaptersInvalidError(`none of the ${draft.chapters.length} chapter(s) lies inside ${round3(rangeStart)}–${round3(rangeEnd)} s`);
-  const sorted = inside.map((c, i) => ({ ...c, t_start: Math.min(Math.max(c.t_start, rangeStart), rangeEnd), order: i })).sort((a, b) => a.t_start - b.t_start || a.order - b.order);
+  const inside = draft.chapters.filter(
+    (c) =>
+      Number.isFinite(c.t_start) &&
+      Number.isFinite(c.t_end) &&
+      c.t_start < rangeEnd &&
+      Math.max(c.t_start, c.t_end) > rangeStart,
+  );
+  if (inside.length < draft.chapters.length)
+    repairs.push(
+      `${draft.chapters.length - inside.length} chapter(s) outside ${round3(rangeStart)}–${round3(rangeEnd)} s dropped`,
+    );
+  if (inside.length === 0)
+    throw new ChaptersInvalidError(
+      `none of the ${draft.chapters.length} chapter(s) lies inside ${round3(rangeStart)}–${round3(rangeEnd)} s`,
+    );
+  const sorted = inside
+    .map((c, i) => ({ ...c, t_start: Math.min(Math.max(c.t_start, rangeStart), rangeEnd), order: i }))
+    .sort((a, b) => a.t_start - b.t_start || a.order - b.order);
   if (sorted.some((c, i) => c.order !== i)) repairs.push('chapters sorted by start time');
-  if (inside.some((c) => c.t_start < rangeStart || c.t_end > rangeEnd)) repairs.push('chapter times clamped to the range');
+  if (inside.some((c) => c.t_start < rangeStart || c.t_end > rangeEnd))
+    repairs.push('chapter times clamped to the range');
   const overlapsOrGaps = sorted.some((c, i) => i > 0 && Math.abs(sorted[i - 1]!.t_end - c.t_start) > 0.5);
   if (overlapsOrGaps) repairs.push('overlaps and gaps closed (each chapter ends where the next starts)');
 
@@ -109,9 +129,18 @@ export function repairDraft(draft: ChapterDraft, ctx: RepairContext): RepairedDr
   let pieces: RepairedChapter[] = [];
   for (const [i, c] of sorted.entries()) {
     let start = i === 0 ? rangeStart : c.t_start;
-    if (i > 0) start = nearest(ctx.sceneStarts, start, snapSec, rangeStart, rangeEnd) ?? nearest(ctx.segmentStarts, start, snapSec, rangeStart, rangeEnd) ?? start;
+    if (i > 0)
+      start =
+        nearest(ctx.sceneStarts, start, snapSec, rangeStart, rangeEnd) ??
+        nearest(ctx.segmentStarts, start, snapSec, rangeStart, rangeEnd) ??
+        start;
     if (pieces.length > 0 && start <= pieces.at(-1)!.tStart + 1e-6) continue;
-    pieces.push({ tStart: start, tEnd: rangeEnd, title: cleanTitle(c.title), summary: c.summary.replace(/\s+/g, ' ').trim() });
+    pieces.push({
+      tStart: start,
+      tEnd: rangeEnd,
+      title: cleanTitle(c.title),
+      summary: c.summary.replace(/\s+/g, ' ').trim(),
+    });
   }
   pieces = pieces.map((p, i) => ({ ...p, tEnd: pieces[i + 1]?.tStart ?? rangeEnd }));
 
@@ -121,11 +150,13 @@ export function repairDraft(draft: ChapterDraft, ctx: RepairContext): RepairedDr
     if (pieces.length < 2) break;
     const lengths = pieces.map((p) => p.tEnd - p.tStart);
     let shortest = -1;
-    for (let i = 0; i < pieces.length; i++) if (lengths[i]! < minChapterSec - 1e-6 && (shortest < 0 || lengths[i]! < lengths[shortest]!)) shortest = i;
+    for (let i = 0; i < pieces.length; i++)
+      if (lengths[i]! < minChapterSec - 1e-6 && (shortest < 0 || lengths[i]! < lengths[shortest]!)) shortest = i;
     if (shortest < 0) break;
     const before = shortest - 1;
     const after = shortest + 1;
-    const other = after >= pieces.length ? before : before < 0 ? after : lengths[before]! <= lengths[after]! ? before : after;
+    const other =
+      after >= pieces.length ? before : before < 0 ? after : lengths[before]! <= lengths[after]! ? before : after;
     const [a, b] = other < shortest ? [other, shortest] : [shortest, other];
     const keep = lengths[a]! >= lengths[b]! ? pieces[a]! : pieces[b]!;
     pieces.splice(a, 2, { ...keep, tStart: pieces[a]!.tStart, tEnd: pieces[b]!.tEnd });
@@ -144,7 +175,10 @@ export function repairDraft(draft: ChapterDraft, ctx: RepairContext): RepairedDr
  * ChaptersInvalidError), key points with text, inside the range (clamped), in time order,
  * de-duplicated; tags cleaned.
  */
-export function repairSummary(draft: SummaryDraft, ctx: Pick<RepairContext, 'rangeStart' | 'rangeEnd'>): Omit<RepairedDraft, 'chapters'> {
+export function repairSummary(
+  draft: SummaryDraft,
+  ctx: Pick<RepairContext, 'rangeStart' | 'rangeEnd'>,
+): Omit<RepairedDraft, 'chapters'> {
   const { rangeStart, rangeEnd } = ctx;
   const repairs: string[] = [];
   const summary = draft.summary.replace(/\s+/g, ' ').trim();
@@ -155,7 +189,14 @@ export function repairSummary(draft: SummaryDraft, ctx: Pick<RepairContext, 'ran
   for (const k of draft.key_points) {
     const text = k.text.replace(/\s+/g, ' ').trim();
     const [a, b] = [Math.min(k.t_start, k.t_end), Math.max(k.t_start, k.t_end)];
-    if (!text || !Number.isFinite(a) || !Number.isFinite(b) || a >= rangeEnd || b <= rangeStart || keyPoints.some((p) => p.text === text)) {
+    if (
+      !text ||
+      !Number.isFinite(a) ||
+      !Number.isFinite(b) ||
+      a >= rangeEnd ||
+      b <= rangeStart ||
+      keyPoints.some((p) => p.text === text)
+    ) {
       droppedPoints++;
       continue;
     }
@@ -181,5 +222,9 @@ export function pickKeyPoints(points: readonly KeyPoint[]): KeyPoint[] {
  * the model returned.
  */
 export function toSummaryDraft(r: Omit<RepairedDraft, 'chapters'>): SummaryDraft {
-  return { summary: r.summary, key_points: pickKeyPoints(r.keyPoints).map((k) => ({ text: k.text, t_start: k.tStart, t_end: k.tEnd })), tags: r.tags };
+  return {
+    summary: r.summary,
+    key_points: pickKeyPoints(r.keyPoints).map((k) => ({ text: k.text, t_start: k.tStart, t_end: k.tEnd })),
+    tags: r.tags,
+  };
 }

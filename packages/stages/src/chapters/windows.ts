@@ -26,7 +26,11 @@ export function planWindows(items: readonly ChapterSourceItem[], durationSec: nu
   let current: ChapterWindow | undefined;
   for (const raw of items) {
     let item = raw;
-    if (itemTokens(item) > budget) item = { ...item, text: item.text.slice(0, Math.max(0, (budget - ITEM_OVERHEAD_TOKENS) * 4)).replace(/\s+\S*$/, '') };
+    if (itemTokens(item) > budget)
+      item = {
+        ...item,
+        text: item.text.slice(0, Math.max(0, (budget - ITEM_OVERHEAD_TOKENS) * 4)).replace(/\s+\S*$/, ''),
+      };
     const cost = itemTokens(item);
     if (!current || current.tokens + cost > budget) {
       if (current) current.rangeEnd = Math.max(current.rangeStart, item.start);

@@ -18,8 +18,10 @@ export function remuxBlocker(media: MediaInfo, options: { fps: number; shortSide
   if (media.audio && media.audio.codec !== 'aac') return `audio codec ${media.audio.codec}`;
   if (v.rotation !== 0) return `rotated ${v.rotation}°`;
   if (!v.squarePixels) return 'non-square pixels';
-  if (!v.constantFrameRate || v.fps !== options.fps) return `frame rate ${v.fps ?? 'unknown'}${v.constantFrameRate ? '' : ' (variable)'}`;
+  if (!v.constantFrameRate || v.fps !== options.fps)
+    return `frame rate ${v.fps ?? 'unknown'}${v.constantFrameRate ? '' : ' (variable)'}`;
   const size = normalizedSize({ width: v.displayWidth, height: v.displayHeight }, { shortSide: options.shortSide });
-  if (size.width !== v.width || size.height !== v.height) return `size ${v.width}x${v.height} (normalized ${size.width}x${size.height})`;
+  if (size.width !== v.width || size.height !== v.height)
+    return `size ${v.width}x${v.height} (normalized ${size.width}x${size.height})`;
   return null;
 }

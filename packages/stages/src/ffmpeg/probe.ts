@@ -76,12 +76,17 @@ async function looksLikeIsoMedia(path: string): Promise<boolean> {
 
 /** Turns ffprobe's complaint into a sentence about the file. */
 function describeProbeFailure(stderr: string, isoMedia: boolean): string {
-  if (/moov atom not found/i.test(stderr) && isoMedia) return 'the MP4 is truncated or incomplete (no moov atom: the upload probably did not finish)';
+  if (/moov atom not found/i.test(stderr) && isoMedia)
+    return 'the MP4 is truncated or incomplete (no moov atom: the upload probably did not finish)';
   if (/moov atom not found/i.test(stderr)) return 'not a video file (it has an MP4 name but not MP4 content)';
-  if (/Invalid data found when processing input/i.test(stderr)) return 'not a video file (ffprobe could not recognise its format)';
+  if (/Invalid data found when processing input/i.test(stderr))
+    return 'not a video file (ffprobe could not recognise its format)';
   if (/End of file/i.test(stderr)) return 'the file ends unexpectedly (truncated)';
   if (/Permission denied/i.test(stderr)) return 'permission denied reading the file';
-  const first = stderr.split('\n').map((l) => l.trim()).find(Boolean);
+  const first = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean);
   return `unreadable media (${first ?? 'ffprobe failed'})`;
 }
 
@@ -94,8 +99,13 @@ export async function probeMedia(path: string, ffprobePath = 'ffprobe', signal?:
   if (!info) throw new FileNotFoundError(path);
   if (!info.isFile()) throw new InvalidMediaError(path, 'not a regular file');
   if (info.size === 0) throw new InvalidMediaError(path, 'the file is empty (0 bytes)');
-  const res = await runToText(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], signal);
-  if (res.code !== 0) throw new InvalidMediaError(path, describeProbeFailure(res.stderr, await looksLikeIsoMedia(path)));
+  const res = await runToText(
+    ffprobePath,
+    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
+    signal,
+  );
+  if (res.code !== 0)
+    throw new InvalidMediaError(path, describeProbeFailure(res.stderr, await looksLikeIsoMedia(path)));
   let parsed: { streams?: ProbeStream[]; format?: { format_name?: string; duration?: string } };
   try {
     parsed = JSON.parse(res.stdout);
@@ -113,7 +123,7 @@ export async function probeMedia(path: string, ffprobePath = 'ffprobe', signal?:
     const width = v.width ?? 0;
     const height = v.height ?? 0;
     const matrix = v.side_data_list?.find((d) => d.side_data_type === 'Display Matrix');
-    const rotation = (((Math.round(matrix?.rotation ?? Number(v.tags?.rotate ?? 0)) % 360) + 360) % 360);
+    const rotation = ((Math.round(matrix?.rotation ?? Number(v.tags?.rotate ?? 0)) % 360) + 360) % 360;
     const [sarN, sarD] = (v.sample_aspect_ratio ?? '1:1').split(':').map(Number);
     const sar = sarN && sarD ? sarN / sarD : 1;
     const shownW = Math.round(width * sar);
@@ -132,7 +142,9 @@ export async function probeMedia(path: string, ffprobePath = 'ffprobe', signal?:
       squarePixels: sar === 1,
     };
   }
-  const audio: AudioStreamInfo | null = a ? { codec: a.codec_name ?? 'unknown', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0 } : null;
+  const audio: AudioStreamInfo | null = a
+    ? { codec: a.codec_name ?? 'unknown', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0 }
+    : null;
   return {
     path,
     sizeBytes: info.size,
@@ -144,13 +156,25 @@ export async function probeMedia(path: string, ffprobePath = 'ffprobe', signal?:
 }
 
 /** Probes and insists on a usable video stream (what normalize needs). */
-export async function probeVideo(path: string, ffprobePath = 'ffprobe', signal?: AbortSignal): Promise<MediaInfo & { video: VideoStreamInfo }> {
+export async function probeVideo(
+  path: string,
+  ffprobePath = 'ffprobe',
+  signal?: AbortSignal,
+): Promise<MediaInfo & { video: VideoStreamInfo }> {
   const media = await probeMedia(path, ffprobePath, signal);
   if (!media.video) {
-    throw new InvalidMediaError(path, media.audio ? 'audio-only file: it has no video stream' : 'the file has no video stream', {
-      fix: media.audio ? 'submit a video; for audio alone use a transcribe job' : undefined,
-    });
+    throw new InvalidMediaError(
+      path,
+      media.audio ? 'audio-only file: it has no video stream' : 'the file has no video stream',
+      {
+        fix: media.audio ? 'submit a video; for audio alone use a transcribe job' : undefined,
+      },
+    );
   }
-  if (media.video.width <= 0 || media.video.height <= 0) throw new InvalidMediaError(path, `the video stream has no usable size (${media.video.width}x${media.video.height})`);
+  if (media.video.width <= 0 || media.video.height <= 0)
+    throw new InvalidMediaError(
+      path,
+      `the video stream has no usable size (${media.video.width}x${media.video.height})`,
+    );
   return media as MediaInfo & { video: VideoStreamInfo };
 }

@@ -56,7 +56,10 @@ function notifySpawn(path: string, args: readonly string[]): void {
 const SETPRIV_EXEC_FAILED = /^setpriv: failed to execute .*No such file or directory/m;
 
 function missing(program: string): DependencyMissingError {
-  return new DependencyMissingError(program, `install it (Debian/Ubuntu: apt-get install ffmpeg) or set ${program === 'ffprobe' ? 'FFPROBE_PATH' : 'FFMPEG_PATH'} to its location`);
+  return new DependencyMissingError(
+    program,
+    `install it (Debian/Ubuntu: apt-get install ffmpeg) or set ${program === 'ffprobe' ? 'FFPROBE_PATH' : 'FFMPEG_PATH'} to its location`,
+  );
 }
 
 /**
@@ -65,7 +68,11 @@ function missing(program: string): DependencyMissingError {
  */
 export function spawnTool(path: string, args: readonly string[], options: SpawnToolOptions = {}): ToolRun {
   const program = path.split('/').pop() ?? path;
-  const stdio: ('ignore' | 'pipe')[] = ['ignore', options.pipeStdout || options.progressFd === 1 ? 'pipe' : 'ignore', 'pipe'];
+  const stdio: ('ignore' | 'pipe')[] = [
+    'ignore',
+    options.pipeStdout || options.progressFd === 1 ? 'pipe' : 'ignore',
+    'pipe',
+  ];
   if (options.progressFd === 3) stdio.push('pipe');
   notifySpawn(path, args);
   const child = spawn(...diesWithParent(path, args), { stdio });
@@ -78,7 +85,12 @@ export function spawnTool(path: string, args: readonly string[], options: SpawnT
     for (const l of lines) if (l.trim()) tail.push(l.trim());
     if (tail.length > STDERR_LINES) tail.splice(0, tail.length - STDERR_LINES);
   });
-  const progressStream = options.progressFd === 3 ? (child.stdio[3] as NodeJS.ReadableStream) : options.progressFd === 1 ? child.stdout : null;
+  const progressStream =
+    options.progressFd === 3
+      ? (child.stdio[3] as NodeJS.ReadableStream)
+      : options.progressFd === 1
+        ? child.stdout
+        : null;
   if (progressStream && options.onProgress) {
     let buf = '';
     progressStream.setEncoding('utf8');
@@ -120,7 +132,11 @@ export function lastLines(text: string, n: number): string {
 }
 
 /** Runs a program to completion and returns its stdout as text. */
-export async function runToText(path: string, args: readonly string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string; code: number | null }> {
+export async function runToText(
+  path: string,
+  args: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     notifySpawn(path, args);
     const child = spawn(...diesWithParent(path, args), { stdio: ['ignore', 'pipe', 'pipe'], signal });

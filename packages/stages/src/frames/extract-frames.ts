@@ -54,13 +54,31 @@ export function extractArgs(video: string, batch: readonly FrameToExtract[], jpe
   // its main thread anyway, and frame threads would multiply each decoder's memory.
   for (const f of batch) args.push('-threads', '1', '-ss', f.t.toFixed(3), '-i', video);
   batch.forEach((f, i) => {
-    args.push('-map', `${i}:v:0`, '-frames:v', '1', '-q:v', String(jpegQuality), '-f', 'image2', '-c:v', 'mjpeg', '-update', '1', f.file);
+    args.push(
+      '-map',
+      `${i}:v:0`,
+      '-frames:v',
+      '1',
+      '-q:v',
+      String(jpegQuality),
+      '-f',
+      'image2',
+      '-c:v',
+      'mjpeg',
+      '-update',
+      '1',
+      f.file,
+    );
   });
   return args;
 }
 
 /** Writes a JPEG per requested time, FRAMES_PER_PROCESS frames to an ffmpeg process. */
-export async function extractFrames(video: string, frames: readonly FrameToExtract[], options: ExtractFramesOptions): Promise<void> {
+export async function extractFrames(
+  video: string,
+  frames: readonly FrameToExtract[],
+  options: ExtractFramesOptions,
+): Promise<void> {
   const batches = evenBatches(frames, options.perProcess ?? FRAMES_PER_PROCESS);
   const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
   let done = 0;
@@ -69,7 +87,9 @@ export async function extractFrames(video: string, frames: readonly FrameToExtra
       batches.map((batch) =>
         queue.add(async () => {
           options.signal?.throwIfAborted();
-          await spawnTool(options.ffmpegPath, extractArgs(video, batch, options.jpegQuality), { signal: options.signal }).done;
+          await spawnTool(options.ffmpegPath, extractArgs(video, batch, options.jpegQuality), {
+            signal: options.signal,
+          }).done;
           done += batch.length;
           options.onProgress?.(done, frames.length);
         }),

@@ -12,7 +12,10 @@ export interface FramePick {
  * `spanSec`, the middles of ceil(length/spanSec) equal parts. Times stay half a
  * frame before the end so the last one can always be decoded.
  */
-export function frameTimes(scenes: readonly Pick<SceneRow, 'idx' | 'tStart' | 'tEnd'>[], options: { spanSec: number; durationSec: number; fps: number }): FramePick[] {
+export function frameTimes(
+  scenes: readonly Pick<SceneRow, 'idx' | 'tStart' | 'tEnd'>[],
+  options: { spanSec: number; durationSec: number; fps: number },
+): FramePick[] {
   const lastDecodable = Math.max(0, options.durationSec - 0.5 / options.fps);
   const picks: FramePick[] = [];
   scenes.forEach((scene, sceneIdx) => {

@@ -6,7 +6,9 @@ import { frameTimes } from './frame-times.ts';
 const pattern = (w: number, h: number, f: (x: number, y: number) => number) => {
   const data = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.fill(f(x, y), (y * w + x) * 3, (y * w + x) * 3 + 3);
-  return sharp(data, { raw: { width: w, height: h, channels: 3 } }).jpeg().toBuffer();
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg()
+    .toBuffer();
 };
 
 describe('phash64', () => {
@@ -26,7 +28,9 @@ describe('phash64', () => {
   });
 
   it('points near-duplicates at their first occurrence (A B A → third is a duplicate of first)', () => {
-    expect(findDuplicates(['0000000000000000', 'ffffffffffffffff', '0000000000000001', '00000000000000ff'], 4)).toEqual([-1, -1, 0, -1]);
+    expect(findDuplicates(['0000000000000000', 'ffffffffffffffff', '0000000000000001', '00000000000000ff'], 4)).toEqual(
+      [-1, -1, 0, -1],
+    );
   });
   it('asks the finer check before marking a duplicate, and keeps looking at later originals', () => {
     const hashes = ['0000000000000000', '0000000000000001', '0000000000000000', '0000000000000003'];

@@ -6,7 +6,8 @@ const LOW = 8;
 // DCT-II basis for 32 samples, computed once: cos(pi/N * (n + 0.5) * k).
 const COS = (() => {
   const t = new Float64Array(SIZE * SIZE);
-  for (let k = 0; k < SIZE; k++) for (let n = 0; n < SIZE; n++) t[k * SIZE + n] = Math.cos((Math.PI / SIZE) * (n + 0.5) * k);
+  for (let k = 0; k < SIZE; k++)
+    for (let n = 0; n < SIZE; n++) t[k * SIZE + n] = Math.cos((Math.PI / SIZE) * (n + 0.5) * k);
   return t;
 })();
 
@@ -48,7 +49,11 @@ export function phashFromPixels(grey: Uint8Array): string {
 
 /** pHash of an image file or buffer (decoded and scaled by sharp). */
 export async function phash64(image: string | Buffer): Promise<string> {
-  const { data } = await sharp(image).greyscale().resize(SIZE, SIZE, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(image)
+    .greyscale()
+    .resize(SIZE, SIZE, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return phashFromPixels(new Uint8Array(data.buffer, data.byteOffset, data.length));
 }
 
@@ -70,7 +75,11 @@ export function hammingDistance(a: string, b: string): number {
  * given, must also agree that frame i repeats frame j: 64 bits of low
  * frequencies cannot tell two text slides of one layout apart.
  */
-export function findDuplicates(hashes: readonly string[], maxDistance: number, confirm?: (i: number, j: number) => boolean): number[] {
+export function findDuplicates(
+  hashes: readonly string[],
+  maxDistance: number,
+  confirm?: (i: number, j: number) => boolean,
+): number[] {
   const originals: number[] = [];
   return hashes.map((h, i) => {
     const match = originals.find((j) => hammingDistance(h, hashes[j]!) <= maxDistance && (!confirm || confirm(i, j)));
@@ -86,6 +95,10 @@ export const THUMB_HEIGHT = 72;
 
 /** A THUMB_WIDTH×THUMB_HEIGHT greyscale thumbnail (area-averaged, like the scene detector's frames). */
 export async function greyThumbnail(image: string | Buffer): Promise<Uint8Array> {
-  const data = await sharp(image).greyscale().resize(THUMB_WIDTH, THUMB_HEIGHT, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  const data = await sharp(image)
+    .greyscale()
+    .resize(THUMB_WIDTH, THUMB_HEIGHT, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }

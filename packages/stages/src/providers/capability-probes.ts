@@ -1,5 +1,12 @@
 import sharp from 'sharp';
-import { aiEndpoint, AI_CAPABILITIES, ProviderError, type AiCapability, type Config, type ProviderFallback } from '@videoqa/core';
+import {
+  aiEndpoint,
+  AI_CAPABILITIES,
+  ProviderError,
+  type AiCapability,
+  type Config,
+  type ProviderFallback,
+} from '@videoqa/core';
 import { chatFromConfig, embeddingsFromConfig, transcriptionFromConfig, visionFromConfig } from './from-config.ts';
 
 /** What one cheap real request to a capability's endpoint showed. */
@@ -36,7 +43,8 @@ export function toneWav(seconds = 1, rate = 16_000): Uint8Array {
   wav.writeUInt16LE(16, 34);
   wav.write('data', 36);
   wav.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 8000), 44 + i * 2);
+  for (let i = 0; i < samples; i++)
+    wav.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 8000), 44 + i * 2);
   return new Uint8Array(wav);
 }
 
@@ -67,13 +75,34 @@ export async function probeCapabilities(input: Config): Promise<CapabilityProbe[
 
 async function probeOne(config: Config, capability: AiCapability): Promise<CapabilityProbe> {
   const endpoint = aiEndpoint(config, capability);
-  const base: Omit<CapabilityProbe, 'ok' | 'detail'> = { capability, endpoint: endpoint.baseUrl ?? 'https://api.openai.com/v1', model: endpoint.model, fallbacks: [], envPrefix: endpoint.envPrefix };
+  const base: Omit<CapabilityProbe, 'ok' | 'detail'> = {
+    capability,
+    endpoint: endpoint.baseUrl ?? 'https://api.openai.com/v1',
+    model: endpoint.model,
+    fallbacks: [],
+    envPrefix: endpoint.envPrefix,
+  };
   if (capability === 'transcription' && config.transcriptionProvider === 'supadata') {
-    return { ...base, endpoint: config.supadataBaseUrl, model: 'supadata', ok: true, skipped: 'TRANSCRIPTION_PROVIDER=supadata (fetches media by URL; not probed)', detail: 'not probed' };
+    return {
+      ...base,
+      endpoint: config.supadataBaseUrl,
+      model: 'supadata',
+      ok: true,
+      skipped: 'TRANSCRIPTION_PROVIDER=supadata (fetches media by URL; not probed)',
+      detail: 'not probed',
+    };
   }
-  if (!endpoint.enabled) return { ...base, ok: true, skipped: `no key: set OPENAI_API_KEY, or ${endpoint.envPrefix}_BASE_URL (and _API_KEY if the server needs one)`, detail: 'not configured' };
+  if (!endpoint.enabled)
+    return {
+      ...base,
+      ok: true,
+      skipped: `no key: set OPENAI_API_KEY, or ${endpoint.envPrefix}_BASE_URL (and _API_KEY if the server needs one)`,
+      detail: 'not configured',
+    };
   let provider: object | undefined;
-  const fallbacksOf = () => [...((provider as { fallbacks?: readonly ProviderFallback[] } | undefined)?.fallbacks ?? [])];
+  const fallbacksOf = () => [
+    ...((provider as { fallbacks?: readonly ProviderFallback[] } | undefined)?.fallbacks ?? []),
+  ];
   try {
     let detail: string;
     let measuredDimensions: number | undefined;
@@ -85,7 +114,11 @@ async function probeOne(config: Config, capability: AiCapability): Promise<Capab
     } else if (capability === 'vision') {
       const p = visionFromConfig(config).provider!;
       provider = p;
-      const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } } }).png().toBuffer();
+      const image = await sharp({
+        create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 60, b: 220 } },
+      })
+        .png()
+        .toBuffer();
       const res = await p.describeFrame({ image: new Uint8Array(image), mimeType: 'image/png' });
       detail = `a 64×64 test image was described ("${res.caption.slice(0, 60)}")`;
     } else if (capability === 'embeddings') {
@@ -106,7 +139,18 @@ async function probeOne(config: Config, capability: AiCapability): Promise<Capab
       provider = p;
       const reply = await p.answer({
         question: 'What colour is the car?',
-        passages: [{ id: 'doctor:segment:0.0', videoId: 'doctor', kind: 'segment', tStart: 0, tEnd: 2, text: 'The car is red.', score: 1, sources: [] }],
+        passages: [
+          {
+            id: 'doctor:segment:0.0',
+            videoId: 'doctor',
+            kind: 'segment',
+            tStart: 0,
+            tEnd: 2,
+            text: 'The car is red.',
+            score: 1,
+            sources: [],
+          },
+        ],
       });
       detail = `a one-passage question was answered (found: ${reply.found})`;
     }

@@ -1,4 +1,13 @@
-import { aiEndpoint, type AiCapability, type ChaptersProvider, type ChatProvider, type Config, type EmbeddingsProvider, type TranscriptionProvider, type VisionProvider } from '@videoqa/core';
+import {
+  aiEndpoint,
+  type AiCapability,
+  type ChaptersProvider,
+  type ChatProvider,
+  type Config,
+  type EmbeddingsProvider,
+  type TranscriptionProvider,
+  type VisionProvider,
+} from '@videoqa/core';
 import { createOpenAIProviders, type OpenAIProviders } from './openai.ts';
 import { createSupadataTranscription } from './supadata.ts';
 

@@ -14,7 +14,10 @@ export function jsonObjectInstruction(schema: z.ZodType): string {
 }
 
 /** Parses and validates a json_object reply; the problem as one line when it does not fit. */
-export function checkJsonReply<T>(schema: z.ZodType<T>, content: string | null | undefined): { ok: true; value: T } | { ok: false; problem: string } {
+export function checkJsonReply<T>(
+  schema: z.ZodType<T>,
+  content: string | null | undefined,
+): { ok: true; value: T } | { ok: false; problem: string } {
   let json: unknown;
   try {
     json = JSON.parse((content ?? '').replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ''));
@@ -32,7 +35,10 @@ export function repairMessages(messages: Messages, reply: string, problem: strin
   return [
     ...messages,
     { role: 'assistant', content: reply.slice(0, 20_000) },
-    { role: 'user', content: `That reply does not match the required JSON Schema (${problem}). Reply again with only the corrected JSON object.` },
+    {
+      role: 'user',
+      content: `That reply does not match the required JSON Schema (${problem}). Reply again with only the corrected JSON object.`,
+    },
   ];
 }
 
@@ -57,7 +63,12 @@ export async function jsonObjectCompletion<T>(
   let problem = '';
   for (let attempt = 0; attempt < 2; attempt++) {
     const completion = await client.chat.completions.create(
-      { model: request.model, messages: current, response_format: { type: 'json_object' }, ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) },
+      {
+        model: request.model,
+        messages: current,
+        response_format: { type: 'json_object' },
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      },
       { signal: options.signal },
     );
     usage.inputTokens += completion.usage?.prompt_tokens ?? 0;
@@ -69,5 +80,9 @@ export async function jsonObjectCompletion<T>(
     problem = checked.problem;
     current = repairMessages(messages, content, problem);
   }
-  throw new ProviderError(options.provider, 'malformed_reply', `${options.what} reply does not match the schema after one repair request (${problem})`);
+  throw new ProviderError(
+    options.provider,
+    'malformed_reply',
+    `${options.what} reply does not match the schema after one repair request (${problem})`,
+  );
 }

@@ -1,7 +1,15 @@
 import type OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type { z } from 'zod';
-import { buildChapterMessages, chapterDraftSchema, ProviderError, summaryMergeSchema, type ChapterRequest, type ChaptersProvider, type ProviderUsage } from '@videoqa/core';
+import {
+  buildChapterMessages,
+  chapterDraftSchema,
+  ProviderError,
+  summaryMergeSchema,
+  type ChapterRequest,
+  type ChaptersProvider,
+  type ProviderUsage,
+} from '@videoqa/core';
 import { toProviderError } from './provider-errors.ts';
 
 /**
@@ -10,29 +18,51 @@ import { toProviderError } from './provider-errors.ts';
  * re-validated with zod, extra fields refused, since a compatible server may not enforce
  * the schema itself; their times are checked by the chapters stage, which knows the video.
  */
-export function createOpenAIChapters(client: OpenAI, options: { model: string; secrets: readonly string[] }): ChaptersProvider {
-  async function structured<S extends z.ZodObject>(request: ChapterRequest, schema: S, name: string, signal?: AbortSignal): Promise<{ draft: z.output<S>; usage: ProviderUsage; model: string }> {
+export function createOpenAIChapters(
+  client: OpenAI,
+  options: { model: string; secrets: readonly string[] },
+): ChaptersProvider {
+  async function structured<S extends z.ZodObject>(
+    request: ChapterRequest,
+    schema: S,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<{ draft: z.output<S>; usage: ProviderUsage; model: string }> {
     let completion;
     try {
       completion = await client.chat.completions.parse(
-        { model: options.model, messages: buildChapterMessages(request), response_format: zodResponseFormat(schema, name), temperature: 0 },
+        {
+          model: options.model,
+          messages: buildChapterMessages(request),
+          response_format: zodResponseFormat(schema, name),
+          temperature: 0,
+        },
         { signal },
       );
     } catch (err) {
       throw toProviderError(err, 'OpenAI', options.secrets, signal);
     }
     const message = completion.choices[0]?.message;
-    if (message?.refusal) throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
+    if (message?.refusal)
+      throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
     const checked = schema.strict().safeParse(message?.parsed);
     if (!checked.success) {
       const issue = checked.error.issues[0];
-      throw new ProviderError('OpenAI', 'malformed_reply', `${name} reply does not match the schema (${issue?.path.join('.') || 'reply'}: ${issue?.message})`);
+      throw new ProviderError(
+        'OpenAI',
+        'malformed_reply',
+        `${name} reply does not match the schema (${issue?.path.join('.') || 'reply'}: ${issue?.message})`,
+      );
     }
     const usage = completion.usage;
     return {
       draft: checked.data as z.output<S>,
       model: completion.model || options.model,
-      usage: { inputTokens: usage?.prompt_tokens, outputTokens: usage?.completion_tokens, totalTokens: usage?.total_tokens },
+      usage: {
+        inputTokens: usage?.prompt_tokens,
+        outputTokens: usage?.completion_tokens,
+        totalTokens: usage?.total_tokens,
+      },
     };
   }
   return {

@@ -1,6 +1,13 @@
 import type OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import { buildAnswerMessages, groundedAnswerSchema, ProviderError, type ChatProvider, type GroundedAnswerReply, type ReportsFallbacks } from '@videoqa/core';
+import {
+  buildAnswerMessages,
+  groundedAnswerSchema,
+  ProviderError,
+  type ChatProvider,
+  type GroundedAnswerReply,
+  type ReportsFallbacks,
+} from '@videoqa/core';
 import { toProviderError } from './provider-errors.ts';
 import { FallbackList, isUnsupported } from './fallbacks.ts';
 import { checkJsonReply, jsonObjectInstruction, repairMessages } from './json-object-reply.ts';
@@ -43,7 +50,10 @@ export function partialStringField(json: string, field: string): string | undefi
  * is re-validated at the end, since a compatible server may not enforce the
  * schema itself.
  */
-export function createOpenAIChat(client: OpenAI, options: { model: string; secrets: readonly string[] }): ChatProvider & ReportsFallbacks {
+export function createOpenAIChat(
+  client: OpenAI,
+  options: { model: string; secrets: readonly string[] },
+): ChatProvider & ReportsFallbacks {
   const fallbacks = new FallbackList(options.secrets);
   let mode: 'json_schema' | 'json_object' = 'json_schema';
   return {
@@ -59,8 +69,14 @@ export function createOpenAIChat(client: OpenAI, options: { model: string; secre
         client.chat.completions.stream(
           {
             model: options.model,
-            messages: format === 'json_schema' ? messages : [{ role: 'system', content: jsonObjectInstruction(groundedAnswerSchema) }, ...messages],
-            response_format: format === 'json_schema' ? zodResponseFormat(groundedAnswerSchema, 'grounded_answer') : { type: 'json_object' },
+            messages:
+              format === 'json_schema'
+                ? messages
+                : [{ role: 'system', content: jsonObjectInstruction(groundedAnswerSchema) }, ...messages],
+            response_format:
+              format === 'json_schema'
+                ? zodResponseFormat(groundedAnswerSchema, 'grounded_answer')
+                : { type: 'json_object' },
             temperature: 0,
             stream_options: { include_usage: true },
           },
@@ -81,7 +97,12 @@ export function createOpenAIChat(client: OpenAI, options: { model: string; secre
             completion = await stream.finalChatCompletion();
           } catch (err) {
             if (req.signal?.aborted || !isUnsupported(err, /response_format|json_schema|structured/i)) throw err;
-            fallbacks.note('chat', 'response_format: json_schema', 'json_object + schema validation (one repair retry)', err);
+            fallbacks.note(
+              'chat',
+              'response_format: json_schema',
+              'json_object + schema validation (one repair retry)',
+              err,
+            );
             mode = 'json_object';
           }
         }
@@ -100,9 +121,14 @@ export function createOpenAIChat(client: OpenAI, options: { model: string; secre
         throw toProviderError(err, 'OpenAI', options.secrets, req.signal);
       }
       const message = completion.choices[0]?.message;
-      if (message?.refusal) throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
+      if (message?.refusal)
+        throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
       let value: unknown = mode === 'json_schema' ? message?.parsed : undefined;
-      const usage = { inputTokens: completion.usage?.prompt_tokens, outputTokens: completion.usage?.completion_tokens, totalTokens: completion.usage?.total_tokens };
+      const usage = {
+        inputTokens: completion.usage?.prompt_tokens,
+        outputTokens: completion.usage?.completion_tokens,
+        totalTokens: completion.usage?.total_tokens,
+      };
       if (mode === 'json_object') {
         const first = checkJsonReply(groundedAnswerSchema, message?.content);
         if (first.ok) value = first.value;
@@ -111,14 +137,28 @@ export function createOpenAIChat(client: OpenAI, options: { model: string; secre
           let repaired;
           try {
             repaired = await client.chat.completions.create(
-              { model: options.model, messages: repairMessages([{ role: 'system', content: jsonObjectInstruction(groundedAnswerSchema) }, ...messages], message?.content ?? '', first.problem), response_format: { type: 'json_object' }, temperature: 0 },
+              {
+                model: options.model,
+                messages: repairMessages(
+                  [{ role: 'system', content: jsonObjectInstruction(groundedAnswerSchema) }, ...messages],
+                  message?.content ?? '',
+                  first.problem,
+                ),
+                response_format: { type: 'json_object' },
+                temperature: 0,
+              },
               { signal: req.signal },
             );
           } catch (err) {
             throw toProviderError(err, 'OpenAI', options.secrets, req.signal);
           }
           const second = checkJsonReply(groundedAnswerSchema, repaired.choices[0]?.message?.content);
-          if (!second.ok) throw new ProviderError('OpenAI', 'malformed_reply', `answer reply does not match the schema after one repair request (${second.problem})`);
+          if (!second.ok)
+            throw new ProviderError(
+              'OpenAI',
+              'malformed_reply',
+              `answer reply does not match the schema after one repair request (${second.problem})`,
+            );
           value = second.value;
           usage.inputTokens = (usage.inputTokens ?? 0) + (repaired.usage?.prompt_tokens ?? 0);
           usage.outputTokens = (usage.outputTokens ?? 0) + (repaired.usage?.completion_tokens ?? 0);
@@ -128,10 +168,15 @@ export function createOpenAIChat(client: OpenAI, options: { model: string; secre
       const checked = groundedAnswerSchema.safeParse(value);
       if (!checked.success) {
         const issue = checked.error.issues[0];
-        throw new ProviderError('OpenAI', 'malformed_reply', `answer reply does not match the schema (${issue?.path.join('.') || 'reply'}: ${issue?.message})`);
+        throw new ProviderError(
+          'OpenAI',
+          'malformed_reply',
+          `answer reply does not match the schema (${issue?.path.join('.') || 'reply'}: ${issue?.message})`,
+        );
       }
       // Whatever the partial parse held back (a trailing escape) goes out before the result.
-      if (req.onToken && checked.data.answer.length > sent.length && checked.data.answer.startsWith(sent)) req.onToken(checked.data.answer.slice(sent.length));
+      if (req.onToken && checked.data.answer.length > sent.length && checked.data.answer.startsWith(sent))
+        req.onToken(checked.data.answer.slice(sent.length));
       return { ...checked.data, model: completion.model || options.model, usage };
     },
   };

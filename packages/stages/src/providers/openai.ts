@@ -1,7 +1,18 @@
 import OpenAI, { toFile } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { ProviderError, type ChaptersProvider, type ChatProvider, type EmbeddingsProvider, type FrameDescription, type ReportsFallbacks, type TranscriptionProvider, type TranscriptionRequest, type TranscriptionResult, type VisionProvider } from '@videoqa/core';
+import {
+  ProviderError,
+  type ChaptersProvider,
+  type ChatProvider,
+  type EmbeddingsProvider,
+  type FrameDescription,
+  type ReportsFallbacks,
+  type TranscriptionProvider,
+  type TranscriptionRequest,
+  type TranscriptionResult,
+  type VisionProvider,
+} from '@videoqa/core';
 import { createOpenAIChat } from './openai-chat.ts';
 import { createOpenAIChapters } from './openai-chapters.ts';
 import { toProviderError } from './provider-errors.ts';
@@ -22,7 +33,9 @@ export const frameAnalysisSchema = z.object({
   entities: z.object({
     objects: z.array(z.string()).describe('Notable objects, people and places visible'),
     text: z.array(z.string()).describe('Text readable on screen, verbatim'),
-    controls: z.array(z.object({ type: z.string().describe('button, link, input, menu, tab, checkbox...'), label: z.string() })).describe('User-interface controls visible, if the frame shows software'),
+    controls: z
+      .array(z.object({ type: z.string().describe('button, link, input, menu, tab, checkbox...'), label: z.string() }))
+      .describe('User-interface controls visible, if the frame shows software'),
     people_count: z.number().int().min(0).describe('Number of people visible'),
   }),
 });
@@ -93,7 +106,13 @@ export function ocrHint(text: string): string {
 export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIProviders {
   const client =
     options.client ??
-    new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs ?? 120_000, maxRetries: options.maxRetries ?? 4, fetch: bufferedFormDataFetch });
+    new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      timeout: options.timeoutMs ?? 120_000,
+      maxRetries: options.maxRetries ?? 4,
+      fetch: bufferedFormDataFetch,
+    });
   const secrets = [options.apiKey];
   const fail = (err: unknown, signal?: AbortSignal) => toProviderError(err, 'OpenAI', secrets, signal);
   const dimensions = options.embeddingDimensions ?? 1536;
@@ -105,7 +124,10 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
   const PLAIN_TEXT = 'plain text + segment times from silence detection';
 
   /** Plain text from a server without verbose_json, timed by the silences in the audio sent. */
-  const timedFromText = async (text: string, req: { audio: Uint8Array; durationSec?: number; signal?: AbortSignal }) => {
+  const timedFromText = async (
+    text: string,
+    req: { audio: Uint8Array; durationSec?: number; signal?: AbortSignal },
+  ) => {
     const { silences, durationSec } = await detectSilences(options.ffmpegPath ?? 'ffmpeg', req.audio, req.signal);
     const length = durationSec || req.durationSec || 0;
     return { segments: segmentsFromText(text, speechRegions(silences, length), length), text, durationSec: length };
@@ -122,43 +144,69 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
       if (diarizes) return transcribeDiarized(req);
       // The first request finds out whether verbose_json is served; concurrent chunks wait for it.
       return transcriptionGate.run(async () => {
-      const model = transcriptionModel;
-      const language = req.language ? { language: req.language } : {};
-      let raw: unknown;
-      if (transcriptionMode === 'verbose_json') {
-        try {
-          // A Buffer-backed file can be re-sent when the SDK retries; a spent stream cannot.
-          raw = await client.audio.transcriptions.create(
-            { file: await toFile(Buffer.from(req.audio), req.fileName), model, response_format: 'verbose_json', timestamp_granularities: ['segment'], ...language },
-            { signal: req.signal },
+        const model = transcriptionModel;
+        const language = req.language ? { language: req.language } : {};
+        let raw: unknown;
+        if (transcriptionMode === 'verbose_json') {
+          try {
+            // A Buffer-backed file can be re-sent when the SDK retries; a spent stream cannot.
+            raw = await client.audio.transcriptions.create(
+              {
+                file: await toFile(Buffer.from(req.audio), req.fileName),
+                model,
+                response_format: 'verbose_json',
+                timestamp_granularities: ['segment'],
+                ...language,
+              },
+              { signal: req.signal },
+            );
+          } catch (err) {
+            if (req.signal?.aborted || !isUnsupported(err, /response_format|verbose_json|timestamp_granularities/i))
+              throw fail(err, req.signal);
+            transcriptionFallbacks.note('transcription', 'response_format: verbose_json', PLAIN_TEXT, err);
+            transcriptionMode = 'text';
+          }
+        }
+        if (transcriptionMode === 'verbose_json') {
+          const parsed = transcriptionReplySchema.safeParse(raw);
+          if (parsed.success) {
+            const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end));
+            return {
+              segments,
+              text: parsed.data.text,
+              durationSec: parsed.data.duration,
+              language: parsed.data.language,
+            };
+          }
+          // A server that ignores verbose_json answers {text} alone: time that text ourselves.
+          const text = (raw as { text?: unknown } | null)?.text;
+          if (typeof text !== 'string')
+            throw new ProviderError(
+              'OpenAI',
+              'malformed_reply',
+              `transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+            );
+          transcriptionFallbacks.note(
+            'transcription',
+            'response_format: verbose_json',
+            PLAIN_TEXT,
+            new Error('the reply had text but no segments'),
           );
-        } catch (err) {
-          if (req.signal?.aborted || !isUnsupported(err, /response_format|verbose_json|timestamp_granularities/i)) throw fail(err, req.signal);
-          transcriptionFallbacks.note('transcription', 'response_format: verbose_json', PLAIN_TEXT, err);
           transcriptionMode = 'text';
+          return timedFromText(text, req);
         }
-      }
-      if (transcriptionMode === 'verbose_json') {
-        const parsed = transcriptionReplySchema.safeParse(raw);
-        if (parsed.success) {
-          const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end));
-          return { segments, text: parsed.data.text, durationSec: parsed.data.duration, language: parsed.data.language };
+        let reply: { text?: unknown };
+        try {
+          reply = (await client.audio.transcriptions.create(
+            { file: await toFile(Buffer.from(req.audio), req.fileName), model, response_format: 'json', ...language },
+            { signal: req.signal },
+          )) as { text?: unknown };
+        } catch (err) {
+          throw fail(err, req.signal);
         }
-        // A server that ignores verbose_json answers {text} alone: time that text ourselves.
-        const text = (raw as { text?: unknown } | null)?.text;
-        if (typeof text !== 'string') throw new ProviderError('OpenAI', 'malformed_reply', `transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-        transcriptionFallbacks.note('transcription', 'response_format: verbose_json', PLAIN_TEXT, new Error('the reply had text but no segments'));
-        transcriptionMode = 'text';
-        return timedFromText(text, req);
-      }
-      let reply: { text?: unknown };
-      try {
-        reply = (await client.audio.transcriptions.create({ file: await toFile(Buffer.from(req.audio), req.fileName), model, response_format: 'json', ...language }, { signal: req.signal })) as { text?: unknown };
-      } catch (err) {
-        throw fail(err, req.signal);
-      }
-      if (typeof reply?.text !== 'string') throw new ProviderError('OpenAI', 'malformed_reply', 'transcription reply without text');
-      return timedFromText(reply.text, req);
+        if (typeof reply?.text !== 'string')
+          throw new ProviderError('OpenAI', 'malformed_reply', 'transcription reply without text');
+        return timedFromText(reply.text, req);
       });
     },
   };
@@ -181,7 +229,12 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
           chunking_strategy: 'auto',
           ...(req.language ? { language: req.language } : {}),
           ...(known.length > 0
-            ? { known_speaker_names: known.map((k) => k.name), known_speaker_references: known.map((k) => `data:${k.mimeType};base64,${Buffer.from(k.audio).toString('base64')}`) }
+            ? {
+                known_speaker_names: known.map((k) => k.name),
+                known_speaker_references: known.map(
+                  (k) => `data:${k.mimeType};base64,${Buffer.from(k.audio).toString('base64')}`,
+                ),
+              }
             : {}),
         },
         { signal: req.signal },
@@ -190,8 +243,15 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
       throw fail(err, req.signal);
     }
     const parsed = diarizedReplySchema.safeParse(raw);
-    if (!parsed.success) throw new ProviderError('OpenAI', 'malformed_reply', `diarized transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-    const segments = parsed.data.segments.filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end)).map((s) => ({ start: s.start, end: s.end, text: s.text, speaker: s.speaker }));
+    if (!parsed.success)
+      throw new ProviderError(
+        'OpenAI',
+        'malformed_reply',
+        `diarized transcription reply without usable segments (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      );
+    const segments = parsed.data.segments
+      .filter((s) => Number.isFinite(s.start) && Number.isFinite(s.end))
+      .map((s) => ({ start: s.start, end: s.end, text: s.text, speaker: s.speaker }));
     return { segments, text: parsed.data.text, durationSec: parsed.data.duration };
   }
 
@@ -203,47 +263,73 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
     fallbacks: visionFallbacks.list,
     describeFrame(req) {
       return visionGate.run(async () => {
-      const dataUrl = `data:${req.mimeType};base64,${Buffer.from(req.image).toString('base64')}`;
-      const model = options.visionModel ?? 'gpt-4o';
-      const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
-        { role: 'system', content: VISION_PROMPT },
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: req.context ? `Describe this video frame. Context: ${req.context}` : 'Describe this video frame.' },
-            ...(req.ocrText ? [{ type: 'text' as const, text: ocrHint(req.ocrText) }] : []),
-            { type: 'image_url', image_url: { url: dataUrl, detail: 'auto' } },
-          ],
-        },
-      ];
-      let completion;
-      if (visionMode === 'json_schema') {
-        try {
-          completion = await client.chat.completions.parse({ model, messages, response_format: zodResponseFormat(frameAnalysisSchema, 'frame_analysis') }, { signal: req.signal });
-        } catch (err) {
-          if (req.signal?.aborted || !isUnsupported(err, /response_format|json_schema|structured/i)) throw fail(err, req.signal);
-          visionFallbacks.note('vision', 'response_format: json_schema', 'json_object + schema validation (one repair retry)', err);
-          visionMode = 'json_object';
+        const dataUrl = `data:${req.mimeType};base64,${Buffer.from(req.image).toString('base64')}`;
+        const model = options.visionModel ?? 'gpt-4o';
+        const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+          { role: 'system', content: VISION_PROMPT },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'text',
+                text: req.context ? `Describe this video frame. Context: ${req.context}` : 'Describe this video frame.',
+              },
+              ...(req.ocrText ? [{ type: 'text' as const, text: ocrHint(req.ocrText) }] : []),
+              { type: 'image_url', image_url: { url: dataUrl, detail: 'auto' } },
+            ],
+          },
+        ];
+        let completion;
+        if (visionMode === 'json_schema') {
+          try {
+            completion = await client.chat.completions.parse(
+              { model, messages, response_format: zodResponseFormat(frameAnalysisSchema, 'frame_analysis') },
+              { signal: req.signal },
+            );
+          } catch (err) {
+            if (req.signal?.aborted || !isUnsupported(err, /response_format|json_schema|structured/i))
+              throw fail(err, req.signal);
+            visionFallbacks.note(
+              'vision',
+              'response_format: json_schema',
+              'json_object + schema validation (one repair retry)',
+              err,
+            );
+            visionMode = 'json_object';
+          }
         }
-      }
-      if (!completion) {
-        try {
-          const res = await jsonObjectCompletion(client, { model, messages, schema: frameAnalysisSchema }, { signal: req.signal, provider: 'OpenAI', what: 'vision' });
-          return { ...res.value, usage: res.usage };
-        } catch (err) {
-          throw fail(err, req.signal);
+        if (!completion) {
+          try {
+            const res = await jsonObjectCompletion(
+              client,
+              { model, messages, schema: frameAnalysisSchema },
+              { signal: req.signal, provider: 'OpenAI', what: 'vision' },
+            );
+            return { ...res.value, usage: res.usage };
+          } catch (err) {
+            throw fail(err, req.signal);
+          }
         }
-      }
-      const message = completion.choices[0]?.message;
-      if (message?.refusal) throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
-      // Re-validate: a compatible server may not enforce the schema itself.
-      const checked = frameAnalysisSchema.safeParse(message?.parsed);
-      if (!checked.success) throw new ProviderError('OpenAI', 'malformed_reply', `vision reply does not match the schema (${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message})`);
-      const description: FrameDescription = checked.data;
-      return {
-        ...description,
-        usage: { inputTokens: completion.usage?.prompt_tokens, outputTokens: completion.usage?.completion_tokens, totalTokens: completion.usage?.total_tokens },
-      };
+        const message = completion.choices[0]?.message;
+        if (message?.refusal)
+          throw new ProviderError('OpenAI', 'malformed_reply', `the model refused: ${message.refusal.slice(0, 200)}`);
+        // Re-validate: a compatible server may not enforce the schema itself.
+        const checked = frameAnalysisSchema.safeParse(message?.parsed);
+        if (!checked.success)
+          throw new ProviderError(
+            'OpenAI',
+            'malformed_reply',
+            `vision reply does not match the schema (${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message})`,
+          );
+        const description: FrameDescription = checked.data;
+        return {
+          ...description,
+          usage: {
+            inputTokens: completion.usage?.prompt_tokens,
+            outputTokens: completion.usage?.completion_tokens,
+            totalTokens: completion.usage?.total_tokens,
+          },
+        };
       });
     },
   };
@@ -259,29 +345,57 @@ export function createOpenAIProviders(options: OpenAIProviderOptions): OpenAIPro
     fallbacks: embeddingFallbacks.list,
     embed(texts, opts) {
       return embeddingGate.run(async () => {
-      if (texts.length === 0) return { vectors: [] };
-      const body = { model: embeddingModel, input: [...texts], ...(embeddingModel.startsWith('text-embedding-3') ? { dimensions } : {}) };
-      let res;
-      try {
+        if (texts.length === 0) return { vectors: [] };
+        const body = {
+          model: embeddingModel,
+          input: [...texts],
+          ...(embeddingModel.startsWith('text-embedding-3') ? { dimensions } : {}),
+        };
+        let res;
         try {
-          res = await client.embeddings.create(embeddingEncoding === 'float' ? { ...body, encoding_format: 'float' } : body, { signal: opts?.signal });
+          try {
+            res = await client.embeddings.create(
+              embeddingEncoding === 'float' ? { ...body, encoding_format: 'float' } : body,
+              { signal: opts?.signal },
+            );
+          } catch (err) {
+            if (
+              embeddingEncoding === 'float' ||
+              opts?.signal?.aborted ||
+              !isUnsupported(err, /encoding_format|base64/i)
+            )
+              throw err;
+            embeddingFallbacks.note('embeddings', 'encoding_format: base64', 'encoding_format: float', err);
+            embeddingEncoding = 'float';
+            res = await client.embeddings.create({ ...body, encoding_format: 'float' }, { signal: opts?.signal });
+          }
         } catch (err) {
-          if (embeddingEncoding === 'float' || opts?.signal?.aborted || !isUnsupported(err, /encoding_format|base64/i)) throw err;
-          embeddingFallbacks.note('embeddings', 'encoding_format: base64', 'encoding_format: float', err);
-          embeddingEncoding = 'float';
-          res = await client.embeddings.create({ ...body, encoding_format: 'float' }, { signal: opts?.signal });
+          throw fail(err, opts?.signal);
         }
-      } catch (err) {
-        throw fail(err, opts?.signal);
-      }
-      const data = Array.isArray(res?.data) ? [...res.data].sort((a, b) => a.index - b.index) : [];
-      if (data.length !== texts.length) throw new ProviderError('OpenAI', 'malformed_reply', `asked for ${texts.length} embeddings, got ${data.length}`);
-      for (const d of data) {
-        if (!Array.isArray(d.embedding) || d.embedding.length !== dimensions || d.embedding.some((x) => !Number.isFinite(x))) {
-          throw new ProviderError('OpenAI', 'malformed_reply', `embedding ${d.index} has ${Array.isArray(d.embedding) ? d.embedding.length : 'no'} dimensions, expected ${dimensions}`);
+        const data = Array.isArray(res?.data) ? [...res.data].sort((a, b) => a.index - b.index) : [];
+        if (data.length !== texts.length)
+          throw new ProviderError(
+            'OpenAI',
+            'malformed_reply',
+            `asked for ${texts.length} embeddings, got ${data.length}`,
+          );
+        for (const d of data) {
+          if (
+            !Array.isArray(d.embedding) ||
+            d.embedding.length !== dimensions ||
+            d.embedding.some((x) => !Number.isFinite(x))
+          ) {
+            throw new ProviderError(
+              'OpenAI',
+              'malformed_reply',
+              `embedding ${d.index} has ${Array.isArray(d.embedding) ? d.embedding.length : 'no'} dimensions, expected ${dimensions}`,
+            );
+          }
         }
-      }
-      return { vectors: data.map((d) => d.embedding), usage: { inputTokens: res.usage?.prompt_tokens, totalTokens: res.usage?.total_tokens } };
+        return {
+          vectors: data.map((d) => d.embedding),
+          usage: { inputTokens: res.usage?.prompt_tokens, totalTokens: res.usage?.total_tokens },
+        };
       });
     },
   };

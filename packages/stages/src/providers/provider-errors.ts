@@ -14,20 +14,42 @@ function kindForStatus(status: number): ProviderErrorKind {
  * retryable for 429/5xx/timeouts/network, not for 400/401/404; never carrying
  * the API key in its message.
  */
-export function toProviderError(err: unknown, provider: string, secrets: readonly string[], signal?: AbortSignal): Error {
+export function toProviderError(
+  err: unknown,
+  provider: string,
+  secrets: readonly string[],
+  signal?: AbortSignal,
+): Error {
   if (signal?.aborted) return abortReasonOf(signal);
   if (err instanceof ProviderError) return err;
   if (err instanceof OpenAI.APIUserAbortError) return err;
-  if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError(provider, 'timeout', 'request timed out', { cause: err });
-  if (err instanceof OpenAI.APIConnectionError) return new ProviderError(provider, 'network', scrubSecrets(err.message, secrets), { cause: err });
+  if (err instanceof OpenAI.APIConnectionTimeoutError)
+    return new ProviderError(provider, 'timeout', 'request timed out', { cause: err });
+  if (err instanceof OpenAI.APIConnectionError)
+    return new ProviderError(provider, 'network', scrubSecrets(err.message, secrets), { cause: err });
   if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
-    const detail = scrubSecrets(err.error && typeof err.error === 'object' && 'message' in err.error ? String((err.error as { message: unknown }).message) : err.message, secrets);
-    return new ProviderError(provider, kindForStatus(err.status), detail, { status: err.status, cause: scrubbedCause(err, secrets) });
+    const detail = scrubSecrets(
+      err.error && typeof err.error === 'object' && 'message' in err.error
+        ? String((err.error as { message: unknown }).message)
+        : err.message,
+      secrets,
+    );
+    return new ProviderError(provider, kindForStatus(err.status), detail, {
+      status: err.status,
+      cause: scrubbedCause(err, secrets),
+    });
   }
-  if (err instanceof SyntaxError || (err instanceof Error && /LengthFinishReason|ContentFilterFinishReason|ZodError|invalid_type|JSON/i.test(`${err.name} ${err.message}`))) {
-    return new ProviderError(provider, 'malformed_reply', scrubSecrets((err as Error).message.slice(0, 300), secrets), { cause: err });
+  if (
+    err instanceof SyntaxError ||
+    (err instanceof Error &&
+      /LengthFinishReason|ContentFilterFinishReason|ZodError|invalid_type|JSON/i.test(`${err.name} ${err.message}`))
+  ) {
+    return new ProviderError(provider, 'malformed_reply', scrubSecrets((err as Error).message.slice(0, 300), secrets), {
+      cause: err,
+    });
   }
-  if (err instanceof Error) return new ProviderError(provider, 'network', scrubSecrets(err.message, secrets), { cause: err });
+  if (err instanceof Error)
+    return new ProviderError(provider, 'network', scrubSecrets(err.message, secrets), { cause: err });
   return new ProviderError(provider, 'network', String(err));
 }
 

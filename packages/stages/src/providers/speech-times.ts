@@ -11,9 +11,26 @@ const MIN_SPEECH_SEC = 0.15;
  * Silences and length of an audio file given as bytes, from ffmpeg's silencedetect
  * (audio piped in on stdin: nothing is written to disk).
  */
-export function detectSilences(ffmpegPath: string, audio: Uint8Array, signal?: AbortSignal): Promise<{ silences: Silence[]; durationSec: number }> {
+export function detectSilences(
+  ffmpegPath: string,
+  audio: Uint8Array,
+  signal?: AbortSignal,
+): Promise<{ silences: Silence[]; durationSec: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(...diesWithParent(ffmpegPath, ['-hide_banner', '-nostdin', '-i', 'pipe:0', '-af', SILENCE_FILTER, '-f', 'null', '-']), { stdio: ['pipe', 'ignore', 'pipe'], signal });
+    const child = spawn(
+      ...diesWithParent(ffmpegPath, [
+        '-hide_banner',
+        '-nostdin',
+        '-i',
+        'pipe:0',
+        '-af',
+        SILENCE_FILTER,
+        '-f',
+        'null',
+        '-',
+      ]),
+      { stdio: ['pipe', 'ignore', 'pipe'], signal },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     // ffmpeg may stop reading early (a broken file): an EPIPE on stdin is its answer, not ours.
@@ -21,8 +38,15 @@ export function detectSilences(ffmpegPath: string, audio: Uint8Array, signal?: A
     child.stdin.end(Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength));
     child.once('error', (err) => reject(signal?.aborted ? abortReasonOf(signal) : err));
     child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`ffmpeg silencedetect failed (exit ${code}): ${stderr.split('\n').filter(Boolean).slice(-2).join(' | ')}`));
-      const times = [...stderr.matchAll(/time=(\d+):(\d+):([\d.]+)/g)].map((m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]));
+      if (code !== 0)
+        return reject(
+          new Error(
+            `ffmpeg silencedetect failed (exit ${code}): ${stderr.split('\n').filter(Boolean).slice(-2).join(' | ')}`,
+          ),
+        );
+      const times = [...stderr.matchAll(/time=(\d+):(\d+):([\d.]+)/g)].map(
+        (m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]),
+      );
       resolve({ silences: parseSilences(stderr), durationSec: times.at(-1) ?? 0 });
     });
   });
@@ -47,7 +71,11 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
  * shared out over the spoken stretches in proportion to their length, in order.
  * Coarser than Whisper's own segments, but every word keeps a plausible time.
  */
-export function segmentsFromText(text: string, regions: readonly { start: number; end: number }[], durationSec: number): TranscriptSegment[] {
+export function segmentsFromText(
+  text: string,
+  regions: readonly { start: number; end: number }[],
+  durationSec: number,
+): TranscriptSegment[] {
   const words = text.trim().split(/\s+/).filter(Boolean);
   if (words.length === 0) return [];
   const spans = regions.length > 0 ? regions : [{ start: 0, end: Math.max(durationSec, 0.01) }];

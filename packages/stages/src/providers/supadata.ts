@@ -1,4 +1,11 @@
-import { backoffDelayMs, ProviderError, sleep, VideoqaError, type TranscriptionProvider, scrubSecrets } from '@videoqa/core';
+import {
+  backoffDelayMs,
+  ProviderError,
+  sleep,
+  VideoqaError,
+  type TranscriptionProvider,
+  scrubSecrets,
+} from '@videoqa/core';
 import { z } from 'zod';
 
 export interface SupadataOptions {
@@ -18,7 +25,12 @@ export interface SupadataOptions {
   maxWaitMs?: number;
 }
 
-const chunkSchema = z.object({ text: z.string(), offset: z.number(), duration: z.number(), lang: z.string().optional() });
+const chunkSchema = z.object({
+  text: z.string(),
+  offset: z.number(),
+  duration: z.number(),
+  lang: z.string().optional(),
+});
 const transcriptSchema = z.object({ content: z.array(chunkSchema), lang: z.string().optional() });
 const jobStartSchema = z.object({ jobId: z.string().min(1) });
 const jobStatusSchema = z.object({
@@ -44,7 +56,10 @@ export function createSupadataTranscription(options: SupadataOptions): Transcrip
       let res: Response;
       try {
         const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
-        res = await fetch(`${base}${path}`, { headers: { 'x-api-key': options.apiKey, accept: 'application/json' }, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        res = await fetch(`${base}${path}`, {
+          headers: { 'x-api-key': options.apiKey, accept: 'application/json' },
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
         if (attempt < maxRetries) {
@@ -52,7 +67,12 @@ export function createSupadataTranscription(options: SupadataOptions): Transcrip
           continue;
         }
         const timedOut = (err as Error).name === 'TimeoutError';
-        throw new ProviderError('Supadata', timedOut ? 'timeout' : 'network', scrubSecrets((err as Error).message, secrets), { cause: err });
+        throw new ProviderError(
+          'Supadata',
+          timedOut ? 'timeout' : 'network',
+          scrubSecrets((err as Error).message, secrets),
+          { cause: err },
+        );
       }
       const text = await res.text();
       let body: unknown;
@@ -64,16 +84,33 @@ export function createSupadataTranscription(options: SupadataOptions): Transcrip
       if (res.status === 429 || res.status >= 500) {
         if (attempt < maxRetries) {
           const retryAfter = Number(res.headers.get('retry-after'));
-          await sleep(Number.isFinite(retryAfter) && retryAfter > 0 && retryAfter <= 60 ? retryAfter * 1000 : backoff(attempt), signal);
+          await sleep(
+            Number.isFinite(retryAfter) && retryAfter > 0 && retryAfter <= 60 ? retryAfter * 1000 : backoff(attempt),
+            signal,
+          );
           continue;
         }
-        throw new ProviderError('Supadata', res.status === 429 ? 'rate_limited' : 'server', messageOf(body, text, secrets), { status: res.status });
+        throw new ProviderError(
+          'Supadata',
+          res.status === 429 ? 'rate_limited' : 'server',
+          messageOf(body, text, secrets),
+          { status: res.status },
+        );
       }
       if (res.status >= 400) {
-        const kind = res.status === 401 || res.status === 403 ? 'auth' : res.status === 404 ? 'not_found' : 'bad_request';
-        throw new ProviderError('Supadata', kind, messageOf(body, text, secrets), { status: res.status, fix: kind === 'auth' ? 'verify SUPADATA_API_KEY' : undefined });
+        const kind =
+          res.status === 401 || res.status === 403 ? 'auth' : res.status === 404 ? 'not_found' : 'bad_request';
+        throw new ProviderError('Supadata', kind, messageOf(body, text, secrets), {
+          status: res.status,
+          fix: kind === 'auth' ? 'verify SUPADATA_API_KEY' : undefined,
+        });
       }
-      if (body === undefined) throw new ProviderError('Supadata', 'malformed_reply', `reply is not JSON: ${scrubSecrets(text.slice(0, 120), secrets)}`);
+      if (body === undefined)
+        throw new ProviderError(
+          'Supadata',
+          'malformed_reply',
+          `reply is not JSON: ${scrubSecrets(text.slice(0, 120), secrets)}`,
+        );
       return { status: res.status, body };
     }
   }
@@ -87,13 +124,24 @@ export function createSupadataTranscription(options: SupadataOptions): Transcrip
     byUrl: true,
     async transcribe(req) {
       if (!options.mediaBaseUrl) {
-        throw new VideoqaError('CONFIG_INVALID', 'Supadata fetches media by URL, but SUPADATA_MEDIA_BASE_URL is not set', false, {
-          fix: 'serve DATA_DIR over HTTPS and set SUPADATA_MEDIA_BASE_URL to its public base URL, or use TRANSCRIPTION_PROVIDER=openai',
-        });
+        throw new VideoqaError(
+          'CONFIG_INVALID',
+          'Supadata fetches media by URL, but SUPADATA_MEDIA_BASE_URL is not set',
+          false,
+          {
+            fix: 'serve DATA_DIR over HTTPS and set SUPADATA_MEDIA_BASE_URL to its public base URL, or use TRANSCRIPTION_PROVIDER=openai',
+          },
+        );
       }
-      if (!req.mediaPath) throw new VideoqaError('STAGE_INPUT_MISSING', 'Supadata needs the media path of the video', false);
+      if (!req.mediaPath)
+        throw new VideoqaError('STAGE_INPUT_MISSING', 'Supadata needs the media path of the video', false);
       const mediaUrl = `${options.mediaBaseUrl.replace(/\/+$/, '')}/${req.mediaPath.split('/').map(encodeURIComponent).join('/')}`;
-      const query = new URLSearchParams({ url: mediaUrl, text: 'false', mode: 'generate', ...(req.language ? { lang: req.language } : {}) });
+      const query = new URLSearchParams({
+        url: mediaUrl,
+        text: 'false',
+        mode: 'generate',
+        ...(req.language ? { lang: req.language } : {}),
+      });
       const first = await call(`/transcript?${query}`, req.signal);
       const direct = transcriptSchema.safeParse(first.body);
       if (direct.success) {
@@ -101,18 +149,36 @@ export function createSupadataTranscription(options: SupadataOptions): Transcrip
         return { segments, text: segments.map((s) => s.text).join(' '), language: direct.data.lang };
       }
       const job = jobStartSchema.safeParse(first.body);
-      if (!job.success) throw new ProviderError('Supadata', 'malformed_reply', 'reply has neither transcript content nor a job id');
+      if (!job.success)
+        throw new ProviderError('Supadata', 'malformed_reply', 'reply has neither transcript content nor a job id');
       const deadline = Date.now() + (options.maxWaitMs ?? 30 * 60_000);
       for (;;) {
         await sleep(options.pollIntervalMs ?? 2000, req.signal);
-        const polled = jobStatusSchema.safeParse((await call(`/transcript/${encodeURIComponent(job.data.jobId)}`, req.signal)).body);
-        if (!polled.success) throw new ProviderError('Supadata', 'malformed_reply', `unexpected job status reply (${polled.error.issues[0]?.message})`);
+        const polled = jobStatusSchema.safeParse(
+          (await call(`/transcript/${encodeURIComponent(job.data.jobId)}`, req.signal)).body,
+        );
+        if (!polled.success)
+          throw new ProviderError(
+            'Supadata',
+            'malformed_reply',
+            `unexpected job status reply (${polled.error.issues[0]?.message})`,
+          );
         if (polled.data.status === 'completed') {
           const segments = toSegments(polled.data.content ?? []);
           return { segments, text: segments.map((s) => s.text).join(' '), language: polled.data.lang };
         }
-        if (polled.data.status === 'failed') throw new ProviderError('Supadata', 'server', `transcript job ${job.data.jobId} failed: ${scrubSecrets(JSON.stringify(polled.data.error ?? 'no detail'), secrets)}`);
-        if (Date.now() > deadline) throw new ProviderError('Supadata', 'timeout', `transcript job ${job.data.jobId} still ${polled.data.status} after ${Math.round((options.maxWaitMs ?? 1_800_000) / 1000)} s`);
+        if (polled.data.status === 'failed')
+          throw new ProviderError(
+            'Supadata',
+            'server',
+            `transcript job ${job.data.jobId} failed: ${scrubSecrets(JSON.stringify(polled.data.error ?? 'no detail'), secrets)}`,
+          );
+        if (Date.now() > deadline)
+          throw new ProviderError(
+            'Supadata',
+            'timeout',
+            `transcript job ${job.data.jobId} still ${polled.data.status} after ${Math.round((options.maxWaitMs ?? 1_800_000) / 1000)} s`,
+          );
       }
     },
   };

@@ -53,7 +53,8 @@ export const DEFAULT_CONTENT_OPTIONS: ContentTrackerOptions = {
 
 /** Luma (BT.601 weights, integer) of rgb24 pixels. */
 export function rgbToGray(rgb: Uint8Array, out: Uint8Array): void {
-  for (let i = 0, j = 0, n = rgb.length; i < n; i += 3, j++) out[j] = (rgb[i]! * 77 + rgb[i + 1]! * 150 + rgb[i + 2]! * 29) >> 8;
+  for (let i = 0, j = 0, n = rgb.length; i < n; i += 3, j++)
+    out[j] = (rgb[i]! * 77 + rgb[i + 1]! * 150 + rgb[i + 2]! * 29) >> 8;
 }
 
 export class ContentChangeTracker {
@@ -110,7 +111,8 @@ export class ContentChangeTracker {
       // Also against the picture just before it settled: slow drift (a slowly moving gradient,
       // a very slow scroll) adds up against an old reference but not over half a second.
       const before = c >= this.o.stillFrames ? this.ring[(c - this.o.stillFrames) % this.ring.length]! : null;
-      if (change > 0 && (!before || this.significantChange(before, this.candidateGray) > 0)) this.scores[c] = change / (this.width * this.height);
+      if (change > 0 && (!before || this.significantChange(before, this.candidateGray) > 0))
+        this.scores[c] = change / (this.width * this.height);
       this.ref.set(this.candidateGray);
     } else {
       this.ref = Uint8Array.from(this.candidateGray);
@@ -176,7 +178,11 @@ export class RegionChange {
   readonly width: number;
   readonly height: number;
 
-  constructor(width: number, height: number, options: Partial<Pick<ContentTrackerOptions, 'cellSize' | 'minPixelsPerCell' | 'minRegionFraction'>> = {}) {
+  constructor(
+    width: number,
+    height: number,
+    options: Partial<Pick<ContentTrackerOptions, 'cellSize' | 'minPixelsPerCell' | 'minRegionFraction'>> = {},
+  ) {
     this.width = width;
     this.height = height;
     this.o = { ...DEFAULT_CONTENT_OPTIONS, ...options };

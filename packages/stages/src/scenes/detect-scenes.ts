@@ -21,13 +21,21 @@ export interface DetectedCuts {
  * of an HSV cut is the same change seen twice (a cut into a still picture, or
  * the end of a fade the HSV detector caught) and is dropped.
  */
-export function detectSceneCuts(scores: { scores: Float32Array; content: Float32Array }, options: Partial<SceneDetectionOptions> = {}): DetectedCuts {
+export function detectSceneCuts(
+  scores: { scores: Float32Array; content: Float32Array },
+  options: Partial<SceneDetectionOptions> = {},
+): DetectedCuts {
   const hsvCuts = detectCuts(scores.scores, options);
   const contentCuts: number[] = [];
-  if (options.contentDetection !== false) scores.content.forEach((v, i) => v > 0 && i > 0 && contentCuts.push(i));
+  if (options.contentDetection !== false)
+    scores.content.forEach((v, i) => {
+      if (v > 0 && i > 0) contentCuts.push(i);
+    });
   const minLen = options.minSceneLen ?? 15;
   const cuts: number[] = [];
-  const all = [...hsvCuts.map((f) => ({ f, hsv: true })), ...contentCuts.map((f) => ({ f, hsv: false }))].sort((a, b) => a.f - b.f || Number(b.hsv) - Number(a.hsv));
+  const all = [...hsvCuts.map((f) => ({ f, hsv: true })), ...contentCuts.map((f) => ({ f, hsv: false }))].sort(
+    (a, b) => a.f - b.f || Number(b.hsv) - Number(a.hsv),
+  );
   for (const { f, hsv } of all) {
     const last = cuts.at(-1) ?? 0;
     if (hsv) {

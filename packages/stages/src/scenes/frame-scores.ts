@@ -16,8 +16,8 @@ export function rgbToHsv(rgb: Uint8Array, out: Uint8Array): void {
     const r = rgb[i]!;
     const g = rgb[i + 1]!;
     const b = rgb[i + 2]!;
-    const v = r > g ? (r > b ? r : b) : g > b ? g : b;
-    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    const v = r > g ? Math.max(r, b) : Math.max(g, b);
+    const min = r < g ? Math.min(r, b) : Math.min(g, b);
     const delta = v - min;
     let h = 0;
     if (delta !== 0) {

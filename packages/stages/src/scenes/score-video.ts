@@ -15,10 +15,32 @@ export async function scoreVideoFile(
   const scorer = new FrameScorer(small.width, small.height);
   const run = spawnTool(
     options.ffmpegPath,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:3', '-i', path, '-vf', `fps=${options.fps},scale=${small.width}:${small.height}:flags=area,format=rgb24`, '-f', 'rawvideo', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-nostats',
+      '-progress',
+      'pipe:3',
+      '-i',
+      path,
+      '-vf',
+      `fps=${options.fps},scale=${small.width}:${small.height}:flags=area,format=rgb24`,
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ],
     { signal: options.signal, progressFd: 3, pipeStdout: true, onProgress: options.onProgress },
   );
   run.child.stdout!.on('data', (chunk: Buffer) => scorer.push(chunk));
   await run.done;
-  return { fps: options.fps, width: small.width, height: small.height, frameCount: scorer.frameCount, scores: scorer.result(), content: scorer.contentResult() };
+  return {
+    fps: options.fps,
+    width: small.width,
+    height: small.height,
+    frameCount: scorer.frameCount,
+    scores: scorer.result(),
+    content: scorer.contentResult(),
+  };
 }

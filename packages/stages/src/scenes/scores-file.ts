@@ -57,5 +57,12 @@ export async function readSceneScores(path: string): Promise<SceneScores | null>
     scores.set(body.subarray(i * FIELDS, i * FIELDS + SCORE_LAGS), i * SCORE_LAGS);
     content[i] = body[i * FIELDS + SCORE_LAGS]!;
   }
-  return { fps: buf.readFloatLE(8), width: buf.readUInt16LE(12), height: buf.readUInt16LE(14), frameCount, scores, content };
+  return {
+    fps: buf.readFloatLE(8),
+    width: buf.readUInt16LE(12),
+    height: buf.readUInt16LE(14),
+    frameCount,
+    scores,
+    content,
+  };
 }

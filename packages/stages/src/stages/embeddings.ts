@@ -1,5 +1,12 @@
 import PQueue from 'p-queue';
-import { ProviderError, type EmbeddingKind, type EmbeddingsProvider, type ProviderFallback, type Stage, type VideoSummaryRow } from '@videoqa/core';
+import {
+  ProviderError,
+  type EmbeddingKind,
+  type EmbeddingsProvider,
+  type ProviderFallback,
+  type Stage,
+  type VideoSummaryRow,
+} from '@videoqa/core';
 import { embeddingsFromConfig } from '../providers/from-config.ts';
 import { reportFallbacks } from '../providers/fallbacks.ts';
 
@@ -56,7 +63,11 @@ export function summaryEmbeddingText(summary: VideoSummaryRow): string {
 }
 
 /** Groups inputs into requests within the count and token limits. */
-export function batchInputs<T extends { text: string }>(items: readonly T[], maxCount: number, maxTokens: number): T[][] {
+export function batchInputs<T extends { text: string }>(
+  items: readonly T[],
+  maxCount: number,
+  maxTokens: number,
+): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let tokens = 0;
@@ -97,10 +108,22 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         ctx.store.listChapters(videoId),
         ctx.store.getSummary(videoId),
       ]);
-      const have = new Set((await Promise.all(EMBEDDING_KINDS.map(async (kind) => (await ctx.store.listEmbedded(kind, videoId)).map((id) => `${kind}:${id}`)))).flat());
+      const have = new Set(
+        (
+          await Promise.all(
+            EMBEDDING_KINDS.map(async (kind) =>
+              (await ctx.store.listEmbedded(kind, videoId)).map((id) => `${kind}:${id}`),
+            ),
+          )
+        ).flat(),
+      );
       const items: Item[] = [
         ...segments.map((s) => ({ kind: 'segment' as const, id: s.id, text: s.text.trim() })),
-        ...captions.map((c) => ({ kind: 'caption' as const, id: c.id, text: captionEmbeddingText(c.caption, c.entities) })),
+        ...captions.map((c) => ({
+          kind: 'caption' as const,
+          id: c.id,
+          text: captionEmbeddingText(c.caption, c.entities),
+        })),
         ...ocr.map((o) => ({ kind: 'ocr' as const, id: o.id, text: o.text.trim() })),
         ...chapters.map((c) => ({ kind: 'chapter' as const, id: c.id, text: `${c.title}: ${c.summary}`.trim() })),
         ...(summary ? [{ kind: 'summary' as const, id: videoId, text: summaryEmbeddingText(summary) }] : []),
@@ -108,15 +131,27 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         .filter((i) => i.text.length > 0 && !have.has(`${i.kind}:${i.id}`))
         .map((i) => ({ ...i, text: i.text.slice(0, MAX_INPUT_CHARS) }));
 
-      const batches = batchInputs(items, Math.min(ctx.config.embeddingBatchSize, provider.maxBatchSize), options.maxTokensPerRequest ?? 100_000);
+      const batches = batchInputs(
+        items,
+        Math.min(ctx.config.embeddingBatchSize, provider.maxBatchSize),
+        options.maxTokensPerRequest ?? 100_000,
+      );
       const queue = new PQueue({ concurrency: options.concurrency ?? ctx.config.embeddingMaxConcurrent });
       let sent = 0;
       await Promise.all(
         batches.map((batch) =>
           queue.add(async () => {
             ctx.signal.throwIfAborted();
-            const res = await provider.embed(batch.map((b) => b.text), { signal: ctx.signal });
-            if (res.vectors.length !== batch.length) throw new ProviderError(provider.name, 'malformed_reply', `asked for ${batch.length} embeddings, got ${res.vectors.length}`);
+            const res = await provider.embed(
+              batch.map((b) => b.text),
+              { signal: ctx.signal },
+            );
+            if (res.vectors.length !== batch.length)
+              throw new ProviderError(
+                provider.name,
+                'malformed_reply',
+                `asked for ${batch.length} embeddings, got ${res.vectors.length}`,
+              );
             ctx.addUsage({ requests: 1, inputTokens: res.usage?.inputTokens ?? 0 });
             for (const kind of EMBEDDING_KINDS) {
               const rows = batch.flatMap((b, i) => (b.kind === kind ? [{ id: b.id, embedding: res.vectors[i]! }] : []));
@@ -132,7 +167,15 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
       });
       const count = (kind: EmbeddingKind) => items.filter((i) => i.kind === kind).length;
       const fallbacks = reportFallbacks(provider, ctx.log);
-      const data = { segments: count('segment'), captions: count('caption'), ocr: count('ocr'), chapters: count('chapter'), summaries: count('summary'), requests: batches.length, ...(fallbacks.length ? { fallbacks } : {}) };
+      const data = {
+        segments: count('segment'),
+        captions: count('caption'),
+        ocr: count('ocr'),
+        chapters: count('chapter'),
+        summaries: count('summary'),
+        requests: batches.length,
+        ...(fallbacks.length ? { fallbacks } : {}),
+      };
       return { data, counts: { vectors: items.length, requests: batches.length, alreadyEmbedded: have.size } };
     },
   };

@@ -41,7 +41,11 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
       if (!input) return { skipped: 'the input has no video stream' };
       const { norm, file: videoFile, durationSec: duration } = input;
       const scenes = await ctx.store.listScenes(ctx.video.id);
-      const plan = frameTimes(scenes, { spanSec: ctx.config.framesSceneSpanSec, durationSec: duration, fps: norm?.fps ?? 30 });
+      const plan = frameTimes(scenes, {
+        spanSec: ctx.config.framesSceneSpanSec,
+        durationSec: duration,
+        fps: norm?.fps ?? 30,
+      });
 
       // Write into a fresh directory and swap it in: a rerun never mixes old and new frames.
       const finalDir = ctx.paths.framesDir;
@@ -55,13 +59,17 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
       const queue = new PQueue({ concurrency });
       try {
         // All keyframes in as few ffmpeg processes as memory allows (one for up to FRAMES_PER_PROCESS).
-        await extractFrames(videoFile, plan.map((p, i) => ({ t: p.t, file: files[i]! })), {
-          ffmpegPath: ctx.config.ffmpegPath,
-          jpegQuality: options.jpegQuality ?? 3,
-          concurrency,
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress(done, total),
-        });
+        await extractFrames(
+          videoFile,
+          plan.map((p, i) => ({ t: p.t, file: files[i]! })),
+          {
+            ffmpegPath: ctx.config.ffmpegPath,
+            jpegQuality: options.jpegQuality ?? 3,
+            concurrency,
+            signal: ctx.signal,
+            onProgress: (done, total) => ctx.progress(done, total),
+          },
+        );
         await Promise.all(
           files.map((file, i) =>
             queue.add(async () => {
@@ -80,7 +88,11 @@ export function framesStage(options: FramesOptions = {}): Stage<FramesData> {
       // A pHash match is confirmed on the pictures themselves, with the scene detector's measure:
       // a duplicate differs at most by small objects (pointer, caret) and noise, never by a line of text.
       const change = new RegionChange(THUMB_WIDTH, THUMB_HEIGHT);
-      const dupOf = findDuplicates(hashes, ctx.config.framesDuplicateDistance, (i, j) => change.changedPixels(thumbs[i]!, thumbs[j]!, DUPLICATE_PIXEL_DELTA) === 0);
+      const dupOf = findDuplicates(
+        hashes,
+        ctx.config.framesDuplicateDistance,
+        (i, j) => change.changedPixels(thumbs[i]!, thumbs[j]!, DUPLICATE_PIXEL_DELTA) === 0,
+      );
       const rows: FrameRow[] = plan.map((p, i) => ({
         id: frameId(ctx.video.id, i),
         videoId: ctx.video.id,

@@ -18,6 +18,16 @@ export function normalizedInput(ctx: StageContext, stage: string): NormalizedInp
   const norm = ctx.outputs.get('normalize');
   if (norm && !norm.hasVideo) return null;
   const normalizedPath = norm?.normalizedPath ?? ctx.video.normalizedPath;
-  if (!normalizedPath) throw new VideoqaError('STAGE_INPUT_MISSING', `${stage} needs the normalized video of ${ctx.video.id}; run normalize first`, false);
-  return { norm, normalizedPath, file: resolveInDataDir(ctx.paths.dataDir, normalizedPath), durationSec: norm?.durationSec ?? ctx.video.durationSec ?? 0 };
+  if (!normalizedPath)
+    throw new VideoqaError(
+      'STAGE_INPUT_MISSING',
+      `${stage} needs the normalized video of ${ctx.video.id}; run normalize first`,
+      false,
+    );
+  return {
+    norm,
+    normalizedPath,
+    file: resolveInDataDir(ctx.paths.dataDir, normalizedPath),
+    durationSec: norm?.durationSec ?? ctx.video.durationSec ?? 0,
+  };
 }

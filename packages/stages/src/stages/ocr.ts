@@ -43,7 +43,13 @@ export async function ocrLanguageDir(lang: string): Promise<string> {
     } catch {
       continue;
     }
-    if (await access(join(dir, `${lang}.traineddata.gz`)).then(() => true, () => false)) return dir;
+    if (
+      await access(join(dir, `${lang}.traineddata.gz`)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
   }
   throw new OcrError('OCR_LANGUAGE_MISSING', `OCR language data for "${lang}" is not installed (OCR_LANGUAGES)`, {
     fix: `install the package ${pkg} (npm install ${pkg} / pnpm add ${pkg}), remove "${lang}" from OCR_LANGUAGES, or set OCR_ENABLED=false`,
@@ -60,7 +66,9 @@ async function languageFolder(languages: readonly string[]): Promise<{ path: str
   const dirs = await Promise.all(languages.map(ocrLanguageDir));
   if (dirs.every((d) => d === dirs[0])) return { path: dirs[0]!, temporary: false };
   const path = await mkdtemp(join(tmpdir(), 'videoqa-ocr-'));
-  await Promise.all(languages.map((lang, i) => symlink(join(dirs[i]!, `${lang}.traineddata.gz`), join(path, `${lang}.traineddata.gz`))));
+  await Promise.all(
+    languages.map((lang, i) => symlink(join(dirs[i]!, `${lang}.traineddata.gz`), join(path, `${lang}.traineddata.gz`))),
+  );
   return { path, temporary: true };
 }
 
@@ -97,12 +105,16 @@ class OcrPool {
     try {
       // A local langPath (never a URL), no cache files written: nothing goes to the network.
       const options = { langPath: folder.path, gzip: true, cacheMethod: 'none', errorHandler: () => {} };
-      const workers = await Promise.all(Array.from({ length: size }, () => createWorker(languages.join('+'), OEM.LSTM_ONLY, options)));
+      const workers = await Promise.all(
+        Array.from({ length: size }, () => createWorker(languages.join('+'), OEM.LSTM_ONLY, options)),
+      );
       for (const w of workers) scheduler.addWorker(w);
     } catch (err) {
       await scheduler.terminate().catch(() => {});
       if (folder.temporary) await rm(folder.path, { recursive: true, force: true });
-      throw new OcrError('OCR_FAILED', `could not start the OCR engine: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new OcrError('OCR_FAILED', `could not start the OCR engine: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
     return new OcrPool(languages.join('+'), size, scheduler, folder.temporary ? folder.path : null);
   }
@@ -236,18 +248,30 @@ export function ocrStage(options: OcrOptions = {}): Stage<OcrData> {
         await Promise.all(
           originals.map((frame: FrameRow, i) =>
             queue.add(async () => {
-            ctx.signal.throwIfAborted();
-            const image = await readFile(resolveInDataDir(ctx.paths.dataDir, frame.path));
-            let page: Page;
-            try {
-              page = await engine.recognize(image);
-            } catch (err) {
-              throw new OcrError('OCR_FAILED', `OCR failed on frame ${frame.id} (${frame.path}): ${(err as Error)?.message ?? String(err)}`, { cause: err, details: { frameId: frame.id } });
-            }
-            const kept = keptText(page, config.ocrMinConfidence);
-            words += kept.words;
-            if (kept.text) results[i] = { id: ocrId(frame.id), frameId: frame.id, videoId: ctx.video.id, text: kept.text, confidence: kept.confidence, language };
-            ctx.progress(++done, originals.length);
+              ctx.signal.throwIfAborted();
+              const image = await readFile(resolveInDataDir(ctx.paths.dataDir, frame.path));
+              let page: Page;
+              try {
+                page = await engine.recognize(image);
+              } catch (err) {
+                throw new OcrError(
+                  'OCR_FAILED',
+                  `OCR failed on frame ${frame.id} (${frame.path}): ${(err as Error)?.message ?? String(err)}`,
+                  { cause: err, details: { frameId: frame.id } },
+                );
+              }
+              const kept = keptText(page, config.ocrMinConfidence);
+              words += kept.words;
+              if (kept.text)
+                results[i] = {
+                  id: ocrId(frame.id),
+                  frameId: frame.id,
+                  videoId: ctx.video.id,
+                  text: kept.text,
+                  confidence: kept.confidence,
+                  language,
+                };
+              ctx.progress(++done, originals.length);
             }),
           ),
         );
@@ -261,7 +285,10 @@ export function ocrStage(options: OcrOptions = {}): Stage<OcrData> {
       const rows = results.filter((r): r is OcrRow => r !== null);
       await ctx.store.replaceOcr(ctx.video.id, rows);
       ctx.addUsage({ frames: originals.length, words });
-      return { data: { frames: originals.length, withText: rows.length, words, language }, counts: { frames: originals.length, withText: rows.length, words } };
+      return {
+        data: { frames: originals.length, withText: rows.length, words, language },
+        counts: { frames: originals.length, withText: rows.length, words },
+      };
     },
   };
 }

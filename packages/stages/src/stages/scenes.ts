@@ -29,7 +29,9 @@ export function scenesStage(options: Partial<SceneDetectionOptions> = {}): Stage
       const input = normalizedInput(ctx, 'scenes');
       if (!input) return { skipped: 'the input has no video stream' };
       const { norm, durationSec } = input;
-      let scores = norm?.sceneScoresPath ? await readSceneScores(resolveInDataDir(ctx.paths.dataDir, norm.sceneScoresPath)) : null;
+      let scores = norm?.sceneScoresPath
+        ? await readSceneScores(resolveInDataDir(ctx.paths.dataDir, norm.sceneScoresPath))
+        : null;
       if (!scores) {
         ctx.log.debug({}, 'no scene scores from normalize: decoding the normalized video');
         scores = await scoreVideoFile(input.file, {
@@ -48,9 +50,18 @@ export function scenesStage(options: Partial<SceneDetectionOptions> = {}): Stage
       });
       const duration = durationSec > 0 ? durationSec : scores.frameCount / scores.fps;
       const spans = cutsToScenes(cuts, scores.fps, duration);
-      const rows: SceneRow[] = spans.map((s, i) => ({ id: sceneId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.tStart, tEnd: s.tEnd }));
+      const rows: SceneRow[] = spans.map((s, i) => ({
+        id: sceneId(ctx.video.id, i),
+        videoId: ctx.video.id,
+        idx: i,
+        tStart: s.tStart,
+        tEnd: s.tEnd,
+      }));
       await ctx.store.replaceScenes(ctx.video.id, rows);
-      return { data: { scenes: spans, cuts, hsvCuts, contentCuts, fps: scores.fps }, counts: { scenes: rows.length, framesAnalysed: scores.frameCount } };
+      return {
+        data: { scenes: spans, cuts, hsvCuts, contentCuts, fps: scores.fps },
+        counts: { scenes: rows.length, framesAnalysed: scores.frameCount },
+      };
     },
   };
 }

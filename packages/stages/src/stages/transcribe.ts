@@ -54,7 +54,29 @@ const UPLOAD_MARGIN = 0.95;
 async function encodeChunk(ctx: StageContext, wav: string, chunk: AudioChunk, bitrate: string): Promise<Buffer> {
   const run = spawnTool(
     ctx.config.ffmpegPath,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', chunk.from.toFixed(3), '-t', (chunk.to - chunk.from).toFixed(3), '-i', wav, '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', bitrate, '-f', 'mp3', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-ss',
+      chunk.from.toFixed(3),
+      '-t',
+      (chunk.to - chunk.from).toFixed(3),
+      '-i',
+      wav,
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      bitrate,
+      '-f',
+      'mp3',
+      'pipe:1',
+    ],
     { signal: ctx.signal, pipeStdout: true },
   );
   const parts: Buffer[] = [];
@@ -67,7 +89,27 @@ async function encodeChunk(ctx: StageContext, wav: string, chunk: AudioChunk, bi
 async function encodeClip(ctx: StageContext, wav: string, range: { start: number; end: number }): Promise<Buffer> {
   const run = spawnTool(
     ctx.config.ffmpegPath,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', range.start.toFixed(3), '-t', (range.end - range.start).toFixed(3), '-i', wav, '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 'wav', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-ss',
+      range.start.toFixed(3),
+      '-t',
+      (range.end - range.start).toFixed(3),
+      '-i',
+      wav,
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-c:a',
+      'pcm_s16le',
+      '-f',
+      'wav',
+      'pipe:1',
+    ],
     { signal: ctx.signal, pipeStdout: true },
   );
   const parts: Buffer[] = [];
@@ -77,7 +119,11 @@ async function encodeClip(ctx: StageContext, wav: string, range: { start: number
 }
 
 async function findSilences(ctx: StageContext, wav: string): Promise<{ start: number; end: number }[]> {
-  const res = await runToText(ctx.config.ffmpegPath, ['-hide_banner', '-nostdin', '-i', wav, '-af', 'silencedetect=noise=-35dB:d=0.4', '-f', 'null', '-'], ctx.signal);
+  const res = await runToText(
+    ctx.config.ffmpegPath,
+    ['-hide_banner', '-nostdin', '-i', wav, '-af', 'silencedetect=noise=-35dB:d=0.4', '-f', 'null', '-'],
+    ctx.signal,
+  );
   return res.code === 0 ? parseSilences(res.stderr) : [];
 }
 
@@ -104,7 +150,8 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
       const wav = norm?.audioPath ? resolveInDataDir(ctx.paths.dataDir, norm.audioPath) : ctx.paths.audio;
       const size = (await stat(wav).catch(() => null))?.size;
       if (size === undefined) return { skipped: 'no audio.wav: the video has no audio track' };
-      const durationSec = (await probeMedia(wav, ctx.config.ffprobePath, ctx.signal)).durationSec ?? norm?.durationSec ?? 0;
+      const durationSec =
+        (await probeMedia(wav, ctx.config.ffprobePath, ctx.signal)).durationSec ?? norm?.durationSec ?? 0;
       const language = options.language;
       let merged: TranscriptSegment[];
       let chunkCount = 1;
@@ -112,21 +159,39 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
       let speakers: string[] = [];
 
       if (provider.byUrl) {
-        const res = await provider.transcribe({ audio: new Uint8Array(), fileName: 'audio.wav', durationSec, language, mediaPath: ctx.video.originalPath, signal: ctx.signal });
+        const res = await provider.transcribe({
+          audio: new Uint8Array(),
+          fileName: 'audio.wav',
+          durationSec,
+          language,
+          mediaPath: ctx.video.originalPath,
+          signal: ctx.signal,
+        });
         ctx.addUsage({ requests: 1, audioSeconds: durationSec });
-        merged = mergeChunkSegments([{ chunk: { index: 0, from: 0, to: durationSec, keepFrom: -Infinity, keepUntil: Infinity }, segments: res.segments }]);
+        merged = mergeChunkSegments([
+          {
+            chunk: { index: 0, from: 0, to: durationSec, keepFrom: -Infinity, keepUntil: Infinity },
+            segments: res.segments,
+          },
+        ]);
         detectedLanguage = res.language ?? null;
       } else {
         const chunkSec = options.chunkSec ?? 600;
         const single = size <= provider.maxUploadBytes * UPLOAD_MARGIN && durationSec <= chunkSec;
         const chunks = single
           ? [{ index: 0, from: 0, to: durationSec, keepFrom: -Infinity, keepUntil: Infinity }]
-          : planChunks(durationSec, { chunkSec, overlapSec: options.overlapSec ?? 2, silences: await findSilences(ctx, wav) });
+          : planChunks(durationSec, {
+              chunkSec,
+              overlapSec: options.overlapSec ?? 2,
+              silences: await findSilences(ctx, wav),
+            });
         chunkCount = chunks.length;
         let finished = 0;
         const transcribeChunk = async (chunk: AudioChunk, knownSpeakers?: TranscriptionRequest['knownSpeakers']) => {
           ctx.signal.throwIfAborted();
-          const audio = single ? await readFile(wav) : await encodeChunk(ctx, wav, chunk, options.chunkBitrate ?? '32k');
+          const audio = single
+            ? await readFile(wav)
+            : await encodeChunk(ctx, wav, chunk, options.chunkBitrate ?? '32k');
           const res = await provider.transcribe({
             audio,
             fileName: single ? 'audio.wav' : `chunk_${String(chunk.index).padStart(3, '0')}.mp3`,
@@ -136,7 +201,11 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
             ...(knownSpeakers && knownSpeakers.length > 0 ? { knownSpeakers } : {}),
             signal: ctx.signal,
           });
-          ctx.addUsage({ requests: 1, audioSeconds: Math.round((chunk.to - chunk.from) * 1000) / 1000, uploadBytes: audio.length });
+          ctx.addUsage({
+            requests: 1,
+            audioSeconds: Math.round((chunk.to - chunk.from) * 1000) / 1000,
+            uploadBytes: audio.length,
+          });
           detectedLanguage ??= res.language ?? null;
           ctx.progress(++finished, chunks.length);
           return { chunk, segments: res.segments };
@@ -151,33 +220,64 @@ export function transcribeStage(options: TranscribeOptions = {}): Stage<Transcri
           for (const chunk of chunks) {
             const res = await transcribeChunk(chunk, known.slice());
             const mapped = labels.mapReply(res.segments);
-            const absolute = mapped.segments.map((x) => ({ ...x, start: x.start + chunk.from, end: x.end + chunk.from }));
+            const absolute = mapped.segments.map((x) => ({
+              ...x,
+              start: x.start + chunk.from,
+              end: x.end + chunk.from,
+            }));
             for (const label of mapped.added) {
               if (chunks.length === 1 || known.length >= MAX_KNOWN_SPEAKERS) break;
               const range = referenceRange(absolute, label, durationSec);
-              if (range) known.push({ name: knownSpeakerName(label), audio: await encodeClip(ctx, wav, range), mimeType: 'audio/wav' });
+              if (range)
+                known.push({
+                  name: knownSpeakerName(label),
+                  audio: await encodeClip(ctx, wav, range),
+                  mimeType: 'audio/wav',
+                });
             }
             results.push({ chunk, segments: mapped.segments });
           }
           speakers = labels.labels;
         } else {
           const queue = new PQueue({ concurrency: ctx.config.transcribeMaxConcurrent });
-          results = await Promise.all(chunks.map((chunk) => queue.add(() => transcribeChunk(chunk)))).catch(async (err: unknown) => {
-            queue.clear();
-            throw err;
-          });
+          results = await Promise.all(chunks.map((chunk) => queue.add(() => transcribeChunk(chunk)))).catch(
+            async (err: unknown) => {
+              queue.clear();
+              throw err;
+            },
+          );
         }
         merged = mergeChunkSegments(results);
       }
 
-      const rows: SegmentRow[] = merged.map((s, i) => ({ id: segmentId(ctx.video.id, i), videoId: ctx.video.id, idx: i, tStart: s.start, tEnd: s.end, text: s.text, ...(s.speaker ? { speaker: s.speaker } : {}) }));
+      const rows: SegmentRow[] = merged.map((s, i) => ({
+        id: segmentId(ctx.video.id, i),
+        videoId: ctx.video.id,
+        idx: i,
+        tStart: s.start,
+        tEnd: s.end,
+        text: s.text,
+        ...(s.speaker ? { speaker: s.speaker } : {}),
+      }));
       if (!provider.diarizes) speakers = [...new Set(rows.map((r) => r.speaker).filter((x): x is string => !!x))];
       await removeStaleTemps(ctx.paths.subs);
       await writeFileAtomically(ctx.paths.subs, toSrt(rows));
       await ctx.store.replaceSegments(ctx.video.id, rows);
       return {
-        data: { segments: rows.length, chunks: chunkCount, language: detectedLanguage, srtPath: toDataDirRelative(ctx.paths.dataDir, ctx.paths.subs), audioSec: durationSec, speakers, ...withFallbacks(reportFallbacks(provider, ctx.log)) },
-        counts: { segments: rows.length, chunks: chunkCount, ...(speakers.length > 0 ? { speakers: speakers.length } : {}) },
+        data: {
+          segments: rows.length,
+          chunks: chunkCount,
+          language: detectedLanguage,
+          srtPath: toDataDirRelative(ctx.paths.dataDir, ctx.paths.subs),
+          audioSec: durationSec,
+          speakers,
+          ...withFallbacks(reportFallbacks(provider, ctx.log)),
+        },
+        counts: {
+          segments: rows.length,
+          chunks: chunkCount,
+          ...(speakers.length > 0 ? { speakers: speakers.length } : {}),
+        },
       };
     },
   };

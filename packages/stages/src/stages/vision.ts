@@ -1,6 +1,15 @@
 import sharp from 'sharp';
 import PQueue from 'p-queue';
-import { captionId, isRetryable, resolveInDataDir, VideoqaError, type FrameRow, type ProviderFallback, type Stage, type VisionProvider } from '@videoqa/core';
+import {
+  captionId,
+  isRetryable,
+  resolveInDataDir,
+  VideoqaError,
+  type FrameRow,
+  type ProviderFallback,
+  type Stage,
+  type VisionProvider,
+} from '@videoqa/core';
 import { reportFallbacks } from '../providers/fallbacks.ts';
 import { visionFromConfig } from '../providers/from-config.ts';
 
@@ -23,10 +32,15 @@ export interface VisionData {
 /** One frame's failure, named, with the retryability of its cause. */
 export class FrameVisionError extends VideoqaError {
   constructor(frame: FrameRow, cause: unknown) {
-    super('VISION_FRAME_FAILED', `vision failed on frame ${frame.id} (${frame.path}): ${(cause as Error)?.message ?? String(cause)}`, isRetryable(cause), {
-      cause,
-      details: { frameId: frame.id },
-    });
+    super(
+      'VISION_FRAME_FAILED',
+      `vision failed on frame ${frame.id} (${frame.path}): ${(cause as Error)?.message ?? String(cause)}`,
+      isRetryable(cause),
+      {
+        cause,
+        details: { frameId: frame.id },
+      },
+    );
   }
 }
 
@@ -68,9 +82,26 @@ export function visionStage(options: VisionOptions = {}): Stage<VisionData> {
           if (failure || ctx.signal.aborted) return;
           try {
             const image = await downscaleForVision(resolveInDataDir(ctx.paths.dataDir, frame.path), maxSide, quality);
-            const res = await provider.describeFrame({ image, mimeType: 'image/jpeg', ocrText: ocrText.get(frame.id), signal: ctx.signal });
-            await ctx.store.saveCaptions(ctx.video.id, [{ id: captionId(frame.id), frameId: frame.id, videoId: ctx.video.id, caption: res.caption, entities: { ...res.entities } }]);
-            ctx.addUsage({ requests: 1, inputTokens: res.usage?.inputTokens ?? 0, outputTokens: res.usage?.outputTokens ?? 0 });
+            const res = await provider.describeFrame({
+              image,
+              mimeType: 'image/jpeg',
+              ocrText: ocrText.get(frame.id),
+              signal: ctx.signal,
+            });
+            await ctx.store.saveCaptions(ctx.video.id, [
+              {
+                id: captionId(frame.id),
+                frameId: frame.id,
+                videoId: ctx.video.id,
+                caption: res.caption,
+                entities: { ...res.entities },
+              },
+            ]);
+            ctx.addUsage({
+              requests: 1,
+              inputTokens: res.usage?.inputTokens ?? 0,
+              outputTokens: res.usage?.outputTokens ?? 0,
+            });
             ctx.progress(++captioned, todo.length);
           } catch (err) {
             if (!failure && !ctx.signal.aborted) {
@@ -85,8 +116,20 @@ export function visionStage(options: VisionOptions = {}): Stage<VisionData> {
       ctx.signal.throwIfAborted();
       if (failure) throw failure;
       const fallbacks = reportFallbacks(provider, ctx.log);
-      const data = { captioned, alreadyCaptioned: originals.length - todo.length, duplicatesSkipped: frames.length - originals.length, ...(fallbacks.length ? { fallbacks } : {}) };
-      return { data, counts: { captions: captioned + data.alreadyCaptioned, sent: captioned, duplicatesSkipped: data.duplicatesSkipped } };
+      const data = {
+        captioned,
+        alreadyCaptioned: originals.length - todo.length,
+        duplicatesSkipped: frames.length - originals.length,
+        ...(fallbacks.length ? { fallbacks } : {}),
+      };
+      return {
+        data,
+        counts: {
+          captions: captioned + data.alreadyCaptioned,
+          sent: captioned,
+          duplicatesSkipped: data.duplicatesSkipped,
+        },
+      };
     },
   };
 }

@@ -4,7 +4,14 @@ import { srtTimestamp, toSrt } from './srt.ts';
 
 describe('planChunks', () => {
   it('cuts at the silence nearest each boundary and overlaps neighbours', () => {
-    const chunks = planChunks(1500, { chunkSec: 600, overlapSec: 2, silences: [{ start: 590, end: 592 }, { start: 1195, end: 1196 }] });
+    const chunks = planChunks(1500, {
+      chunkSec: 600,
+      overlapSec: 2,
+      silences: [
+        { start: 590, end: 592 },
+        { start: 1195, end: 1196 },
+      ],
+    });
     expect(chunks.map((c) => [c.from, c.to, c.keepFrom, c.keepUntil])).toEqual([
       [0, 593, -Infinity, 591],
       [589, 1197.5, 591, 1195.5],
@@ -22,8 +29,20 @@ describe('mergeChunkSegments', () => {
   it('shifts to absolute time and keeps each overlapped segment once', () => {
     const [a, b] = planChunks(1000, { chunkSec: 600, overlapSec: 2 });
     const merged = mergeChunkSegments([
-      { chunk: a!, segments: [{ start: 595, end: 599, text: 'before the seam' }, { start: 599.5, end: 601.5, text: 'across the seam' }] },
-      { chunk: b!, segments: [{ start: 1.5, end: 3.5, text: 'across the seam' }, { start: 5, end: 7, text: ' after ' }] },
+      {
+        chunk: a!,
+        segments: [
+          { start: 595, end: 599, text: 'before the seam' },
+          { start: 599.5, end: 601.5, text: 'across the seam' },
+        ],
+      },
+      {
+        chunk: b!,
+        segments: [
+          { start: 1.5, end: 3.5, text: 'across the seam' },
+          { start: 5, end: 7, text: ' after ' },
+        ],
+      },
     ]);
     expect(merged).toEqual([
       { start: 595, end: 599, text: 'before the seam' },
@@ -34,7 +53,18 @@ describe('mergeChunkSegments', () => {
 
   it('orders, drops empty text and removes overlaps', () => {
     const chunk = { index: 0, from: 0, to: 10, keepFrom: -Infinity, keepUntil: Infinity };
-    expect(mergeChunkSegments([{ chunk, segments: [{ start: 2, end: 5, text: 'b' }, { start: 0, end: 3, text: 'a' }, { start: 6, end: 7, text: '  ' }] }])).toEqual([
+    expect(
+      mergeChunkSegments([
+        {
+          chunk,
+          segments: [
+            { start: 2, end: 5, text: 'b' },
+            { start: 0, end: 3, text: 'a' },
+            { start: 6, end: 7, text: '  ' },
+          ],
+        },
+      ]),
+    ).toEqual([
       { start: 0, end: 3, text: 'a' },
       { start: 3, end: 5, text: 'b' },
     ]);
@@ -43,7 +73,11 @@ describe('mergeChunkSegments', () => {
 
 describe('silences and SRT', () => {
   it('parses silencedetect output', () => {
-    expect(parseSilences('[silencedetect @ 0x1] silence_start: 1.5\n[silencedetect @ 0x1] silence_end: 2.25 | silence_duration: 0.75\nsilence_start: -0.01\nsilence_end: 0.4')).toEqual([
+    expect(
+      parseSilences(
+        '[silencedetect @ 0x1] silence_start: 1.5\n[silencedetect @ 0x1] silence_end: 2.25 | silence_duration: 0.75\nsilence_start: -0.01\nsilence_end: 0.4',
+      ),
+    ).toEqual([
       { start: 1.5, end: 2.25 },
       { start: 0, end: 0.4 },
     ]);

@@ -21,7 +21,10 @@ export interface Silence {
  * split; each chunk also carries overlapSec of audio on both sides, and only
  * segments starting inside its own range are kept, so nothing is duplicated.
  */
-export function planChunks(durationSec: number, options: { chunkSec: number; overlapSec: number; silences?: readonly Silence[]; searchSec?: number }): AudioChunk[] {
+export function planChunks(
+  durationSec: number,
+  options: { chunkSec: number; overlapSec: number; silences?: readonly Silence[]; searchSec?: number },
+): AudioChunk[] {
   const { chunkSec, overlapSec } = options;
   const search = options.searchSec ?? Math.min(30, chunkSec / 4);
   const cuts = [0];
@@ -38,7 +41,13 @@ export function planChunks(durationSec: number, options: { chunkSec: number; ove
   for (let i = 0; i < cuts.length - 1; i++) {
     const keepFrom = cuts[i]!;
     const keepUntil = i === cuts.length - 2 ? Number.POSITIVE_INFINITY : cuts[i + 1]!;
-    chunks.push({ index: i, from: Math.max(0, keepFrom - (i === 0 ? 0 : overlapSec)), to: Math.min(durationSec, cuts[i + 1]! + overlapSec), keepFrom: i === 0 ? Number.NEGATIVE_INFINITY : keepFrom, keepUntil });
+    chunks.push({
+      index: i,
+      from: Math.max(0, keepFrom - (i === 0 ? 0 : overlapSec)),
+      to: Math.min(durationSec, cuts[i + 1]! + overlapSec),
+      keepFrom: i === 0 ? Number.NEGATIVE_INFINITY : keepFrom,
+      keepUntil,
+    });
   }
   return chunks;
 }
@@ -47,7 +56,9 @@ export function planChunks(durationSec: number, options: { chunkSec: number; ove
  * Shifts each chunk's segments back to absolute time, keeps those that start
  * in the chunk's own range, and returns them in order with no overlaps.
  */
-export function mergeChunkSegments(chunks: readonly { chunk: AudioChunk; segments: readonly TranscriptSegment[] }[]): TranscriptSegment[] {
+export function mergeChunkSegments(
+  chunks: readonly { chunk: AudioChunk; segments: readonly TranscriptSegment[] }[],
+): TranscriptSegment[] {
   const all: TranscriptSegment[] = [];
   for (const { chunk, segments } of chunks) {
     for (const s of segments) {

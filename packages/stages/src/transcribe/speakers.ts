@@ -49,7 +49,9 @@ export class SpeakerLabels {
   private nextLabel(): string {
     const n = this.next++;
     // A..Z, then AA, AB... (a 27th speaker is unlikely, but must not collide).
-    return n < 26 ? String.fromCharCode(65 + n) : String.fromCharCode(65 + Math.floor(n / 26) - 1) + String.fromCharCode(65 + (n % 26));
+    return n < 26
+      ? String.fromCharCode(65 + n)
+      : String.fromCharCode(65 + Math.floor(n / 26) - 1) + String.fromCharCode(65 + (n % 26));
   }
 }
 
@@ -57,7 +59,11 @@ export class SpeakerLabels {
  * Where to cut a reference clip of one speaker: their longest turn, at most 10 s of it;
  * a turn under 2 s is widened to 2 s around its middle (inside the audio).
  */
-export function referenceRange(segments: readonly TranscriptSegment[], speaker: string, audioSec: number): { start: number; end: number } | undefined {
+export function referenceRange(
+  segments: readonly TranscriptSegment[],
+  speaker: string,
+  audioSec: number,
+): { start: number; end: number } | undefined {
   const turns = segments.filter((s) => s.speaker === speaker && s.end > s.start);
   if (turns.length === 0) return undefined;
   const longest = turns.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));

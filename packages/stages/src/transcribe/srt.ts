@@ -24,7 +24,10 @@ function cues(segments: readonly TimedText[]): Cue[] {
   const out: Cue[] = [];
   let prevEnd = 0;
   for (const seg of segments) {
-    const text = seg.text.replace(/\r/g, '').replace(/\n{2,}/g, '\n').trim();
+    const text = seg.text
+      .replace(/\r/g, '')
+      .replace(/\n{2,}/g, '\n')
+      .trim();
     if (!text) continue;
     const start = Math.max(seg.tStart, prevEnd);
     const end = Math.max(seg.tEnd, start + 0.001);
@@ -48,7 +51,10 @@ export function srtTimestamp(seconds: number): string {
 /** SubRip text: numbered from 1, cues in order, never overlapping, blank line between cues. */
 export function toSrt(segments: readonly TimedText[]): string {
   return cues(segments)
-    .map((c, i) => `${i + 1}\n${srtTimestamp(c.start)} --> ${srtTimestamp(c.end)}\n${c.speaker ? `[${c.speaker}] ` : ''}${c.text}\n`)
+    .map(
+      (c, i) =>
+        `${i + 1}\n${srtTimestamp(c.start)} --> ${srtTimestamp(c.end)}\n${c.speaker ? `[${c.speaker}] ` : ''}${c.text}\n`,
+    )
     .join('\n');
 }
 
@@ -62,7 +68,10 @@ export function toVtt(segments: readonly TimedText[]): string {
   const all = cues(segments);
   if (all.length === 0) return 'WEBVTT\n';
   // Cue text is not markup: &, < and > are escaped, so a transcript cannot open a tag.
-  const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const body = all.map((c, i) => `${i + 1}\n${vttTimestamp(c.start)} --> ${vttTimestamp(c.end)}\n${c.speaker ? `<v ${escape(c.speaker)}>` : ''}${escape(c.text)}\n`);
+  const escapeCueText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const body = all.map(
+    (c, i) =>
+      `${i + 1}\n${vttTimestamp(c.start)} --> ${vttTimestamp(c.end)}\n${c.speaker ? `<v ${escapeCueText(c.speaker)}>` : ''}${escapeCueText(c.text)}\n`,
+  );
   return `WEBVTT\n\n${body.join('\n')}`;
 }

@@ -28,6 +28,7 @@ export const ocr: Migration = {
       CREATE INDEX frame_ocr_video_idx ON frame_ocr (video_id);
       CREATE INDEX frame_ocr_tsv_idx ON frame_ocr USING gin (tsv);
     `);
-    if (vectorType.startsWith('vector') && Number(/\d+/.exec(vectorType)?.[0]) <= 2000) await tx.exec('CREATE INDEX frame_ocr_embedding_idx ON frame_ocr USING hnsw (embedding vector_cosine_ops);');
+    if (vectorType.startsWith('vector') && Number(/\d+/.exec(vectorType)?.[0]) <= 2000)
+      await tx.exec('CREATE INDEX frame_ocr_embedding_idx ON frame_ocr USING hnsw (embedding vector_cosine_ops);');
   },
 };

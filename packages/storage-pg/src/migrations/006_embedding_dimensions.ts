@@ -1,4 +1,9 @@
-import { anyEmbeddingStored, embeddingColumns, recordEmbeddingDimensions, resetEmbeddingColumns } from '../embedding-dimensions.ts';
+import {
+  anyEmbeddingStored,
+  embeddingColumns,
+  recordEmbeddingDimensions,
+  resetEmbeddingColumns,
+} from '../embedding-dimensions.ts';
 import type { Migration } from './types.ts';
 
 /**
@@ -29,7 +34,9 @@ export const embeddingDimensions: Migration = {
     if (declared) return recordEmbeddingDimensions(tx, Number(declared));
     // real[] columns do not declare a size: the vectors already stored tell it.
     for (const { table } of columns) {
-      const res = await tx.query<{ n: number | null }>(`SELECT max(cardinality(embedding))::int AS n FROM "${table.replace(/"/g, '""')}" WHERE embedding IS NOT NULL`);
+      const res = await tx.query<{ n: number | null }>(
+        `SELECT max(cardinality(embedding))::int AS n FROM "${table.replace(/"/g, '""')}" WHERE embedding IS NOT NULL`,
+      );
       if (res.rows[0]?.n) return recordEmbeddingDimensions(tx, res.rows[0].n);
     }
   },

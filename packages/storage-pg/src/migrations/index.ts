@@ -11,5 +11,16 @@ import { askUsage } from './010_ask_usage.ts';
 import type { Migration } from './types.ts';
 
 /** Forward-only, in version order. Never edit a released migration: add a new one. */
-export const migrations: readonly Migration[] = [initial, ocr, contentHash, webhooks, chaptersSpeakers, embeddingDimensions, sourceUrl, videoEvents, lifecycle, askUsage];
+export const migrations: readonly Migration[] = [
+  initial,
+  ocr,
+  contentHash,
+  webhooks,
+  chaptersSpeakers,
+  embeddingDimensions,
+  sourceUrl,
+  videoEvents,
+  lifecycle,
+  askUsage,
+];
 export type { Migration, MigrationContext } from './types.ts';

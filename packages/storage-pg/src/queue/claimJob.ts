@@ -62,7 +62,10 @@ export async function claimJob(db: Db, options: ClaimOptions): Promise<Job | nul
     );
     const candidate = picked.rows[0];
     if (!candidate) return null;
-    const lock = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [VIDEO_CLAIM_LOCK, candidate.video_id]);
+    const lock = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [
+      VIDEO_CLAIM_LOCK,
+      candidate.video_id,
+    ]);
     // Another worker is claiming a job of this video right now: leave it for the next poll.
     if (!lock.rows[0]?.locked) return null;
     // The queue owns the state a job causes: claimed → its video is processing.

@@ -21,7 +21,8 @@ export async function enqueueJob(db: Db, options: EnqueueOptions): Promise<Job> 
   const videoId = validateVideoId(options.videoId);
   const jobId = validateId(options.jobId ?? newId('job_'), 'job');
   const kind = options.kind ?? 'process';
-  if (!JOB_KINDS.includes(kind)) throw new TypeError(`unknown job kind ${String(kind)} (expected ${JOB_KINDS.join(' or ')})`);
+  if (!JOB_KINDS.includes(kind))
+    throw new TypeError(`unknown job kind ${String(kind)} (expected ${JOB_KINDS.join(' or ')})`);
   return db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO videos (id, original_path, status) VALUES ($1, $2, 'pending')
@@ -30,7 +31,15 @@ export async function enqueueJob(db: Db, options: EnqueueOptions): Promise<Job> 
     );
     const res = await tx.query<JobRow>(
       `INSERT INTO jobs (id, video_id, kind, max_attempts, run_at, webhook_url) VALUES ($1, $2, $3, $4, CASE WHEN $6 THEN 'infinity'::timestamptz ELSE coalesce($5, now()) END, $7) RETURNING ${JOB_COLUMNS}`,
-      [jobId, videoId, kind, options.maxAttempts ?? null, options.runAt ?? null, options.external ?? false, options.webhookUrl ?? null],
+      [
+        jobId,
+        videoId,
+        kind,
+        options.maxAttempts ?? null,
+        options.runAt ?? null,
+        options.external ?? false,
+        options.webhookUrl ?? null,
+      ],
     );
     return jobFromRow(res.rows[0]!);
   });

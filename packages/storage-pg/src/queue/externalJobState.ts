@@ -34,7 +34,15 @@ export async function setExternalJobState(db: Queryable, s: ExternalJobState): P
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM j`,
-    [s.jobId, s.status, s.attempts ?? null, s.workerId ?? null, s.error ?? null, s.stack ?? null, s.videoStatus ?? null],
+    [
+      s.jobId,
+      s.status,
+      s.attempts ?? null,
+      s.workerId ?? null,
+      s.error ?? null,
+      s.stack ?? null,
+      s.videoStatus ?? null,
+    ],
   );
   return res.rows[0]?.n === 1;
 }

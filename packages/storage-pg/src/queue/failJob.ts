@@ -31,7 +31,15 @@ export async function failJob(db: Queryable, options: FailJobOptions): Promise<'
          FROM j WHERE videos.id = j.video_id RETURNING 1
      )
      SELECT status FROM j`,
-    [options.jobId, options.workerId, options.message, options.retryable, Math.max(0, Math.round(options.retryDelayMs)), options.defaultMaxAttempts, options.stack ?? null],
+    [
+      options.jobId,
+      options.workerId,
+      options.message,
+      options.retryable,
+      Math.max(0, Math.round(options.retryDelayMs)),
+      options.defaultMaxAttempts,
+      options.stack ?? null,
+    ],
   );
   const status = res.rows[0]?.status;
   if (!status) throw new LeaseLostError(options.jobId, options.workerId);

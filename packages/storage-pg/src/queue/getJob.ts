@@ -10,7 +10,9 @@ export async function getJob(db: Queryable, jobId: string): Promise<Job> {
 
 /** Jobs of one video, newest first. */
 export async function listJobsForVideo(db: Queryable, videoId: string): Promise<Job[]> {
-  const res = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE video_id = $1 ORDER BY created_at DESC`, [videoId]);
+  const res = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE video_id = $1 ORDER BY created_at DESC`, [
+    videoId,
+  ]);
   return res.rows.map(jobFromRow);
 }
 

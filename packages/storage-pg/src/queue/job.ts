@@ -38,7 +38,8 @@ export interface JobRow {
   updated_at: Date;
 }
 
-export const JOB_COLUMNS = 'id, video_id, kind, status, attempts, max_attempts, run_at, locked_by, locked_until, error, error_stack, transcription, created_at, updated_at';
+export const JOB_COLUMNS =
+  'id, video_id, kind, status, attempts, max_attempts, run_at, locked_by, locked_until, error, error_stack, transcription, created_at, updated_at';
 
 export function jobFromRow(r: JobRow): Job {
   return {

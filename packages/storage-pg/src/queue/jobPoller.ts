@@ -97,4 +97,3 @@ export class JobPoller {
     await n?.close();
   }
 }
-

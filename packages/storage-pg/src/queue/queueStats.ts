@@ -8,11 +8,24 @@ export interface QueueStats {
   oldestPendingAgeSec: number;
   /** Pending jobs whose run_at is in the future (waiting out a retry backoff). */
   scheduledRetries: number;
-  processing: { jobId: string; videoId: string; lockedBy: string | null; lockedUntil: Date | null; attempts: number; runningForSec: number }[];
+  processing: {
+    jobId: string;
+    videoId: string;
+    lockedBy: string | null;
+    lockedUntil: Date | null;
+    attempts: number;
+    runningForSec: number;
+  }[];
 }
 
-const counts = async <K extends string>(db: Queryable, table: string, keys: readonly K[]): Promise<Record<K, number> & { total: number }> => {
-  const res = await db.query<{ status: K; n: number }>(`SELECT status, count(*)::int AS n FROM ${table} GROUP BY status`);
+const counts = async <K extends string>(
+  db: Queryable,
+  table: string,
+  keys: readonly K[],
+): Promise<Record<K, number> & { total: number }> => {
+  const res = await db.query<{ status: K; n: number }>(
+    `SELECT status, count(*)::int AS n FROM ${table} GROUP BY status`,
+  );
   const byStatus = Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
   let total = 0;
   for (const r of res.rows) {
@@ -31,7 +44,14 @@ export async function queueStats(db: Queryable): Promise<QueueStats> {
             count(*) FILTER (WHERE run_at > now())::int AS scheduled
        FROM jobs WHERE status = 'pending'`,
   );
-  const processing = await db.query<{ id: string; video_id: string; locked_by: string | null; locked_until: Date | null; attempts: number; running: number }>(
+  const processing = await db.query<{
+    id: string;
+    video_id: string;
+    locked_by: string | null;
+    locked_until: Date | null;
+    attempts: number;
+    running: number;
+  }>(
     `SELECT id, video_id, locked_by, locked_until, attempts, extract(epoch FROM now() - updated_at)::float8 AS running
        FROM jobs WHERE status = 'processing' ORDER BY updated_at LIMIT 100`,
   );
@@ -54,6 +74,9 @@ export async function queueStats(db: Queryable): Promise<QueueStats> {
 /** The next pending jobs in claim order (for /jobs/peek). */
 export async function peekJobs(db: Queryable, limit = 20): Promise<{ pending: number; jobs: Job[] }> {
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status = 'pending'`);
-  const res = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'pending' ORDER BY run_at, created_at, id LIMIT $1`, [limit]);
+  const res = await db.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'pending' ORDER BY run_at, created_at, id LIMIT $1`,
+    [limit],
+  );
   return { pending: total.rows[0]?.n ?? 0, jobs: res.rows.map(jobFromRow) };
 }

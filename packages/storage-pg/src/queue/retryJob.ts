@@ -16,7 +16,9 @@ export async function retryJob(db: Db, jobId: string): Promise<Job> {
       [jobId],
     );
     const job = jobFromRow(res.rows[0]!);
-    await tx.query(`UPDATE videos SET status = 'pending', error = NULL, updated_at = now() WHERE id = $1`, [job.videoId]);
+    await tx.query(`UPDATE videos SET status = 'pending', error = NULL, updated_at = now() WHERE id = $1`, [
+      job.videoId,
+    ]);
     return job;
   });
 }

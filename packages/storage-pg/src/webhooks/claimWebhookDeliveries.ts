@@ -27,7 +27,9 @@ export async function claimWebhookDeliveries(db: Queryable, options: ClaimWebhoo
         SET status = 'delivering', attempts = d.attempts + 1, locked_by = $1,
             locked_until = now() + $2 * interval '1 millisecond', updated_at = now()
        FROM due WHERE d.id = due.id
-     RETURNING ${DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`,
+     RETURNING ${DELIVERY_COLUMNS.split(', ')
+       .map((c) => `d.${c}`)
+       .join(', ')}`,
     [options.workerId, options.leaseMs, options.limit],
   );
   return res.rows.map(deliveryFromRow);

@@ -43,7 +43,8 @@ export interface WebhookDeliveryRow {
   created_at: Date;
 }
 
-export const DELIVERY_COLUMNS = 'id, job_id, video_id, event_type, url, payload, status, attempts, next_attempt_at, last_status_code, last_error, delivered_at, created_at';
+export const DELIVERY_COLUMNS =
+  'id, job_id, video_id, event_type, url, payload, status, attempts, next_attempt_at, last_status_code, last_error, delivered_at, created_at';
 
 export function deliveryFromRow(r: WebhookDeliveryRow): WebhookDelivery {
   return {

@@ -37,7 +37,17 @@ export async function recordWebhookAttempt(db: Queryable, o: WebhookAttemptOutco
        SELECT id, attempts, $2, $4, $5, $6 FROM d
      )
      SELECT status FROM d`,
-    [o.deliveryId, o.workerId, o.delivered, o.statusCode, o.error, Math.round(o.durationMs), o.final, o.maxAttempts, Math.max(0, Math.round(o.retryDelayMs))],
+    [
+      o.deliveryId,
+      o.workerId,
+      o.delivered,
+      o.statusCode,
+      o.error,
+      Math.round(o.durationMs),
+      o.final,
+      o.maxAttempts,
+      Math.max(0, Math.round(o.retryDelayMs)),
+    ],
   );
   const status = res.rows[0]?.status;
   if (!status) throw new LeaseLostError(o.deliveryId, o.workerId);
