@@ -217,7 +217,7 @@ describe.each(['pglite', 'postgres'] as const)('read API on %s', (kind) => {
   });
 
   it('other methods on read routes are 405', async () => {
-    const r = await rawGet(url, '/v1/videos/garden', {}, 'DELETE');
+    const r = await rawGet(url, '/v1/videos/garden', {}, 'PUT'); // DELETE deletes (lifecycle routes)
     expect([r.status, json(r).error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
   });
 });

@@ -197,15 +197,17 @@ describe('worker process (videoqa worker)', () => {
       spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
         .stdout.split('\n')
         .filter((l) => /ffmpeg/.test(l) && l.includes(dataDir));
+    // normalize writes audio.wav first (a short audio pass), then encodes the video: wait for the video's temp file.
+    const videoTemps = () => temps().filter((n) => n.startsWith('.normalized.mp4.'));
     const first = startCli(['worker'], { ...env, WORKER_ID: 'doomed' });
     const deadline = Date.now() + 120_000;
-    while (temps().length === 0 && Date.now() < deadline) await sleep(20);
-    expect(temps().length).toBeGreaterThan(0); // mid-encode
+    while (videoTemps().length === 0 && Date.now() < deadline) await sleep(20);
+    expect(videoTemps().length).toBeGreaterThan(0); // mid-encode
     first.child.kill('SIGKILL');
     await first.exited;
     for (let i = 0; i < 100 && ffmpegsOf().length > 0; i++) await sleep(50);
     expect(ffmpegsOf()).toEqual([]); // the encoder did not outlive its worker
-    expect(temps().length).toBeGreaterThan(0); // the debris a crash leaves...
+    expect(videoTemps().length).toBeGreaterThan(0); // the debris a crash leaves...
     const second = startCli(['worker'], { ...env, WORKER_ID: 'rescuer' });
     await second.waitFor(/READY: job heavy-job/);
     second.child.kill('SIGTERM');

@@ -44,9 +44,15 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     expect(res.dimensions).toBe(768);
     expect(await storedEmbeddingDimensions(t.db)).toBe(768);
     const types = await columnTypes(t.db);
-    expect(Object.keys(types).sort()).toEqual(['frame_captions', 'frame_ocr', 'transcript_segments']);
+    expect(Object.keys(types).sort()).toEqual([
+      'frame_captions',
+      'frame_ocr',
+      'transcript_segments',
+      'video_chapters',
+      'video_summaries',
+    ]);
     for (const type of Object.values(types)) expect(type).toBe(pgvector ? 'vector(768)' : 'real[]');
-    expect(await hnswIndexes(t.db)).toBe(pgvector ? 3 : 0);
+    expect(await hnswIndexes(t.db)).toBe(pgvector ? 5 : 0);
 
     const store = await seedVideo(t.db);
     await store.setEmbeddings('segment', [
@@ -84,7 +90,7 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     await t.db.transaction((tx) => resetEmbeddingColumns(tx, 1024));
     expect(await storedEmbeddingDimensions(t.db)).toBe(1024);
     for (const type of Object.values(await columnTypes(t.db))) expect(type).toBe(pgvector ? 'vector(1024)' : 'real[]');
-    expect(await hnswIndexes(t.db)).toBe(pgvector ? 3 : 0);
+    expect(await hnswIndexes(t.db)).toBe(pgvector ? 5 : 0);
     expect(
       (await t.db.query<{ n: number }>('SELECT count(embedding)::int AS n FROM transcript_segments')).rows[0]!.n,
     ).toBe(0);
@@ -101,7 +107,8 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
   });
 
   it('an older schema keeps the size of the vectors it holds, or takes the configured one while it holds none', async () => {
-    const upTo3 = migrations.filter((m) => m.version <= 3);
+    // The schema as it was before embedding sizes were configurable (migration 6).
+    const upTo3 = migrations.filter((m) => m.version < 6);
     t = await testDb(kind, { migrate: false });
     await migrate(t.db, { migrations: upTo3 });
     const store = await seedVideo(t.db);
