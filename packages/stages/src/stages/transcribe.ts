@@ -51,72 +51,30 @@ export interface TranscribeData {
 /** Whole-file WAV uploads above this fraction of the limit are split instead (multipart overhead). */
 const UPLOAD_MARGIN = 0.95;
 
-async function encodeChunk(ctx: StageContext, wav: string, chunk: AudioChunk, bitrate: string): Promise<Buffer> {
-  const run = spawnTool(
-    ctx.config.ffmpegPath,
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-ss',
-      chunk.from.toFixed(3),
-      '-t',
-      (chunk.to - chunk.from).toFixed(3),
-      '-i',
-      wav,
-      '-ac',
-      '1',
-      '-ar',
-      '16000',
-      '-c:a',
-      'libmp3lame',
-      '-b:a',
-      bitrate,
-      '-f',
-      'mp3',
-      'pipe:1',
-    ],
-    { signal: ctx.signal, pipeStdout: true },
-  );
+/** A stretch of the 16 kHz WAV, mono, re-encoded in memory (`codec`: the output's codec and container arguments). */
+async function encodeRange(
+  ctx: StageContext,
+  wav: string,
+  from: number,
+  to: number,
+  codec: readonly string[],
+): Promise<Buffer> {
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', from.toFixed(3), '-t', (to - from).toFixed(3)];
+  args.push('-i', wav, '-ac', '1', '-ar', '16000', ...codec, 'pipe:1');
+  const run = spawnTool(ctx.config.ffmpegPath, args, { signal: ctx.signal, pipeStdout: true });
   const parts: Buffer[] = [];
   run.child.stdout!.on('data', (d: Buffer) => parts.push(d));
   await run.done;
   return Buffer.concat(parts);
 }
 
+/** A chunk for upload: MP3 at a low bitrate keeps a long file's chunks under the upload limit. */
+const encodeChunk = (ctx: StageContext, wav: string, chunk: AudioChunk, bitrate: string) =>
+  encodeRange(ctx, wav, chunk.from, chunk.to, ['-c:a', 'libmp3lame', '-b:a', bitrate, '-f', 'mp3']);
+
 /** A short WAV clip of the audio (a speaker reference for diarization: 2-10 s). */
-async function encodeClip(ctx: StageContext, wav: string, range: { start: number; end: number }): Promise<Buffer> {
-  const run = spawnTool(
-    ctx.config.ffmpegPath,
-    [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-ss',
-      range.start.toFixed(3),
-      '-t',
-      (range.end - range.start).toFixed(3),
-      '-i',
-      wav,
-      '-ac',
-      '1',
-      '-ar',
-      '16000',
-      '-c:a',
-      'pcm_s16le',
-      '-f',
-      'wav',
-      'pipe:1',
-    ],
-    { signal: ctx.signal, pipeStdout: true },
-  );
-  const parts: Buffer[] = [];
-  run.child.stdout!.on('data', (d: Buffer) => parts.push(d));
-  await run.done;
-  return Buffer.concat(parts);
-}
+const encodeClip = (ctx: StageContext, wav: string, range: { start: number; end: number }) =>
+  encodeRange(ctx, wav, range.start, range.end, ['-c:a', 'pcm_s16le', '-f', 'wav']);
 
 async function findSilences(ctx: StageContext, wav: string): Promise<{ start: number; end: number }[]> {
   const res = await runToText(
