@@ -1,5 +1,6 @@
 import { VideoNotFoundError } from './errors.ts';
 import type {
+  AnnotationRow,
   CaptionRow,
   ChapterRow,
   VideoSummaryRow,
@@ -31,12 +32,14 @@ export class MemoryStore implements Store {
   private readonly ocr = new Map<string, OcrRow[]>();
   private readonly chapters = new Map<string, ChapterRow[]>();
   private readonly summaries = new Map<string, VideoSummaryRow>();
+  private readonly annotations = new Map<string, AnnotationRow[]>();
   private readonly embeddings: Record<EmbeddingKind, Map<string, number[]>> = {
     segment: new Map(),
     caption: new Map(),
     ocr: new Map(),
     chapter: new Map(),
     summary: new Map(),
+    annotation: new Map(),
   };
   private readonly stageRuns = new Map<string, Map<string, StageRunRecord>>();
 
@@ -123,6 +126,22 @@ export class MemoryStore implements Store {
     else this.summaries.delete(videoId);
   }
 
+  async replaceAnnotations(videoId: string, stage: string, rows: readonly AnnotationRow[]): Promise<void> {
+    this.requireVideo(videoId);
+    const kept = (this.annotations.get(videoId) ?? []).filter((a) => {
+      if (a.stage !== stage) return true;
+      this.embeddings.annotation.delete(a.id);
+      return false;
+    });
+    this.annotations.set(videoId, [...kept, ...clone(rows.map((r) => ({ ...r, videoId, stage })))]);
+  }
+
+  async listAnnotations(videoId: string, stage?: string): Promise<AnnotationRow[]> {
+    return clone((this.annotations.get(videoId) ?? []).filter((a) => stage === undefined || a.stage === stage)).sort(
+      (a, b) => a.tStart - b.tStart || a.id.localeCompare(b.id),
+    );
+  }
+
   async listChapters(videoId: string): Promise<ChapterRow[]> {
     return clone(this.chapters.get(videoId) ?? []).sort(byIdx);
   }
@@ -156,6 +175,7 @@ export class MemoryStore implements Store {
       caption: () => [...(this.captions.get(videoId)?.keys() ?? [])],
       chapter: () => (this.chapters.get(videoId) ?? []).map((c) => c.id),
       summary: () => (this.summaries.has(videoId) ? [videoId] : []),
+      annotation: () => (this.annotations.get(videoId) ?? []).map((a) => a.id),
     };
     const ids = idsOf[kind]();
     return ids.filter((id) => this.embeddings[kind].has(id));

@@ -107,7 +107,7 @@ export interface EmbeddingsProvider {
  * segment: transcript window; caption: a keyframe's description; ocr: text read on a keyframe;
  * chapter: a chapter's title and summary; summary: the video's summary and key points.
  */
-export type PassageKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
+export type PassageKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary' | 'annotation';
 
 /**
  * A stretch of one video given to a model as evidence: neighbouring transcript

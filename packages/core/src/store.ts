@@ -73,6 +73,27 @@ export interface OcrRow {
 }
 
 /** One chapter of a video (chapters stage): consecutive, covering the video without gaps. */
+/**
+ * Searchable text a stage plugin stores about a stretch of a video (the `annotations` table):
+ * search and ask see it beside transcripts, captions and OCR text, the embeddings stage
+ * embeds it, and it goes with its video when the video is deleted.
+ */
+export interface AnnotationRow {
+  /** Unique across the library; `{video}_{stage}_{i}` is a good choice. */
+  id: string;
+  videoId: string;
+  /** The stage that wrote it: a stage's rows are replaced together. */
+  stage: string;
+  /** The plugin's own label, e.g. `loudness` or `topic`; shown in search hits and ask passages. */
+  kind: string;
+  tStart: number;
+  tEnd: number;
+  /** What search matches and ask may quote. */
+  text: string;
+  /** Anything else the plugin wants to keep (JSON). */
+  data?: unknown;
+}
+
 export interface ChapterRow {
   /** `{video}_chapter_{i:03d}` */
   id: string;
@@ -103,7 +124,7 @@ export interface VideoSummaryRow {
 }
 
 /** Rows that carry an embedding. A summary's id is its video id (one summary per video). */
-export type EmbeddingKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
+export type EmbeddingKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary' | 'annotation';
 
 export interface EmbeddingUpdate {
   id: string;
@@ -157,6 +178,10 @@ export interface Store {
   replaceChapters(videoId: string, chapters: readonly ChapterRow[], summary: VideoSummaryRow | null): Promise<void>;
   listChapters(videoId: string): Promise<ChapterRow[]>;
   getSummary(videoId: string): Promise<VideoSummaryRow | null>;
+  /** Swaps one stage's annotations of a video (other stages' rows stay). */
+  replaceAnnotations(videoId: string, stage: string, rows: readonly AnnotationRow[]): Promise<void>;
+  /** A video's annotations, by time; one stage's when `stage` is given. */
+  listAnnotations(videoId: string, stage?: string): Promise<AnnotationRow[]>;
 
   setEmbeddings(kind: EmbeddingKind, rows: readonly EmbeddingUpdate[]): Promise<void>;
   /** Ids of rows of this video that have an embedding. */

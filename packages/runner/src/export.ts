@@ -53,6 +53,16 @@ export interface VideoExport {
   chapters: { id: string; idx: number; t_start: number; t_end: number; title: string; summary: string }[];
   /** YouTube-style chapter lines (`00:00 Title`), ready to paste into a video description. */
   chapter_lines: string[];
+  /** Searchable text stage plugins stored (Store.replaceAnnotations), by time. */
+  annotations: {
+    id: string;
+    stage: string;
+    kind: string;
+    t_start: number;
+    t_end: number;
+    text: string;
+    data: unknown;
+  }[];
   summary: {
     text: string;
     key_points: { text: string; t_start: number; t_end: number }[];
@@ -66,7 +76,7 @@ export interface VideoExport {
 export async function buildVideoExport(store: Store, videoId: string): Promise<VideoExport> {
   const video = await store.getVideo(videoId);
   if (!video) throw new VideoNotFoundError(videoId);
-  const [runs, scenes, frames, captions, segments, ocr, chapters, summary] = await Promise.all([
+  const [runs, scenes, frames, captions, segments, ocr, chapters, summary, annotations] = await Promise.all([
     store.listStageRuns(videoId),
     store.listScenes(videoId),
     store.listFrames(videoId),
@@ -75,6 +85,7 @@ export async function buildVideoExport(store: Store, videoId: string): Promise<V
     store.listOcr(videoId),
     store.listChapters(videoId),
     store.getSummary(videoId),
+    store.listAnnotations(videoId),
   ]);
   const captionOf = new Map(captions.map((c) => [c.frameId, c]));
   const ocrOf = new Map(ocr.map((o) => [o.frameId, o.text]));
@@ -134,6 +145,15 @@ export async function buildVideoExport(store: Store, videoId: string): Promise<V
       summary: c.summary,
     })),
     chapter_lines: chapterLines(chapters.map((c) => ({ t_start: c.tStart, title: c.title }))),
+    annotations: annotations.map((a) => ({
+      id: a.id,
+      stage: a.stage,
+      kind: a.kind,
+      t_start: a.tStart,
+      t_end: a.tEnd,
+      text: a.text,
+      data: a.data ?? null,
+    })),
     summary: summary
       ? {
           text: summary.summary,

@@ -167,6 +167,20 @@ export async function retrievePassages(
       });
       continue;
     }
+    if (h.kind === 'annotation') {
+      // A plugin's text about a stretch of the video (Store.replaceAnnotations): a passage of its own, labelled with its kind.
+      candidates.push({
+        id: passageId(h.videoId, 'annotation', h.tStart),
+        videoId: h.videoId,
+        kind: 'annotation',
+        tStart: h.tStart,
+        tEnd: h.tEnd,
+        text: h.annotation ? `${h.annotation.kind}: ${h.text}` : h.text,
+        score: h.score,
+        sources: [h.id],
+      });
+      continue;
+    }
     if (h.kind === 'chapter' || h.kind === 'summary') {
       // Written by the chapters stage from the video's own text: evidence about what a stretch (or the whole video) covers.
       candidates.push({

@@ -1,6 +1,7 @@
 import {
   VideoNotFoundError,
   VideoqaError,
+  type AnnotationRow,
   type CaptionRow,
   type ChapterRow,
   type VideoSummaryRow,
@@ -25,6 +26,7 @@ const EMBEDDING_TABLES: Record<EmbeddingKind, string> = {
   ocr: 'frame_ocr',
   chapter: 'video_chapters',
   summary: 'video_summaries',
+  annotation: 'annotations',
 };
 /** The key of each table's rows (a summary is keyed by its video). */
 const EMBEDDING_KEYS: Record<EmbeddingKind, string> = {
@@ -33,6 +35,7 @@ const EMBEDDING_KEYS: Record<EmbeddingKind, string> = {
   ocr: 'id',
   chapter: 'id',
   summary: 'video_id',
+  annotation: 'id',
 };
 /** Rows per UPDATE when writing vectors: ~1536 floats each keeps a statement near 10 MB. */
 const EMBEDDING_BATCH = 250;
@@ -396,6 +399,55 @@ export class PgStore implements Store {
         );
       }
     });
+  }
+
+  async replaceAnnotations(videoId: string, stage: string, rows: readonly AnnotationRow[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireVideo(tx, videoId);
+      await tx.query('DELETE FROM annotations WHERE video_id = $1 AND stage = $2', [videoId, stage]);
+      if (rows.length === 0) return;
+      await tx.query(
+        `INSERT INTO annotations (id, video_id, stage, kind, t_start, t_end, text, data)
+         SELECT id, $1, $2, kind, t_start, t_end, text, data
+           FROM unnest($3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::jsonb[]) AS r(id, kind, t_start, t_end, text, data)`,
+        [
+          videoId,
+          stage,
+          rows.map((r) => r.id),
+          rows.map((r) => r.kind),
+          rows.map((r) => r.tStart),
+          rows.map((r) => r.tEnd),
+          rows.map((r) => r.text),
+          rows.map((r) => (r.data === undefined ? null : JSON.stringify(r.data))),
+        ],
+      );
+    });
+  }
+
+  async listAnnotations(videoId: string, stage?: string): Promise<AnnotationRow[]> {
+    const res = await this.db.query<{
+      id: string;
+      stage: string;
+      kind: string;
+      t_start: number;
+      t_end: number;
+      text: string;
+      data: unknown;
+    }>(
+      `SELECT id, stage, kind, t_start, t_end, text, data FROM annotations
+        WHERE video_id = $1 AND ($2::text IS NULL OR stage = $2) ORDER BY t_start, id`,
+      [videoId, stage ?? null],
+    );
+    return res.rows.map((r) => ({
+      id: r.id,
+      videoId,
+      stage: r.stage,
+      kind: r.kind,
+      tStart: r.t_start,
+      tEnd: r.t_end,
+      text: r.text,
+      ...(r.data === null ? {} : { data: r.data }),
+    }));
   }
 
   async listChapters(videoId: string): Promise<ChapterRow[]> {

@@ -5,10 +5,10 @@ import { vectorColumnsInUse } from './migrate.ts';
 import { storedEmbeddingDimensions } from './embedding-dimensions.ts';
 
 /** segment: transcript; caption, ocr: a keyframe; chapter: a chapter's title and summary; summary: a video's summary, key points and tags. */
-export type SearchKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary';
+export type SearchKind = 'segment' | 'caption' | 'ocr' | 'chapter' | 'summary' | 'annotation';
 
 /** Every kind, in the order lists are gathered. */
-export const SEARCH_KINDS: readonly SearchKind[] = ['segment', 'caption', 'ocr', 'chapter', 'summary'];
+export const SEARCH_KINDS: readonly SearchKind[] = ['segment', 'caption', 'ocr', 'chapter', 'summary', 'annotation'];
 
 export interface SearchHit {
   videoId: string;
@@ -25,6 +25,8 @@ export interface SearchHit {
   frame?: { id: string; t: number; path: string };
   /** For transcript segments of a diarized transcription: the speaker label (e.g. "A"). */
   speaker?: string;
+  /** For annotations: the stage that wrote it and its own kind label (Store.replaceAnnotations). */
+  annotation?: { stage: string; kind: string };
   /** Rank in each list that found it (1-based). */
   ranks: { vector?: number; text?: number };
 }
@@ -53,6 +55,8 @@ interface Row {
   frame_t: number | null;
   frame_path: string | null;
   speaker: string | null;
+  ann_stage: string | null;
+  ann_kind: string | null;
   /** Distance (vector list, lower is better) or text rank (higher is better). */
   score: number;
 }
@@ -62,25 +66,25 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
     from: 'transcript_segments s',
     alias: 's',
     columns:
-      's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, s.speaker',
+      's.id, s.video_id, s.t_start, s.t_end, s.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, s.speaker, NULL::text AS ann_stage, NULL::text AS ann_kind',
   },
   caption: {
     from: 'frame_captions c JOIN frames f ON f.id = c.frame_id JOIN scenes sc ON sc.id = f.scene_id',
     alias: 'c',
     columns:
-      'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
+      'c.id, c.video_id, sc.t_start, sc.t_end, c.caption AS text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker, NULL::text AS ann_stage, NULL::text AS ann_kind',
   },
   ocr: {
     from: 'frame_ocr o JOIN frames f ON f.id = o.frame_id JOIN scenes sc ON sc.id = f.scene_id',
     alias: 'o',
     columns:
-      'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker',
+      'o.id, o.video_id, sc.t_start, sc.t_end, o.text, f.id AS frame_id, f.t AS frame_t, f.path AS frame_path, NULL::text AS speaker, NULL::text AS ann_stage, NULL::text AS ann_kind',
   },
   chapter: {
     from: 'video_chapters ch',
     alias: 'ch',
     columns:
-      "ch.id, ch.video_id, ch.t_start, ch.t_end, ch.title || ': ' || ch.summary AS text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker",
+      "ch.id, ch.video_id, ch.t_start, ch.t_end, ch.title || ': ' || ch.summary AS text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker, NULL::text AS ann_stage, NULL::text AS ann_kind",
   },
   // The whole video: its summary with the key points, from 0 to its duration.
   summary: {
@@ -88,7 +92,14 @@ const SOURCES: Record<SearchKind, { from: string; columns: string; alias: string
     alias: 'su',
     columns: `su.video_id || '_summary' AS id, su.video_id, 0::float8 AS t_start, coalesce(v.duration_sec, 0)::float8 AS t_end,
       su.summary || coalesce(' Key points: ' || (SELECT string_agg(k->>'text', '; ' ORDER BY ord) FROM jsonb_array_elements(su.key_points) WITH ORDINALITY AS e(k, ord)) || '.', '') AS text,
-      NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker`,
+      NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker, NULL::text AS ann_stage, NULL::text AS ann_kind`,
+  },
+  // Text stage plugins stored (Store.replaceAnnotations).
+  annotation: {
+    from: 'annotations an',
+    alias: 'an',
+    columns:
+      'an.id, an.video_id, an.t_start, an.t_end, an.text, NULL::text AS frame_id, NULL::float8 AS frame_t, NULL::text AS frame_path, NULL::text AS speaker, an.stage AS ann_stage, an.kind AS ann_kind',
   },
 };
 
@@ -184,6 +195,7 @@ export async function searchContent(db: Queryable, query: string, options: Searc
           ranks: {},
           ...(r.frame_id ? { frame: { id: r.frame_id, t: r.frame_t ?? r.t_start, path: r.frame_path ?? '' } } : {}),
           ...(r.speaker ? { speaker: r.speaker } : {}),
+          ...(r.ann_stage ? { annotation: { stage: r.ann_stage, kind: r.ann_kind ?? '' } } : {}),
         } satisfies SearchHit);
       hit.score += 1 / (RRF_K + i + 1);
       hit.ranks[method] = i + 1;

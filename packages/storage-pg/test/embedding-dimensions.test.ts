@@ -45,6 +45,7 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     expect(await storedEmbeddingDimensions(t.db)).toBe(768);
     const types = await columnTypes(t.db);
     expect(Object.keys(types).sort()).toEqual([
+      'annotations',
       'frame_captions',
       'frame_ocr',
       'transcript_segments',
@@ -52,7 +53,7 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
       'video_summaries',
     ]);
     for (const type of Object.values(types)) expect(type).toBe(pgvector ? 'vector(768)' : 'real[]');
-    expect(await hnswIndexes(t.db)).toBe(pgvector ? 5 : 0);
+    expect(await hnswIndexes(t.db)).toBe(pgvector ? 6 : 0);
 
     const store = await seedVideo(t.db);
     await store.setEmbeddings('segment', [
@@ -90,7 +91,7 @@ describe.each(DB_KINDS)('embedding dimensions on %s', (kind) => {
     await t.db.transaction((tx) => resetEmbeddingColumns(tx, 1024));
     expect(await storedEmbeddingDimensions(t.db)).toBe(1024);
     for (const type of Object.values(await columnTypes(t.db))) expect(type).toBe(pgvector ? 'vector(1024)' : 'real[]');
-    expect(await hnswIndexes(t.db)).toBe(pgvector ? 5 : 0);
+    expect(await hnswIndexes(t.db)).toBe(pgvector ? 6 : 0);
     expect(
       (await t.db.query<{ n: number }>('SELECT count(embedding)::int AS n FROM transcript_segments')).rows[0]!.n,
     ).toBe(0);

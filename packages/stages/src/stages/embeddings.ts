@@ -26,6 +26,8 @@ export interface EmbeddingsData {
   /** Chapters (title and summary) and video summaries, when the chapters stage ran. */
   chapters: number;
   summaries: number;
+  /** Annotations stage plugins stored (Store.replaceAnnotations). */
+  annotations: number;
   requests: number;
   /** How the provider degraded for its server (float instead of base64), when it did. */
   fallbacks?: ProviderFallback[];
@@ -52,7 +54,7 @@ export function captionEmbeddingText(caption: string, entities: Record<string, u
   return parts.join('\n');
 }
 
-const EMBEDDING_KINDS: readonly EmbeddingKind[] = ['segment', 'caption', 'ocr', 'chapter', 'summary'];
+const EMBEDDING_KINDS: readonly EmbeddingKind[] = ['segment', 'caption', 'ocr', 'chapter', 'summary', 'annotation'];
 
 /** Text embedded for a video summary: the paragraph, the key points and the tags. */
 export function summaryEmbeddingText(summary: VideoSummaryRow): string {
@@ -101,12 +103,13 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
       if (!resolved.provider) return { skipped: `${resolved.missing}: embeddings skipped` };
       const provider = resolved.provider;
       const videoId = ctx.video.id;
-      const [segments, captions, ocr, chapters, summary] = await Promise.all([
+      const [segments, captions, ocr, chapters, summary, annotations] = await Promise.all([
         ctx.store.listSegments(videoId),
         ctx.store.listCaptions(videoId),
         ctx.store.listOcr(videoId),
         ctx.store.listChapters(videoId),
         ctx.store.getSummary(videoId),
+        ctx.store.listAnnotations(videoId),
       ]);
       const have = new Set(
         (
@@ -127,6 +130,7 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         ...ocr.map((o) => ({ kind: 'ocr' as const, id: o.id, text: o.text.trim() })),
         ...chapters.map((c) => ({ kind: 'chapter' as const, id: c.id, text: `${c.title}: ${c.summary}`.trim() })),
         ...(summary ? [{ kind: 'summary' as const, id: videoId, text: summaryEmbeddingText(summary) }] : []),
+        ...annotations.map((a) => ({ kind: 'annotation' as const, id: a.id, text: a.text.trim() })),
       ]
         .filter((i) => i.text.length > 0 && !have.has(`${i.kind}:${i.id}`))
         .map((i) => ({ ...i, text: i.text.slice(0, MAX_INPUT_CHARS) }));
@@ -173,6 +177,7 @@ export function embeddingsStage(options: EmbeddingsOptions = {}): Stage<Embeddin
         ocr: count('ocr'),
         chapters: count('chapter'),
         summaries: count('summary'),
+        annotations: count('annotation'),
         requests: batches.length,
         ...(fallbacks.length ? { fallbacks } : {}),
       };

@@ -8,6 +8,7 @@ import { sourceUrl } from './007_source_url.ts';
 import { videoEvents } from './008_video_events.ts';
 import { lifecycle } from './009_lifecycle.ts';
 import { askUsage } from './010_ask_usage.ts';
+import { annotations } from './011_annotations.ts';
 import type { Migration } from './types.ts';
 
 /** Forward-only, in version order. Never edit a released migration: add a new one. */
@@ -22,5 +23,6 @@ export const migrations: readonly Migration[] = [
   videoEvents,
   lifecycle,
   askUsage,
+  annotations,
 ];
 export type { Migration, MigrationContext } from './types.ts';
