@@ -151,6 +151,33 @@ describe('providers against a local-style server', () => {
     ]);
   });
 
+  it('chapters: json_schema refused, json_object + zod for this and every later request', async () => {
+    const p = providers();
+    const request = {
+      task: 'chapters' as const,
+      durationSec: 60,
+      rangeStart: 0,
+      rangeEnd: 60,
+      minChapterSec: 20,
+      items: [
+        { start: 0, end: 10, kind: 'speech' as const, text: 'Welcome to the garden tour.' },
+        { start: 30, end: 40, kind: 'speech' as const, text: 'Now we prune the climbing roses.' },
+      ],
+    };
+    const first = await p.chapters.draftChapters(request);
+    expect(first.draft.chapters.length).toBeGreaterThan(0);
+    expect(first.draft.summary.length).toBeGreaterThan(0);
+    await p.chapters.draftChapters(request);
+    expect(local.requestsFor('chat').map((r) => [r.responseFormat ?? null, r.status])).toEqual([
+      [null, 400],
+      ['json_object', 200],
+      ['json_object', 200],
+    ]);
+    expect(reportFallbacks(p.chapters, capturingLogger())).toEqual([
+      expect.objectContaining({ capability: 'chat', from: 'response_format: json_schema' }),
+    ]);
+  });
+
   it('logs each fallback once however many times it is reported', async () => {
     const p = providers();
     await p.embeddings.embed(['one']);

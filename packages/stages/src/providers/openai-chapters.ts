@@ -9,7 +9,10 @@ import {
   type ChapterRequest,
   type ChaptersProvider,
   type ProviderUsage,
+  type ReportsFallbacks,
 } from '@videoqa/core';
+import { FallbackList, isUnsupported } from './fallbacks.ts';
+import { jsonObjectCompletion } from './json-object-reply.ts';
 import { toProviderError } from './provider-errors.ts';
 
 /**
@@ -21,13 +24,37 @@ import { toProviderError } from './provider-errors.ts';
 export function createOpenAIChapters(
   client: OpenAI,
   options: { model: string; secrets: readonly string[] },
-): ChaptersProvider {
+): ChaptersProvider & ReportsFallbacks {
+  // A server without structured outputs (many local ones) gets json_object + zod validation
+  // with one repair request instead, as ask does; noted once, then used for every request.
+  const fallbacks = new FallbackList(options.secrets);
+  let mode: 'json_schema' | 'json_object' = 'json_schema';
+
+  async function viaJsonObject<S extends z.ZodObject>(
+    request: ChapterRequest,
+    schema: S,
+    name: string,
+    signal?: AbortSignal,
+  ) {
+    try {
+      const reply = await jsonObjectCompletion(
+        client,
+        { model: options.model, messages: buildChapterMessages(request), schema: schema.strict(), temperature: 0 },
+        { signal, provider: 'OpenAI', what: name },
+      );
+      return { draft: reply.value as z.output<S>, model: reply.model || options.model, usage: reply.usage };
+    } catch (err) {
+      throw err instanceof ProviderError ? err : toProviderError(err, 'OpenAI', options.secrets, signal);
+    }
+  }
+
   async function structured<S extends z.ZodObject>(
     request: ChapterRequest,
     schema: S,
     name: string,
     signal?: AbortSignal,
   ): Promise<{ draft: z.output<S>; usage: ProviderUsage; model: string }> {
+    if (mode === 'json_object') return viaJsonObject(request, schema, name, signal);
     let completion;
     try {
       completion = await client.chat.completions.parse(
@@ -40,7 +67,12 @@ export function createOpenAIChapters(
         { signal },
       );
     } catch (err) {
-      throw toProviderError(err, 'OpenAI', options.secrets, signal);
+      if (signal?.aborted || !isUnsupported(err, /response_format|json_schema|structured/i)) {
+        throw toProviderError(err, 'OpenAI', options.secrets, signal);
+      }
+      fallbacks.note('chat', 'response_format: json_schema', 'json_object + schema validation (one repair retry)', err);
+      mode = 'json_object';
+      return viaJsonObject(request, schema, name, signal);
     }
     const message = completion.choices[0]?.message;
     if (message?.refusal)
@@ -68,6 +100,7 @@ export function createOpenAIChapters(
   return {
     name: 'openai',
     model: options.model,
+    fallbacks: fallbacks.list,
     draftChapters: (request, opts) => structured(request, chapterDraftSchema, 'video_chapters', opts?.signal),
     mergeSummaries: (request, opts) => structured(request, summaryMergeSchema, 'video_summary_merge', opts?.signal),
   };

@@ -85,7 +85,7 @@ export interface OpenAIProviders {
   embeddings: EmbeddingsProvider & ReportsFallbacks;
   chat: ChatProvider & ReportsFallbacks;
   /** Chapters, summary, key points and tags (the chapters stage), on the chat model. */
-  chapters: ChaptersProvider;
+  chapters: ChaptersProvider & ReportsFallbacks;
 }
 
 /**

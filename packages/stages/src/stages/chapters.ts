@@ -1,4 +1,5 @@
 import {
+  type ProviderFallback,
   chapterId,
   type ChapterDraft,
   type ChapterRow,
@@ -11,6 +12,7 @@ import {
 } from '@videoqa/core';
 import { pickKeyPoints, repairDraft, repairSummary, toSummaryDraft, type RepairContext } from '../chapters/repair.ts';
 import { groupForMerge, planWindows } from '../chapters/windows.ts';
+import { reportFallbacks } from '../providers/fallbacks.ts';
 import { chaptersFromConfig } from '../providers/from-config.ts';
 
 export interface ChaptersOptions {
@@ -28,6 +30,8 @@ export interface ChaptersData {
   merges: number;
   /** What was fixed in the model's output (empty when nothing was). */
   repairs: string[];
+  /** How the provider degraded for its server (json_object instead of json_schema), when it did. */
+  fallbacks?: ProviderFallback[];
 }
 
 /** The summary of a stretch of the video, with the range it covers. */
@@ -189,6 +193,7 @@ export function chaptersStage(options: ChaptersOptions = {}): Stage<ChaptersData
       const uniqueRepairs = [...new Set(repairs)];
       if (uniqueRepairs.length > 0)
         ctx.log.warn({ videoId: ctx.video.id, repairs: uniqueRepairs }, 'chapters: the model output was repaired');
+      const fallbacks = reportFallbacks(provider, ctx.log);
       return {
         data: {
           chapters: rows.length,
@@ -197,6 +202,7 @@ export function chaptersStage(options: ChaptersOptions = {}): Stage<ChaptersData
           windows: windows.length,
           merges,
           repairs: uniqueRepairs,
+          ...(fallbacks.length > 0 ? { fallbacks } : {}),
         },
         counts: { chapters: rows.length, keyPoints: keyPoints.length, windows: windows.length, requests: requestsDone },
       };
