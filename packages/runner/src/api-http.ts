@@ -2,7 +2,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -25,6 +24,7 @@ import {
   type Store,
 } from '@videoqa/core';
 import { activeJobForVideo, getJob, listWebhookDeliveries, type Db, type JobKind } from '@videoqa/storage-pg';
+import { listenOn, sendJson } from './http-helpers.ts';
 import { handleAsk } from './ask-http.ts';
 import { handleLifecycleRoute } from './lifecycle-http.ts';
 import { createUrlIngest } from './url-jobs-http.ts';
@@ -111,10 +111,8 @@ function decodePathSegment(segment: string): string {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-export function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
+/** The JSON reply of every route (shared with the dev server: http-helpers.ts). */
+export const send = sendJson;
 
 export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
@@ -367,12 +365,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.requestTimeout = config.apiRequestTimeoutMs;
   server.headersTimeout = Math.min(60_000, config.apiRequestTimeoutMs);
   server.timeout = config.apiIdleTimeoutMs;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.apiHttpPort, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenOn(server, options.port ?? config.apiHttpPort, host);
   options.log?.info({ url, auth: Boolean(token) }, `transcription API listening on ${url}`);
   return {
     url,

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn, sendJson } from './http-helpers.ts';
 import type { Logger } from '@videoqa/core';
 import { peekJobs, queueStats, type Db } from '@videoqa/storage-pg';
 import { renderMetrics, type WorkerMetrics } from './metrics.ts';
@@ -26,10 +26,7 @@ const HEALTH_TIMEOUT_MS = 3000;
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const { db, metrics } = options;
-  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
-  };
+  const json = sendJson;
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
@@ -108,12 +105,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenOn(server, options.port, host);
   options.log?.info({ url }, `dev HTTP listening on ${url}`);
   return {
     url,
