@@ -1,11 +1,90 @@
-export * from './errors.ts';
+export {
+  type VideoqaErrorOptions,
+  VideoqaError,
+  ConfigError,
+  InvalidIdError,
+  PathOutsideDataDirError,
+  FileNotFoundError,
+  VideoNotFoundError,
+  JobNotFoundError,
+  InvalidMediaError,
+  PipelineGraphError,
+  AbortedError,
+  DependencyMissingError,
+  OcrError,
+  ToolFailedError,
+  type ProviderErrorKind,
+  ProviderError,
+  DatabaseUnavailableError,
+  LeaseLostError,
+  PipelineFailedError,
+  VideoBusyError,
+  JobCancelledError,
+  InvalidStateError,
+  type RequestErrorCode,
+  requestError,
+  isRetryable,
+  errorCode,
+  toError,
+  type OutboundErrorCode,
+  OutboundError,
+} from './errors.ts';
 export { ERROR_CODES, httpStatusForCode, isErrorCode, type ErrorCode, type ExitClass } from './error-codes.ts';
-export * from './ids.ts';
-export * from './config.ts';
-export * from './ai-endpoints.ts';
-export * from './paths.ts';
-export * from './files.ts';
-export * from './async.ts';
+export {
+  padIndex,
+  sceneId,
+  frameId,
+  segmentId,
+  chapterId,
+  captionId,
+  MAX_ID_LENGTH,
+  validateId,
+  validateVideoId,
+  newId,
+} from './ids.ts';
+export {
+  configSchema,
+  type Config,
+  type ConfigInput,
+  type ConfigKey,
+  ENV_NAMES,
+  SECRET_KEYS,
+  type LoadConfigOptions,
+  loadConfig,
+  parseConfig,
+  redactUrl,
+  redactConfig,
+  configSecrets,
+} from './config.ts';
+export {
+  type AiCapability,
+  AI_CAPABILITIES,
+  type AiEndpoint,
+  aiEndpoint,
+} from './ai-endpoints.ts';
+export {
+  type VideoPaths,
+  videoPaths,
+  resolveInDataDir,
+  toDataDirRelative,
+  hideDataDir,
+} from './paths.ts';
+export {
+  tempPathFor,
+  removeStaleTemps,
+  writeAtomically,
+  writeFileAtomically,
+  MAX_FILE_NAME_BYTES,
+  safeFileName,
+  type ImportedVideo,
+  importVideoFile,
+  sha256File,
+} from './files.ts';
+export {
+  sleep,
+  abortReasonOf,
+  backoffDelayMs,
+} from './async.ts';
 export type * from './store.ts';
 export { MemoryStore } from './memory-store.ts';
 export type { Logger, LogFn } from './logger.ts';
@@ -13,7 +92,20 @@ export { silentLogger } from './logger.ts';
 export type { Stage, StageContext, StageOutput, StageOutputs, StageOutputMap } from './stage.ts';
 export { defineStage } from './stage.ts';
 export type * from './providers.ts';
-export * from './events.ts';
+export {
+  type PipelineStartEvent,
+  type StageStartEvent,
+  type StageProgressEvent,
+  type StageDoneEvent,
+  type StageSkippedEvent,
+  type StageOutputEvent,
+  type StageErrorEvent,
+  type PipelineDoneEvent,
+  type PipelineFailedEvent,
+  type PipelineEventMap,
+  type PipelineEventName,
+  PipelineEvents,
+} from './events.ts';
 export type * from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
 export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';
