@@ -19,6 +19,7 @@ export {
 export { Worker, type WorkerOptions } from './worker.ts';
 export type { ClaimedJob, JobSource } from './job-source.ts';
 export { PostgresJobSource } from './postgres-job-source.ts';
+export { JobPoller, idleDelayMs, type JobPollerOptions } from './job-poller.ts';
 export { RedisJobSource } from './redis-job-source.ts';
 export { createJobSource, type EnqueuingJobSource } from './job-sources.ts';
 export { startDevServer, type DevServer, type DevServerOptions } from './dev-http.ts';

@@ -4,11 +4,11 @@ import {
   CANCEL_CHANNEL,
   completeJob,
   failJob,
-  JobPoller,
   releaseJob,
   renewLease,
   type Db,
 } from '@videoqa/storage-pg';
+import { JobPoller } from './job-poller.ts';
 import type { ClaimedJob, JobSource } from './job-source.ts';
 
 /** The Postgres job queue: FOR UPDATE SKIP LOCKED claims, leases, NOTIFY wake-up. */

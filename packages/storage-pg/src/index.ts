@@ -46,7 +46,6 @@ export { enqueueJob, type EnqueueOptions } from './queue/enqueueJob.ts';
 export { activeJobForVideo, getJob, listJobsForVideo } from './queue/getJob.ts';
 export { queueStats, peekJobs, type QueueStats } from './queue/queueStats.ts';
 export { createJobNotifier, type JobNotifier } from './queue/jobNotifier.ts';
-export { JobPoller, idleDelayMs, type JobPollerOptions } from './queue/jobPoller.ts';
 export { setExternalJobState, type ExternalJobState } from './queue/externalJobState.ts';
 export {
   retrievePassages,

@@ -1,8 +1,13 @@
 import { sleep } from '@videoqa/core';
-import type { Db, Queryable } from '../db.ts';
-import { claimJob, type ClaimOptions } from './claimJob.ts';
-import type { Job } from './job.ts';
-import { createJobNotifier, type JobNotifier } from './jobNotifier.ts';
+import {
+  claimJob,
+  createJobNotifier,
+  type ClaimOptions,
+  type Db,
+  type Job,
+  type JobNotifier,
+  type Queryable,
+} from '@videoqa/storage-pg';
 
 export interface JobPollerOptions {
   db: Db;
