@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { freePort } from '@videoqa/testing';
 import { describe, expect, it } from 'vitest';
-import { runCli, startCli, tempDir } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { CLI, runCli, startCli, tempDir } from './helpers.ts';
 
 describe('videoqa serve', () => {
   it('refuses to listen beyond loopback without API_TOKEN: one line, exit 2', async () => {
@@ -50,5 +51,44 @@ describe('videoqa serve', () => {
     }
     expect(await server.exited).toBe(0);
     expect(server.output()).not.toMatch(/worker started/);
+  });
+
+  it('started by a package script (pnpm videoqa serve), it stops when that parent goes away instead of living on under PID 1', async () => {
+    const port = await freePort();
+    // The parent stands in for pnpm: it starts the CLI as npm scripts do, then dies without passing a signal on.
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(CLI)}, 'serve', '--port', '${port}', '--no-worker'], { stdio: 'ignore', env: { ...process.env, npm_lifecycle_event: 'videoqa' } }); console.log(c.pid); setInterval(() => {}, 1000);`,
+      ],
+      { env: { ...process.env, DATA_DIR: tempDir('vq-serve-') }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d)))));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      let up = false;
+      for (let i = 0; i < 600 && !up; i++) {
+        up = await fetch(`http://127.0.0.1:${port}/v1/videos`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up).toBe(true);
+      parent.kill('SIGKILL');
+      for (let i = 0; i < 600 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive()).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+      if (alive()) process.kill(pid, 'SIGKILL');
+    }
   });
 });

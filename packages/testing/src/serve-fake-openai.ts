@@ -7,6 +7,19 @@ import { readFileSync } from 'node:fs';
 import { FakeOpenAIServer, type AskMode, type FakeRoute } from './fake-openai.ts';
 
 const args = process.argv.slice(2);
+const USAGE = `usage: node packages/testing/dist/serve-fake-openai.js [options]
+  --port <n>                    listen on this port (default: a free one)
+  --key <key>                   the API key it accepts (default sk-fake-local)
+  --latency route=ms,...        added latency per route (chat, transcriptions, embeddings, models)
+  --ask-mode <mode>             grounded | not_found | invalid_citations | obey_injection
+  --script <file>               one line per speech region: what the fake transcription says
+  --local                       behave like a local server: no auth, no json_schema, no verbose_json, no base64
+  --embedding-dimensions <n>    with --local: the embedding size (default 768)
+It prints the OPENAI_BASE_URL and OPENAI_API_KEY to use, and runs until SIGINT/SIGTERM.`;
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const arg = (name: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
