@@ -20,6 +20,7 @@ import { displayUrl } from './outbound/url-download.ts';
 import { isHttpUrl, withDownloadedUrl } from './outbound/url-ingest.ts';
 import { showProgress } from './progress.ts';
 import type { Runtime } from './runtime.ts';
+import { deleteVideo } from './lifecycle.ts';
 import { EXIT, exitCodeFor, overridesFrom, withRuntime, type CommandIO } from './command-support.ts';
 
 export interface ProcessOptions {
@@ -198,6 +199,8 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
         );
       return EXIT.ok;
     }
+    // A video this run creates is removed again when its input is refused: bad input leaves nothing behind.
+    const createdHere = !(await rt.store.getVideo(videoId));
     const imported = await importVideoFile(file, { dataDir: rt.config.dataDir, videoId });
     await rt.store.saveVideo({ id: videoId, originalPath: imported.originalPath, status: 'pending' });
     await setVideoContentHash(rt.db, videoId, sha256);
@@ -221,6 +224,9 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
       stopProgress();
       process.off('SIGINT', onSignal);
     });
+    const refused = result.status !== 'done' && !!result.error && exitCodeFor(result.error) === EXIT.badInput;
+    const removed = refused && createdHere;
+    if (removed) await deleteVideo({ db: rt.db, config: rt.config }, videoId);
     const summary = await summarize(rt, result);
     const aiSkipped = Object.values(result.stages).some(
       (s) => s.status === 'skipped' && /is not set/.test(s.reason ?? ''),
@@ -229,7 +235,11 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     else if (result.status !== 'done') {
       // Failures follow every command's format: one `videoqa: CODE: message` line on stderr.
       const code = (result.error as VideoqaError | undefined)?.code ?? 'ERROR';
-      const where = result.failedStage ? ` (video ${videoId}, stage ${result.failedStage})` : ` (video ${videoId})`;
+      const where = removed
+        ? ' (nothing was kept)'
+        : result.failedStage
+          ? ` (video ${videoId}, stage ${result.failedStage})`
+          : ` (video ${videoId})`;
       io.stderr.write(`videoqa: ${code}: ${result.error?.message ?? result.status}${where}\n`);
       if (result.error && exitCodeFor(result.error) !== EXIT.badInput)
         io.stderr.write(`  finished stages are kept; resume with: videoqa process <file> --id ${videoId}\n`);

@@ -175,6 +175,9 @@ describe('videoqa process', () => {
     expect(lines[0]).toMatch(message);
     expect(res.stdout).toBe('');
     expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace unless LOG_LEVEL=debug
+    // Refused input leaves nothing behind: no upload copy, no processed files (and no failed video row).
+    const left = (sub: string) => (existsSync(join(dataDir, sub)) ? readdirSync(join(dataDir, sub)) : []);
+    expect([...left('uploads'), ...left('processed'), ...left('frames')]).toEqual([]);
   });
 
   it('rejects invalid settings naming the variable, with exit code 2', async () => {
