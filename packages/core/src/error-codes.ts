@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { exit: 'usage' },
   /** A question for `ask` is empty or only whitespace. */
   QUESTION_EMPTY: { exit: 'usage' },
+  /** A `search` query that is empty or only whitespace. */
+  QUERY_EMPTY: { http: 400, exit: 'usage' },
   /** A question for `ask` is longer than QUESTION_MAX_CHARS. */
   QUESTION_TOO_LONG: { exit: 'usage' },
   /** OPENAI_EMBEDDING_DIMENSIONS differs from the size the schema was made with (fix: `videoqa reembed`). */

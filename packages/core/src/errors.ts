@@ -87,7 +87,7 @@ export class FileNotFoundError extends VideoqaError {
 export class VideoNotFoundError extends VideoqaError {
   constructor(videoId: string) {
     super('VIDEO_NOT_FOUND', `Unknown video id ${JSON.stringify(videoId)}`, false, {
-      fix: `insert a row into videos, or put the file at uploads/${videoId}_<name> under DATA_DIR`,
+      fix: `videoqa list shows the ids; a job's video needs a row in videos or its file at uploads/${videoId}_<name> under DATA_DIR`,
     });
   }
 }
@@ -276,7 +276,10 @@ export class InvalidStateError extends VideoqaError {
  * is retrieved and nothing is sent to a model). Plain VideoqaErrors with these
  * codes, not classes of their own: callers switch on `code`.
  */
-export type RequestErrorCode = Extract<ErrorCode, 'QUESTION_EMPTY' | 'QUESTION_TOO_LONG' | 'VIDEO_NOT_READY'>;
+export type RequestErrorCode = Extract<
+  ErrorCode,
+  'QUESTION_EMPTY' | 'QUESTION_TOO_LONG' | 'QUERY_EMPTY' | 'VIDEO_NOT_READY'
+>;
 
 export function requestError(code: RequestErrorCode, message: string, options: VideoqaErrorOptions = {}): VideoqaError {
   return new VideoqaError(code, message, false, options);

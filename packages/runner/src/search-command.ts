@@ -1,4 +1,4 @@
-import { ConfigError } from '@videoqa/core';
+import { requestError } from '@videoqa/core';
 import { embeddingsFromConfig } from '@videoqa/stages';
 import { searchContent } from '@videoqa/storage-pg';
 import { EXIT, overridesFrom, positiveIntOption, withRuntime, type CommandIO } from './command-support.ts';
@@ -9,7 +9,10 @@ export async function searchCommand(
   io: CommandIO,
 ): Promise<number> {
   const limit = positiveIntOption('--limit', opts.limit, 10);
-  if (query.trim() === '') throw new ConfigError([{ variable: 'query', message: 'must not be empty' }]);
+  if (query.trim() === '')
+    throw requestError('QUERY_EMPTY', 'The search query is empty', {
+      fix: 'search for words said or shown, e.g. videoqa search "tomatoes"',
+    });
   return withRuntime(overridesFrom(opts), async (rt) => {
     const { provider, missing } = embeddingsFromConfig(rt.config);
     const hits = await searchContent(rt.db, query, { limit, videoId: opts.video, embeddings: provider });

@@ -327,7 +327,7 @@ describe('videoqa process: inputs and ids that used to mislead', () => {
     }
     const empty = await runCli(['search', '   '], env);
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toMatch(/query: must not be empty/);
+    expect(empty.stderr).toMatch(/^videoqa: QUERY_EMPTY: The search query is empty — search for words/);
   });
 });
 

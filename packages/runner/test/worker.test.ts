@@ -131,7 +131,7 @@ describe('worker process (videoqa worker)', () => {
         status: 'failed',
         attempts: 1,
         error: expect.stringMatching(
-          /Unknown video id "ghost-video" — insert a row into videos, or put the file at uploads\/ghost-video_<name>/,
+          /Unknown video id "ghost-video" — videoqa list shows the ids; a job's video needs a row in videos or its file at uploads\/ghost-video_<name>/,
         ),
       },
     ]);
