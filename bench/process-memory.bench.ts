@@ -1,14 +1,18 @@
-// Peak resident memory of `videoqa process` on the embedded database (PGlite), no API key, on a
-// generated 1-minute 1080p30 video, and of its parts: `videoqa migrate` on a new DATA_DIR (PGlite
-// created) and again (reopened), so the database's share is visible. The Node process's own peak
-// is the kernel's VmHWM (read while it runs, so it is exact, not sampled); the tree figure adds
-// its ffmpeg children (sampled every 50 ms).
+// Peak resident memory of `videoqa process` on the embedded database (PGlite) on a generated
+// 1-minute 1080p30 video, and of its parts: `videoqa migrate` on a new DATA_DIR (PGlite created)
+// and again (reopened), so the database's share is visible. Each is run twice in the same run:
+// as the CLI runs by default (WebAssembly compiled by V8's baseline compiler only, see
+// packages/runner/src/wasm-tier.ts) and with WASM_OPTIMIZE=true (V8's optimizing tier too, as
+// before): the ratio between them is the saving. `process` runs without a key (local stages) and
+// with the fake OpenAI server (every stage). The Node process's own peak is the kernel's VmHWM
+// (read while it runs, so exact, not sampled); the tree figure adds its ffmpeg children (sampled
+// every 50 ms).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeVideo, type Shot, type ShotSource } from '@videoqa/testing';
+import { FakeOpenAIServer, makeVideo, type Shot, type ShotSource } from '@videoqa/testing';
 import { median, round, writeResult } from './lib.ts';
 
 const cli = fileURLToPath(new URL('../packages/runner/dist/cli.js', import.meta.url));
@@ -75,40 +79,57 @@ const shots: Shot[] = Array.from({ length: 10 }, (_, i) => ({ source: SOURCES[i 
 console.log('generating a 1-minute 1080p30 video...');
 // The local-stages benchmark's 1-minute video (the same spec, so the same cached file).
 const video = await makeVideo({ shots, width: 1920, height: 1080, fps: 30, audio: { kind: 'tone' } });
-const env = (dataDir: string): NodeJS.ProcessEnv => ({
+const fake = await FakeOpenAIServer.start({});
+type Mode = 'baseline' | 'optimizing';
+const env = (dataDir: string, mode: Mode, withKey = false): NodeJS.ProcessEnv => ({
   ...process.env,
   DATA_DIR: dataDir,
   DATABASE_URL: '',
-  OPENAI_API_KEY: '',
+  OPENAI_API_KEY: withKey ? fake.apiKey : '',
+  OPENAI_BASE_URL: withKey ? fake.url : '',
+  WASM_OPTIMIZE: mode === 'optimizing' ? 'true' : 'false',
   LOG_LEVEL: 'warn',
 });
 
-const runs: Record<'migrateCreate' | 'migrateReopen' | 'process', Peak[]> = {
-  migrateCreate: [],
-  migrateReopen: [],
-  process: [],
+type Step = 'migrateCreate' | 'migrateReopen' | 'processLocalStages' | 'processAllStages';
+const runs: Record<Mode, Record<Step, Peak[]>> = {
+  baseline: { migrateCreate: [], migrateReopen: [], processLocalStages: [], processAllStages: [] },
+  optimizing: { migrateCreate: [], migrateReopen: [], processLocalStages: [], processAllStages: [] },
 };
 for (let r = 0; r < REPS; r++) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-mem-'));
-  runs.migrateCreate.push(await runCli(['migrate'], env(dataDir)));
-  runs.migrateReopen.push(await runCli(['migrate'], env(dataDir)));
-  const fresh = mkdtempSync(join(tmpdir(), 'vq-bench-mem-'));
-  runs.process.push(await runCli(['process', video.path, '--json'], env(fresh)));
-  console.log(r, JSON.stringify(Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.at(-1)]))));
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(fresh, { recursive: true, force: true });
+  // Modes alternate within a repetition so both see the same machine load.
+  for (const mode of ['baseline', 'optimizing'] as const) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-mem-'));
+    runs[mode].migrateCreate.push(await runCli(['migrate'], env(dataDir, mode)));
+    runs[mode].migrateReopen.push(await runCli(['migrate'], env(dataDir, mode)));
+    const fresh = mkdtempSync(join(tmpdir(), 'vq-bench-mem-'));
+    runs[mode].processLocalStages.push(await runCli(['process', video.path, '--json'], env(fresh, mode)));
+    const keyed = mkdtempSync(join(tmpdir(), 'vq-bench-mem-'));
+    runs[mode].processAllStages.push(await runCli(['process', video.path, '--json'], env(keyed, mode, true)));
+    console.log(r, mode, JSON.stringify(Object.fromEntries(Object.entries(runs[mode]).map(([k, v]) => [k, v.at(-1)]))));
+    for (const d of [dataDir, fresh, keyed]) rmSync(d, { recursive: true, force: true });
+  }
 }
+await fake.close();
 const med = (ps: Peak[]) => ({
   nodePeakMiB: median(ps.map((p) => p.nodePeakMiB)),
   treePeakMiB: median(ps.map((p) => p.treePeakMiB)),
   seconds: median(ps.map((p) => p.seconds)),
   allRuns: ps,
 });
+const summary = (mode: Mode) => Object.fromEntries(Object.entries(runs[mode]).map(([k, v]) => [k, med(v)]));
+const ratios = Object.fromEntries(
+  (Object.keys(runs.baseline) as Step[]).map((k) => {
+    const b = med(runs.baseline[k]);
+    const o = med(runs.optimizing[k]);
+    return [k, { nodePeak: round(b.nodePeakMiB / o.nodePeakMiB, 3), seconds: round(b.seconds / o.seconds, 3) }];
+  }),
+);
 writeResult('process-memory', {
   video: '1 min 1920x1080 30 fps, tone audio, 10 shots',
-  database: 'PGlite (DATABASE_URL unset), no OPENAI_API_KEY',
+  database: 'PGlite (DATABASE_URL unset); local stages without OPENAI_API_KEY, all stages with the fake OpenAI server',
   repetitions: REPS,
-  migrateNewDatabase: med(runs.migrateCreate),
-  migrateReopen: med(runs.migrateReopen),
-  process: med(runs.process),
+  baselineWasm: summary('baseline'),
+  optimizingWasm: summary('optimizing'),
+  baselineOverOptimizing: ratios,
 });

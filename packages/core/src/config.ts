@@ -89,6 +89,12 @@ export const configSchema = z.object({
   supadataMediaBaseUrl: url(['http:', 'https:']).optional(),
 
   dataDir: str.default('./data'),
+  /**
+   * The CLI on the embedded database runs V8's WebAssembly baseline compiler only
+   * (`node --liftoff-only`): PGlite's optimizing-tier compile alone peaks at ~500 MB.
+   * true keeps the optimizing tier (faster SQL and OCR once warm, far more memory).
+   */
+  wasmOptimize: bool.default(false),
   ffmpegPath: str.default('ffmpeg'),
   ffprobePath: str.default('ffprobe'),
 
@@ -243,6 +249,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   supadataBaseUrl: 'SUPADATA_BASE_URL',
   supadataMediaBaseUrl: 'SUPADATA_MEDIA_BASE_URL',
   dataDir: 'DATA_DIR',
+  wasmOptimize: 'WASM_OPTIMIZE',
   ffmpegPath: 'FFMPEG_PATH',
   ffprobePath: 'FFPROBE_PATH',
   workerId: 'WORKER_ID',

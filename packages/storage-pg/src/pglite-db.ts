@@ -59,7 +59,8 @@ const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); awa
   } catch {
     return; // no import.meta.resolve here (an old runtime or a bundler): create in this process
   }
-  const args = ['--input-type=module', '-e', code, dataDir];
+  // Liftoff only: initdb runs once, and V8's optimizing compiler would only add time and memory.
+  const args = ['--liftoff-only', '--input-type=module', '-e', code, dataDir];
   // As with ffmpeg (packages/stages/src/ffmpeg/run.ts): setpriv makes the kernel kill the child
   // if this process dies, so a killed first run leaves no initdb behind.
   const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');

@@ -1,0 +1,45 @@
+import { configSchema } from '@videoqa/core';
+
+/** V8's switch for "compile WebAssembly with the baseline compiler (Liftoff) only". */
+export const BASELINE_WASM_FLAG = '--liftoff-only';
+
+/**
+ * Whether a CLI process should run WebAssembly with the baseline compiler only.
+ *
+ * The embedded database is PostgreSQL compiled to WebAssembly (PGlite). V8 first compiles it
+ * with Liftoff and then recompiles hot functions with its optimizing compiler in background
+ * threads; on opening and migrating a database that second compile peaks at ~500 MB of
+ * memory that the process keeps (measured: 734 MiB peak for open + 3,000 inserts + 300
+ * full-text queries, 187 MiB with Liftoff only; docs/benchmarks.md "Memory"). Liftoff-only
+ * code runs SQL and OCR ~1.3-1.6x slower once warm, which matters less than memory on the
+ * embedded default. With DATABASE_URL there is no PGlite here, so nothing changes; the
+ * user's own node flags for WebAssembly, and WASM_OPTIMIZE=true, win.
+ */
+export function wantsBaselineWasm(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
+  if (execArgv.some((a) => /^--(no-)?(liftoff|wasm)/.test(a))) return false;
+  if (env.DATABASE_URL?.trim()) return false;
+  const optimize = configSchema.shape.wasmOptimize.safeParse(env.WASM_OPTIMIZE?.trim() || undefined);
+  // An invalid WASM_OPTIMIZE is reported by the configuration check once the CLI runs.
+  return !(optimize.success && optimize.data);
+}
+
+/**
+ * Replaces this process with the same command under `--liftoff-only` when wanted. V8 reads
+ * its flags only at start (setting them later has no effect on the compiler, checked), so the
+ * process image is swapped with execve: same pid, same stdio, no parent left waiting.
+ * Without process.execve (Node < 22.15, Windows) the CLI runs as it is, with more memory.
+ */
+export function relaunchWithBaselineWasm(): void {
+  if (!wantsBaselineWasm(process.env, process.execArgv)) return;
+  if (typeof process.execve !== 'function' || process.platform === 'win32') return;
+  process.execve(
+    process.execPath,
+    [process.execPath, ...process.execArgv, BASELINE_WASM_FLAG, ...process.argv.slice(1)],
+    process.env,
+  );
+}
+
+/** Which WebAssembly compilers this process runs, for `videoqa doctor`. */
+export function wasmTierOfThisProcess(): 'baseline only' | 'baseline and optimizing' {
+  return process.execArgv.includes(BASELINE_WASM_FLAG) ? 'baseline only' : 'baseline and optimizing';
+}
