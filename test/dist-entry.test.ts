@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,8 @@ describe.each(Object.entries(PACKAGES))('%s as published', (name, pkg) => {
     for (const f of ['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts'])
       expect(files).toContain(f);
     if (pkg.cjs) expect(files).toContain('package/dist/index.cjs');
+    // A new embedded database starts as a copy of this build-time template instead of running initdb.
+    if (pkg.dir === 'storage-pg') expect(files).toContain('package/dist/pglite-template.tar.gz');
     // The web viewer's files are served from the package itself (videoqa serve): no CDN, no build step.
     if (pkg.dir === 'runner')
       for (const f of ['index.html', 'video.html', 'library.js', 'video.js', 'api.js', 'style.css'])
@@ -75,5 +77,30 @@ describe.each(Object.entries(PACKAGES))('%s as published', (name, pkg) => {
     expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:');
     expect(manifest.engines.node).toBe('>=22.12');
     expect(manifest.types).toBe('./dist/index.d.ts');
+  });
+});
+
+describe('@videoqa/storage-pg built: a new embedded database', () => {
+  it('starts from the build template, migrates and keeps its rows across a reopen', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vq-dist-pglite-'));
+    const script = `
+      import { openDatabase } from '@videoqa/storage-pg';
+      const first = await openDatabase({ dataDir: process.argv[1] });
+      await first.query("INSERT INTO videos (id, original_path, status) VALUES ('dist-test', 'x.mp4', 'pending')");
+      await first.close();
+      const again = await openDatabase({ dataDir: process.argv[1] });
+      const rows = (await again.query("SELECT id FROM videos")).rows;
+      const version = (await again.query('SELECT max(version)::int AS v FROM schema_migrations')).rows[0].v;
+      await again.close();
+      console.log(JSON.stringify({ rows, version }));`;
+    try {
+      const r = node(['--input-type=module', '-e', script, dataDir]);
+      expect(r.status, r.out).toBe(0);
+      const out = JSON.parse(r.out.trim().split('\n').pop()!);
+      expect(out.rows).toEqual([{ id: 'dist-test' }]);
+      expect(out.version).toBeGreaterThanOrEqual(11);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

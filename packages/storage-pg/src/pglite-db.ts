@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -39,14 +40,24 @@ export const PGLITE_START_PARAMS = [
 ];
 
 /**
- * A Db on PGlite (PostgreSQL in WebAssembly, one connection in this process),
- * with pgvector loaded. PGlite serialises queries and transactions itself.
+ * The build's copy of an empty database (scripts/make-pglite-template.mjs), or null where it
+ * is missing (running from sources, or a bundle that dropped it).
  */
+function templatePath(): string | null {
+  try {
+    const path = fileURLToPath(new URL('./pglite-template.tar.gz', import.meta.url));
+    return existsSync(path) ? path : null;
+  } catch {
+    return null; // no import.meta.url (the CommonJS build)
+  }
+}
+
 /**
  * Creating a PGlite database runs initdb in WebAssembly, and this process would keep its peak
- * (~1050 MB measured, against ~400 MB for opening an existing database) for the rest of its
- * life. A short-lived child process creates it instead; this one only opens it. Where the
- * child cannot run, the database is created here as before.
+ * (~1050 MB measured, against ~250 MB for opening an existing database) for the rest of its
+ * life. A short-lived child process creates it instead, and this one only opens it. The child
+ * unpacks the build's template (an initdb'd empty database: ~2 s) where there is one, and runs
+ * initdb otherwise. Where the child cannot run, the database is created here as before.
  */
 async function createInChildProcess(dataDir: string): Promise<void> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
@@ -54,12 +65,16 @@ async function createInChildProcess(dataDir: string): Promise<void> {
   try {
     const pglite = import.meta.resolve('@electric-sql/pglite');
     const pgvector = import.meta.resolve('@electric-sql/pglite-pgvector');
+    const template = templatePath();
+    const load = template
+      ? `loadDataDir: new Blob([(await import('node:fs')).readFileSync(${JSON.stringify(template)})]), `
+      : '';
     code = `const { PGlite } = await import(${JSON.stringify(pglite)}); const { vector } = await import(${JSON.stringify(pgvector)});
-const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); await pg.close();`;
+const pg = await PGlite.create(process.argv[1], { ${load}extensions: { vector } }); await pg.close();`;
   } catch {
     return; // no import.meta.resolve here (an old runtime or a bundler): create in this process
   }
-  // Liftoff only: initdb runs once, and V8's optimizing compiler would only add time and memory.
+  // Liftoff only: this runs once, and V8's optimizing compiler would only add time and memory.
   const args = ['--liftoff-only', '--input-type=module', '-e', code, dataDir];
   // As with ffmpeg (packages/stages/src/ffmpeg/run.ts): setpriv makes the kernel kill the child
   // if this process dies, so a killed first run leaves no initdb behind.
@@ -71,6 +86,10 @@ const pg = await PGlite.create(process.argv[1], { extensions: { vector } }); awa
   );
 }
 
+/**
+ * A Db on PGlite (PostgreSQL in WebAssembly, one connection in this process),
+ * with pgvector loaded. PGlite serialises queries and transactions itself.
+ */
 export async function createPgliteDb(options: PgliteOptions = {}): Promise<PgliteDb> {
   if (options.dataDir && !options.loadDataDir) await createInChildProcess(options.dataDir).catch(() => {});
   const pg = await PGlite.create(options.dataDir, {
