@@ -34,7 +34,15 @@ export {
   type ToolSpawnListener,
 } from './ffmpeg/run.ts';
 export { normalizedSize, analysisSize, type Size } from './ffmpeg/geometry.ts';
-export { FrameScorer, rgbToHsv, hsvDistance, SCORE_LAGS } from './scenes/frame-scores.ts';
+export {
+  FrameScorer,
+  rgbToHsv,
+  hsvDistance,
+  hsvHistogram,
+  histogramDistance,
+  HISTOGRAM_BINS,
+  SCORE_LAGS,
+} from './scenes/frame-scores.ts';
 export {
   detectCuts,
   cutsToScenes,

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { cutsToScenes, detectCuts } from './adaptive-detector.ts';
-import { FrameScorer, hsvDistance, rgbToHsv, SCORE_LAGS } from './frame-scores.ts';
+import {
+  FrameScorer,
+  HISTOGRAM_BINS,
+  histogramDistance,
+  hsvDistance,
+  hsvHistogram,
+  rgbToHsv,
+  SCORE_LAGS,
+} from './frame-scores.ts';
 
 /** Scores for a sequence of "frames", each a scalar picture; distance = |a - b|. */
 function scoresFor(frames: number[]): Float32Array {
@@ -35,6 +43,31 @@ describe('detectCuts', () => {
   it('still finds a cut right after a flash', () => {
     const frames = [...shot(10, 30), 250, ...shot(120, 30)];
     expect(detectCuts(scoresFor(frames))).toEqual([30]);
+  });
+
+  it('finds a cut straight into strong motion when the colour histogram changes abruptly there', () => {
+    // A still shot, then a cut (50) into a shot moving 40 per frame: 2.5x its neighbours, under 3.
+    const frames = [...shot(0, 40, 0), ...Array.from({ length: 40 }, (_, i) => 50 + 40 * i)];
+    const histogram = (cut: number, inMotion: number) =>
+      Float32Array.from(frames, (_, i) => (i === 0 ? Number.NaN : i === 40 ? cut : i > 40 ? inMotion : 0.01));
+    expect(detectCuts(scoresFor(frames))).toEqual([]);
+    // Motion keeps the shot's colours (5 % of the histogram per frame); the cut replaces 85 %.
+    expect(detectCuts(scoresFor(frames), {}, histogram(0.85, 0.05))).toEqual([40]);
+    // Colours that change as much on every frame of the motion do not confirm it...
+    expect(detectCuts(scoresFor(frames), {}, histogram(0.85, 0.6))).toEqual([]);
+    // ...nor does an abrupt but small histogram change, and the check can be turned off.
+    expect(detectCuts(scoresFor(frames), {}, histogram(0.2, 0.01))).toEqual([]);
+    expect(detectCuts(scoresFor(frames), { histogramAdaptiveThreshold: 0 }, histogram(0.85, 0.05))).toEqual([]);
+    // Under the lower bar (2x) the histogram does not matter.
+    const slower = [...shot(0, 40, 0), ...Array.from({ length: 40 }, (_, i) => 30 + 40 * i)];
+    expect(detectCuts(scoresFor(slower), {}, histogram(0.85, 0.05))).toEqual([]);
+  });
+
+  it('still ignores flashes that the histogram sees as abrupt', () => {
+    const frames = shot(10, 60);
+    frames[20] = 200;
+    const histogram = Float32Array.from(frames, (_, i) => (i === 0 ? Number.NaN : i === 20 || i === 21 ? 1 : 0.01));
+    expect(detectCuts(scoresFor(frames), {}, histogram)).toEqual([]);
   });
 
   it('needs min_content_val and the minimum scene length', () => {
@@ -79,5 +112,23 @@ describe('frame scoring', () => {
     expect(s[1 * SCORE_LAGS]).toBe(0);
     expect(s[2 * SCORE_LAGS]).toBeCloseTo(255 / 3);
     expect(s[3 * SCORE_LAGS + 2]).toBeCloseTo(255 / 3);
+    // Black to white moves every pixel to another histogram bin; the same picture moves none.
+    expect([...scorer.histogramResult()]).toEqual([Number.NaN, 0, 1, 0]);
+  });
+
+  it('bins colours by hue, saturation and value, and greys by value alone', () => {
+    const hist = new Uint32Array(HISTOGRAM_BINS);
+    const hsv = new Uint8Array(12);
+    // Red and green (saturated), a grey whose noisy hue must not matter, and black.
+    rgbToHsv(new Uint8Array([255, 0, 0, 0, 255, 0, 130, 128, 128, 0, 0, 0]), hsv);
+    hsvHistogram(hsv, hist);
+    expect(hist.reduce((a, b) => a + b, 0)).toBe(4);
+    const other = new Uint32Array(HISTOGRAM_BINS);
+    rgbToHsv(new Uint8Array([255, 0, 0, 0, 255, 0, 128, 128, 130, 0, 0, 0]), hsv);
+    hsvHistogram(hsv, other);
+    expect(histogramDistance(hist, other, 4)).toBe(0);
+    rgbToHsv(new Uint8Array([0, 0, 255, 0, 255, 0, 128, 128, 130, 0, 0, 0]), hsv);
+    hsvHistogram(hsv, other);
+    expect(histogramDistance(hist, other, 4)).toBe(0.25);
   });
 });

@@ -21,6 +21,17 @@ export interface AdaptiveDetectorOptions {
    * the recent per-frame score over the skipped frames (or min_content_val).
    */
   flashMotionFactor: number;
+  /**
+   * A frame under `adaptiveThreshold` but at least this many times its neighbours is
+   * still a cut when the colour histogram confirms it (the next two options); 0
+   * turns the histogram check off. For a cut straight into strong motion, whose
+   * moving neighbours inflate the average.
+   */
+  histogramAdaptiveThreshold: number;
+  /** ...its histogram change is at least this many times that of its neighbours (motion keeps a shot's histogram)... */
+  histogramJumpRatio: number;
+  /** ...and at least this fraction of the picture changed histogram bin. */
+  minHistogramChange: number;
 }
 
 export const DEFAULT_ADAPTIVE_OPTIONS: AdaptiveDetectorOptions = {
@@ -31,15 +42,26 @@ export const DEFAULT_ADAPTIVE_OPTIONS: AdaptiveDetectorOptions = {
   maxFlashFrames: 2,
   flashRatio: 0.5,
   flashMotionFactor: 1.5,
+  histogramAdaptiveThreshold: 2,
+  histogramJumpRatio: 5,
+  minHistogramChange: 0.25,
 };
 
 /**
  * PySceneDetect's AdaptiveDetector over precomputed scores, plus a flash check
  * it lacks: a jump whose surrounding frames match each other (the picture comes
- * back after one or two frames) is a flash, not a cut. Returns the frame
- * indices where new scenes start (never 0).
+ * back after one or two frames) is a flash, not a cut. With `histogram` (per
+ * frame, the fraction of the colour histogram changed since the frame before),
+ * a frame between `histogramAdaptiveThreshold` and `adaptiveThreshold` counts
+ * when its histogram change is abrupt too: a pan or a spin moves the picture but
+ * keeps its colours, a cut replaces them. Returns the frame indices where new
+ * scenes start (never 0).
  */
-export function detectCuts(scores: Float32Array, options: Partial<AdaptiveDetectorOptions> = {}): number[] {
+export function detectCuts(
+  scores: Float32Array,
+  options: Partial<AdaptiveDetectorOptions> = {},
+  histogram?: Float32Array,
+): number[] {
   const o = { ...DEFAULT_ADAPTIVE_OPTIONS, ...options };
   const n = scores.length / SCORE_LAGS;
   const diff = (i: number, lag: number): number => (i >= 0 && i < n ? scores[i * SCORE_LAGS + lag - 1]! : Number.NaN);
@@ -73,24 +95,41 @@ export function detectCuts(scores: Float32Array, options: Partial<AdaptiveDetect
     return false;
   };
 
-  const cuts: number[] = [];
-  let lastCut = 0;
-  for (let t = Math.max(1, o.windowWidth); t < n - o.windowWidth; t++) {
-    const value = content(t);
-    if (!(value >= o.minContentVal)) continue;
+  /** Mean of `values` over the window around t, t itself left out (missing values skipped). */
+  const neighbourMean = (values: (i: number) => number, t: number): number => {
     let sum = 0;
     let count = 0;
     for (let j = t - o.windowWidth; j <= t + o.windowWidth; j++) {
       if (j === t) continue;
-      const c = content(j);
+      const c = values(j);
       if (Number.isFinite(c)) {
         sum += c;
         count++;
       }
     }
-    const average = count > 0 ? sum / count : 0;
+    return count > 0 ? sum / count : 0;
+  };
+  const histChange = (i: number): number => (histogram && i >= 0 && i < n ? histogram[i]! : Number.NaN);
+  // The histogram confirms a cut: much of the picture changed colour, abruptly against the frames around it.
+  const histogramConfirms = (t: number): boolean => {
+    const h = histChange(t);
+    if (!(h >= o.minHistogramChange)) return false;
+    return h >= o.histogramJumpRatio * neighbourMean(histChange, t);
+  };
+  const lowerBar =
+    histogram && o.histogramAdaptiveThreshold > 0
+      ? Math.min(o.histogramAdaptiveThreshold, o.adaptiveThreshold)
+      : o.adaptiveThreshold;
+
+  const cuts: number[] = [];
+  let lastCut = 0;
+  for (let t = Math.max(1, o.windowWidth); t < n - o.windowWidth; t++) {
+    const value = content(t);
+    if (!(value >= o.minContentVal)) continue;
+    const average = neighbourMean(content, t);
     const ratio = average < 1e-5 ? Infinity : value / average;
-    if (ratio < o.adaptiveThreshold) continue;
+    if (ratio < lowerBar) continue;
+    if (ratio < o.adaptiveThreshold && !histogramConfirms(t)) continue;
     if (t - lastCut < o.minSceneLen) continue;
     if (maxFlash > 0 && isFlash(t)) continue;
     cuts.push(t);

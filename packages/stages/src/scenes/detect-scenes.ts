@@ -22,10 +22,10 @@ export interface DetectedCuts {
  * the end of a fade the HSV detector caught) and is dropped.
  */
 export function detectSceneCuts(
-  scores: { scores: Float32Array; content: Float32Array },
+  scores: { scores: Float32Array; content: Float32Array; histogram?: Float32Array },
   options: Partial<SceneDetectionOptions> = {},
 ): DetectedCuts {
-  const hsvCuts = detectCuts(scores.scores, options);
+  const hsvCuts = detectCuts(scores.scores, options, scores.histogram);
   const contentCuts: number[] = [];
   if (options.contentDetection !== false)
     scores.content.forEach((v, i) => {

@@ -42,5 +42,6 @@ export async function scoreVideoFile(
     frameCount: scorer.frameCount,
     scores: scorer.result(),
     content: scorer.contentResult(),
+    histogram: scorer.histogramResult(),
   };
 }

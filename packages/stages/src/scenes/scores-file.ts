@@ -4,14 +4,15 @@ import { SCORE_LAGS } from './frame-scores.ts';
 
 const MAGIC = 'VQSC';
 /**
- * Version 2 adds, after the HSV lags of each frame, the settled-content change
- * score. A version-1 file (written before) reads as missing, so the scenes stage
- * decodes the normalized video again and gets both scores.
+ * Version 2 added, after the HSV lags of each frame, the settled-content change
+ * score; version 3 adds the colour-histogram change after it. A file of an older
+ * version reads as missing, so the scenes stage decodes the normalized video
+ * again and gets every score.
  */
-const VERSION = 2;
+const VERSION = 3;
 const HEADER_BYTES = 20;
-/** Floats per frame: the HSV differences to the last SCORE_LAGS frames, then the content score. */
-const FIELDS = SCORE_LAGS + 1;
+/** Floats per frame: the HSV differences to the last SCORE_LAGS frames, the content score, the histogram change. */
+const FIELDS = SCORE_LAGS + 2;
 
 export interface SceneScores {
   fps: number;
@@ -22,6 +23,8 @@ export interface SceneScores {
   scores: Float32Array;
   /** frameCount values: where a new settled picture starts, the fraction of pixels in its changed regions, else 0. */
   content: Float32Array;
+  /** frameCount values: the fraction of the colour histogram changed since the frame before (NaN for frame 0). */
+  histogram: Float32Array;
 }
 
 /** Writes scores computed during normalize so the scenes stage need not decode the video again. */
@@ -38,6 +41,7 @@ export async function writeSceneScores(path: string, s: SceneScores): Promise<vo
   for (let i = 0; i < s.frameCount; i++) {
     body.set(s.scores.subarray(i * SCORE_LAGS, (i + 1) * SCORE_LAGS), i * FIELDS);
     body[i * FIELDS + SCORE_LAGS] = s.content[i] ?? 0;
+    body[i * FIELDS + SCORE_LAGS + 1] = s.histogram[i] ?? Number.NaN;
   }
   await writeFileAtomically(path, Buffer.concat([header, Buffer.from(body.buffer, body.byteOffset, body.byteLength)]));
 }
@@ -53,9 +57,11 @@ export async function readSceneScores(path: string): Promise<SceneScores | null>
   Buffer.from(body.buffer).set(buf.subarray(HEADER_BYTES));
   const scores = new Float32Array(frameCount * SCORE_LAGS);
   const content = new Float32Array(frameCount);
+  const histogram = new Float32Array(frameCount);
   for (let i = 0; i < frameCount; i++) {
     scores.set(body.subarray(i * FIELDS, i * FIELDS + SCORE_LAGS), i * SCORE_LAGS);
     content[i] = body[i * FIELDS + SCORE_LAGS]!;
+    histogram[i] = body[i * FIELDS + SCORE_LAGS + 1]!;
   }
   return {
     fps: buf.readFloatLE(8),
@@ -64,5 +70,6 @@ export async function readSceneScores(path: string): Promise<SceneScores | null>
     frameCount,
     scores,
     content,
+    histogram,
   };
 }

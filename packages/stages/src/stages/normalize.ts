@@ -261,6 +261,7 @@ export function normalizeStage(options: NormalizeOptions = {}): Stage<NormalizeD
           frameCount: scorer.frameCount,
           scores: scorer.result(),
           content: scorer.contentResult(),
+          histogram: scorer.histogramResult(),
         });
         sceneScoresPath = toDataDirRelative(paths.dataDir, paths.sceneScores);
       }
