@@ -12,7 +12,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Loaded by every node process the CLI runs as (NODE_OPTIONS survives the relaunch): each
 // one prints its pid and node flags, so the test sees what the CLI finally ran with.
 const reporter = join(dir, 'report-flags.cjs');
-writeFileSync(reporter, 'process.stderr.write(`flags ${process.pid} ${JSON.stringify(process.execArgv)}\\n`);\n');
+writeFileSync(
+  reporter,
+  'process.stderr.write("flags " + process.pid + " " + JSON.stringify(process.execArgv) + "\\n");\n',
+);
 
 /** Runs `videoqa --version` (built CLI) and returns the flags of each process image, in order. */
 function flagsOf(env: NodeJS.ProcessEnv): { pid: number; execArgv: string[] }[] {
