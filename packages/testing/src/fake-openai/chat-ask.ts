@@ -63,6 +63,26 @@ interface GroundedReply {
 const clock = (s: number) =>
   `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
+const round = (t: number) => Math.round(t * 100) / 100;
+
+/**
+ * Where a quoted sentence of the passage text was said, estimated as a model would have to
+ * (passages carry one time range for all their text): its share of the range at its place in
+ * the text, as speech runs at a steady pace. A sentence of the scene caption is the whole range.
+ * Answering with the passage's start named 00:00 for a sentence said at 00:10 of a 25 s passage;
+ * this lands within a second or so of the segment videoqa then narrows the citation to.
+ */
+function sentenceSpan(passage: AskPassage, sentence: string): { t_start: number; t_end: number } {
+  const at = passage.text.indexOf(sentence);
+  const length = passage.text.length;
+  if (at < 0 || length === 0) return { t_start: passage.start, t_end: passage.end };
+  const duration = passage.end - passage.start;
+  return {
+    t_start: round(passage.start + (duration * at) / length),
+    t_end: round(passage.start + (duration * (at + sentence.length)) / length),
+  };
+}
+
 /** A grounded-answer request: the user message is JSON with a question and passages. */
 export function askRequest(messages: { role: string; content: string }[]): AskRequest | undefined {
   const user = messages.filter((m) => m.role === 'user').at(-1);
@@ -118,9 +138,10 @@ export function groundedAnswer(ask: AskRequest, mode: AskMode): GroundedReply {
   }
   if (!best) return notFound;
   const { passage, sentence } = best;
-  const citation = { passage_id: passage.id, t_start: passage.start, t_end: passage.end, quote: sentence };
+  const citation = { passage_id: passage.id, ...sentenceSpan(passage, sentence), quote: sentence };
   const reply: GroundedReply = {
-    answer: `According to video ${passage.video ?? ''} at ${clock(passage.start)}: ${sentence}`,
+    // The time said is the cited moment's, as a careful model would write it.
+    answer: `According to video ${passage.video ?? ''} at ${clock(citation.t_start)}: ${sentence}`,
     citations: [citation],
     found: true,
   };
