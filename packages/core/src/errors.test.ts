@@ -23,6 +23,12 @@ describe('errors', () => {
 
   it('name their fix', () => {
     expect(new FileNotFoundError('/data/uploads/x.mp4').message).toMatch(/Video path not found: .* — check DATA_DIR/);
+    // A path the user gave is read as given: the worker's videos.original_path convention does not apply.
+    const input = new FileNotFoundError('talk.mp4', 'Input file not found', 'input');
+    expect(input.message).toMatch(
+      /^Input file not found: talk\.mp4 — check the path .* existing, readable video file$/,
+    );
+    expect(input.message).not.toMatch(/original_path|DATA_DIR/);
   });
 
   it('classify provider failures', () => {

@@ -74,11 +74,18 @@ export class PathOutsideDataDirError extends VideoqaError {
   }
 }
 
-/** The input file the video record points at does not exist. */
+/**
+ * A file to read does not exist. `source` says whose path it is, since the fix differs:
+ * - video: the path a video row points at (the worker's convention: videos.original_path under DATA_DIR);
+ * - input: a path the user gave (`videoqa process <file>`, `vq.process(file)`), read as given.
+ */
 export class FileNotFoundError extends VideoqaError {
-  constructor(path: string, what = 'Video path not found') {
+  constructor(path: string, what = 'Video path not found', source: 'video' | 'input' = 'video') {
     super('FILE_NOT_FOUND', `${what}: ${path}`, false, {
-      fix: 'check DATA_DIR, that the file exists at the resolved path, and videos.original_path',
+      fix:
+        source === 'input'
+          ? 'check the path (a relative path is read from the current directory): it must name an existing, readable video file'
+          : 'check DATA_DIR, that the file exists at the resolved path, and videos.original_path',
       details: { path },
     });
   }

@@ -105,8 +105,8 @@ export async function importVideoFile(
   // nowhere (relative targets) or outside DATA_DIR once it sits in uploads/.
   const real = await realpath(source).catch(() => null);
   const info = real ? await stat(real).catch(() => null) : null;
-  if (!real || !info) throw new FileNotFoundError(source, 'Input file not found');
-  if (!info.isFile()) throw new FileNotFoundError(source, 'Input is not a regular file');
+  if (!real || !info) throw new FileNotFoundError(source, 'Input file not found', 'input');
+  if (!info.isFile()) throw new FileNotFoundError(source, 'Input is not a regular file', 'input');
   let name = safeFileName(source);
   if (!extname(name)) name = `${name}.mp4`;
   const target = resolveInDataDir(options.dataDir, join('uploads', `${id}_${name}`));

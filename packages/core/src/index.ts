@@ -85,13 +85,57 @@ export {
   abortReasonOf,
   backoffDelayMs,
 } from './async.ts';
-export type * from './store.ts';
+// The Store contract and the rows it reads and writes: what a custom store implements.
+export type {
+  Store,
+  VideoStatus,
+  VideoRecord,
+  VideoPatch,
+  SegmentRow,
+  SceneRow,
+  FrameRow,
+  CaptionRow,
+  OcrRow,
+  AnnotationRow,
+  ChapterRow,
+  KeyPoint,
+  VideoSummaryRow,
+  EmbeddingKind,
+  EmbeddingUpdate,
+  Usage,
+  StageRunStatus,
+  StageRunRecord,
+} from './store.ts';
 export { MemoryStore } from './memory-store.ts';
 export type { Logger, LogFn } from './logger.ts';
 export { silentLogger } from './logger.ts';
 export type { Stage, StageContext, StageOutput, StageOutputs, StageOutputMap } from './stage.ts';
 export { defineStage } from './stage.ts';
-export type * from './providers.ts';
+// The provider contracts and their requests and replies: what a custom provider implements.
+export type {
+  TranscriptSegment,
+  TranscriptionRequest,
+  TranscriptionResult,
+  TranscriptionProvider,
+  UiControl,
+  FrameEntities,
+  FrameDescription,
+  ProviderUsage,
+  VisionRequest,
+  VisionProvider,
+  EmbeddingsProvider,
+  PassageKind,
+  Passage,
+  RawCitation,
+  GroundedAnswerRequest,
+  GroundedAnswerReply,
+  ChatProvider,
+  ProviderFallback,
+  ReportsFallbacks,
+  ChapterDraftReply,
+  SummaryMergeReply,
+  ChaptersProvider,
+} from './providers.ts';
 export {
   type PipelineStartEvent,
   type StageStartEvent,
@@ -106,7 +150,7 @@ export {
   type PipelineEventName,
   PipelineEvents,
 } from './events.ts';
-export type * from './pipeline-result.ts';
+export type { StageResultStatus, StageResult, StageResults, PipelineResult } from './pipeline-result.ts';
 export { buildStageGraph, transitiveDependents, type StageGraph } from './graph.ts';
 export { runPipeline, type RunPipelineOptions, type PipelineRun } from './pipeline.ts';
 export { failedStageOf, type StageFailure } from './pipeline-stage.ts';

@@ -4,6 +4,7 @@ import {
   VideoqaError,
   type Config,
   type Passage,
+  type ProviderFallback,
   type ReportsFallbacks,
 } from '@videoqa/core';
 import { chatFromConfig, embeddingsFromConfig } from '@videoqa/stages';
@@ -55,6 +56,18 @@ export function askResultView(r: AskResult) {
     ...(r.skipped ? { skipped: r.skipped } : {}),
     ...(r.guarded ? { guarded: r.guarded } : {}),
   };
+}
+
+/**
+ * What the chat and embeddings servers of a configuration lacked (json_schema, base64...) and
+ * what was used instead, for `ask --json` and POST /v1/ask to report beside the answer. The
+ * providers are kept per configuration, so a long-running server reports what its servers lack
+ * whichever request found it out.
+ */
+export function askFallbacks(config: Config): ProviderFallback[] {
+  return [chatFromConfig(config).provider, embeddingsFromConfig(config).provider].flatMap((p) => [
+    ...((p as Partial<ReportsFallbacks> | undefined)?.fallbacks ?? []),
+  ]);
 }
 
 /** Parses a --limit / limit value: passages to send, 1-50. */
@@ -109,10 +122,7 @@ export async function askCommand(question: string, opts: AskCommandOptions, io: 
               io.stdout.write(text);
             },
       }).finally(() => process.off('SIGINT', onSignal));
-      // What the chat and embeddings servers lacked (json_schema, base64...) and what was used instead.
-      const fallbacks = [chatFromConfig(rt.config).provider, embeddingsFromConfig(rt.config).provider].flatMap((p) => [
-        ...((p as Partial<ReportsFallbacks> | undefined)?.fallbacks ?? []),
-      ]);
+      const fallbacks = askFallbacks(rt.config);
       if (opts.json)
         io.stdout.write(
           `${JSON.stringify({ ...askResultView(result), ...(fallbacks.length > 0 ? { fallbacks } : {}) }, null, 2)}\n`,

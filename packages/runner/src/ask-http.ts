@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorCode, VideoqaError, type Config, type Logger } from '@videoqa/core';
 import type { Queryable } from '@videoqa/storage-pg';
 import { parse, readJson, send } from './api-http.ts';
-import { askResultView, askWithConfig } from './ask-command.ts';
+import { askFallbacks, askResultView, askWithConfig } from './ask-command.ts';
 
 const askSchema = z
   .object({
@@ -23,7 +23,7 @@ export interface AskHandlerOptions {
  * POST /v1/ask {"question": "...", "video_id"?: "...", "limit"?: n}
  *
  * JSON by default: {question, answer, found, citations, dropped_citations,
- * passages, usage, model}. With `Accept: text/event-stream`, Server-Sent Events:
+ * passages, usage, model}, plus `fallbacks` when a server lacked a feature. With `Accept: text/event-stream`, Server-Sent Events:
  * `token` events ({"text": "..."}) as the answer streams, then one `result`
  * event with the JSON above (or one `error` event). Bad input is refused with a
  * 4xx and a code before the stream opens and before anything is sent to a model.
@@ -52,7 +52,9 @@ export async function handleAsk(req: IncomingMessage, res: ServerResponse, optio
         },
         `ASK answered (${result.citations.length} citation(s), ${result.dropped.length} dropped)`,
       );
-      return askResultView(result);
+      // As `ask --json`: a server that lacked a feature (json_schema, base64) is named with what was used instead.
+      const fallbacks = askFallbacks(options.config);
+      return { ...askResultView(result), ...(fallbacks.length > 0 ? { fallbacks } : {}) };
     });
 
   // A provider's failure answers 502/503 with its own code (ERROR_CODES): the upstream's fault, not the caller's.

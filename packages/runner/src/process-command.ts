@@ -123,8 +123,8 @@ async function summarize(rt: Runtime, result: PipelineResult) {
 /** Refuses a missing input before the database is opened (a typo should not cost a database start). */
 export async function assertInputFile(file: string): Promise<void> {
   const info = await stat(file).catch(() => null);
-  if (!info) throw new FileNotFoundError(file, 'Input file not found');
-  if (!info.isFile()) throw new FileNotFoundError(file, 'Input is not a regular file');
+  if (!info) throw new FileNotFoundError(file, 'Input file not found', 'input');
+  if (!info.isFile()) throw new FileNotFoundError(file, 'Input is not a regular file', 'input');
 }
 
 /**

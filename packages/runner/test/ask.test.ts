@@ -1,4 +1,4 @@
-import { loadConfig } from '@videoqa/core';
+import { loadConfig, type ConfigInput } from '@videoqa/core';
 import { startApiServer } from '@videoqa/runner';
 import { openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { createTestDatabase, FakeOpenAIServer, makeVideo, type GeneratedVideo } from '@videoqa/testing';
@@ -161,18 +161,17 @@ describe.each(['PGlite', 'PostgreSQL'])('POST /v1/ask on %s', (name) => {
   let db: Db;
   let url: string;
   let close: () => Promise<void>;
+  let overrides: Partial<ConfigInput>;
   beforeAll(async () => {
     const t = targets().find((x) => x.name === name)!;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        ...(t.env.DATABASE_URL ? { databaseUrl: t.env.DATABASE_URL } : {}),
-        dataDir: t.env.DATA_DIR,
-        openaiApiKey: fake.apiKey,
-        openaiBaseUrl: fake.url,
-        apiToken: 'secret-token-123',
-      },
-    });
+    overrides = {
+      ...(t.env.DATABASE_URL ? { databaseUrl: t.env.DATABASE_URL } : {}),
+      dataDir: t.env.DATA_DIR,
+      openaiApiKey: fake.apiKey,
+      openaiBaseUrl: fake.url,
+      apiToken: 'secret-token-123',
+    };
+    const config = loadConfig({ env: {}, overrides });
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     await new PgStore(db).saveVideo({ id: 'busy', originalPath: 'uploads/busy_x.mp4', status: 'processing' });
     const api = await startApiServer({
@@ -210,6 +209,49 @@ describe.each(['PGlite', 'PostgreSQL'])('POST /v1/ask on %s', (name) => {
       video_id: 'talk',
       quote: expect.stringContaining('simmers for twenty minutes'),
     });
+    // A server with every feature: nothing fell back, and the field is absent (as in ask --json).
+    expect(body).not.toHaveProperty('fallbacks');
+  });
+
+  it('names what a chat server lacked and what was used instead, as ask --json does', async () => {
+    // Chat on a local-style server: json_schema is refused, json_object with the schema in the prompt is used.
+    const local = await FakeOpenAIServer.start({ local: true });
+    const localConfig = loadConfig({
+      env: {},
+      overrides: { ...overrides, chatBaseUrl: local.url, chatModel: 'llama3.1' },
+    });
+    const api = await startApiServer({
+      db,
+      store: new PgStore(db),
+      config: localConfig,
+      source: { name: 'postgres', enqueue: async () => Promise.reject(new Error('not used')) },
+      port: 0,
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${api.url}/v1/ask`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer secret-token-123' },
+          body: JSON.stringify({ question: QUESTION, video_id: 'talk' }),
+        });
+        expect(res.status).toBe(200);
+        // The second request goes straight to json_object; the fallback is still named, once.
+        expect(await res.json()).toMatchObject({
+          found: true,
+          fallbacks: [
+            {
+              capability: 'chat',
+              from: 'response_format: json_schema',
+              to: expect.stringContaining('json_object'),
+              reason: expect.any(String),
+            },
+          ],
+        });
+      }
+    } finally {
+      await api.close();
+      await local.close();
+    }
   });
 
   it('streams token events, then one result event, with Accept: text/event-stream', async () => {

@@ -31,8 +31,15 @@ export {
   type VideoSummary,
 } from './videos.ts';
 export { setVideoSourceUrl, getVideoSourceUrl } from './video-source.ts';
-export * from './queue/job.ts';
-export * from './webhooks/delivery.ts';
+// Row mapping (JobRow, JOB_COLUMNS, jobFromRow, the delivery equivalents) stays inside the package.
+export { JOB_KINDS, type Job, type JobKind, type JobStatus } from './queue/job.ts';
+export {
+  WEBHOOKS_CHANNEL,
+  type WebhookDelivery,
+  type WebhookDeliveryStatus,
+  type WebhookEventType,
+  type WebhookPayload,
+} from './webhooks/delivery.ts';
 export { claimWebhookDeliveries, type ClaimWebhookOptions } from './webhooks/claimWebhookDeliveries.ts';
 export { recordWebhookAttempt, type WebhookAttemptOutcome } from './webhooks/recordWebhookAttempt.ts';
 export { listWebhookDeliveries, type WebhookAttempt } from './webhooks/listWebhookDeliveries.ts';
