@@ -11,6 +11,7 @@ import {
 import { capabilityChecks, type DoctorCheck } from './capability-checks.ts';
 import { overridesFrom } from './command-support.ts';
 import { openRuntime } from './runtime.ts';
+import { wasmTierOfThisProcess } from './wasm-tier.ts';
 
 /** What checks learn and pass on: the configuration, and the embedding size the database stores. */
 export interface DoctorContext {
@@ -109,7 +110,7 @@ const database: Check = {
           ok: true,
           detail: config.databaseUrl
             ? `PostgreSQL at ${redactUrl(config.databaseUrl)}`
-            : `embedded PGlite in ${join(config.dataDir, 'db')}`,
+            : `embedded PGlite in ${join(config.dataDir, 'db')}; WebAssembly compiled ${wasmTierOfThisProcess()} (WASM_OPTIMIZE, docs/configuration.md)`,
         });
         results.push(
           version >= LATEST_SCHEMA_VERSION

@@ -40,6 +40,8 @@ export function relaunchWithBaselineWasm(): void {
 }
 
 /** Which WebAssembly compilers this process runs, for `videoqa doctor`. */
-export function wasmTierOfThisProcess(): 'baseline only' | 'baseline and optimizing' {
-  return process.execArgv.includes(BASELINE_WASM_FLAG) ? 'baseline only' : 'baseline and optimizing';
+export function wasmTierOfThisProcess(): 'by the baseline compiler only' | 'by the baseline and optimizing compilers' {
+  return process.execArgv.includes(BASELINE_WASM_FLAG)
+    ? 'by the baseline compiler only'
+    : 'by the baseline and optimizing compilers';
 }

@@ -22,7 +22,7 @@ describe('videoqa doctor, local checks', () => {
     const res = await runCli(['doctor'], { DATA_DIR: tempDir(), OCR_LANGUAGES: 'xyz' });
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/✔ DATA_DIR: .* is readable and writable/);
-    expect(res.stdout).toMatch(/✔ database: embedded PGlite in /);
+    expect(res.stdout).toMatch(/✔ database: embedded PGlite in .*; WebAssembly compiled by the baseline compiler only/);
     expect(res.stdout).toMatch(/✖ schema: version 0, this videoqa needs \d+\n\s+fix: run: videoqa migrate/);
     expect(res.stdout).toMatch(/✖ OCR language xyz: /);
     expect(res.stdout).toMatch(/! AI endpoints: OPENAI_API_KEY is not set/);
