@@ -1,18 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const srcFile = (pkg: string, file: string) => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+const src = (pkg: string) => srcFile(pkg, 'index.ts');
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources; test/dist-entry.test.ts checks the built entry points.
-    alias: {
-      '@videoqa/core': src('core'),
-      '@videoqa/stages': src('stages'),
-      '@videoqa/storage-pg': src('storage-pg'),
-      '@videoqa/runner': src('runner'),
-      '@videoqa/testing': src('testing'),
-    },
+    // Exact matches, so that a subpath such as `@videoqa/stages/internals` gets its own entry.
+    alias: [
+      { find: /^@videoqa\/stages\/internals$/, replacement: srcFile('stages', 'internals.ts') },
+      ...['core', 'stages', 'storage-pg', 'runner', 'testing'].map((pkg) => ({
+        find: new RegExp(`^@videoqa/${pkg}$`),
+        replacement: src(pkg),
+      })),
+    ],
   },
   test: {
     // VIDEOQA_SELFTEST_FILE lets test/test-command-exit.test.ts run one fixture through this same

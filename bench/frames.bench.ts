@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeVideo, type Shot, type ShotSource } from '@videoqa/testing';
-import { FRAMES_PER_PROCESS } from '@videoqa/stages';
+import { FRAMES_PER_PROCESS } from '@videoqa/stages/internals';
 import { measure, median, round, writeResult, type Measured } from './lib.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -3,7 +3,7 @@
 // 1-minute video; and the colour histogram's own part. CPU time (process.cpuUsage), best of 7: unlike wall
 // time it holds on a machine shared with other work.
 import { spawnSync } from 'node:child_process';
-import { FrameScorer, HISTOGRAM_BINS, histogramDistance, hsvHistogram, rgbToHsv } from '@videoqa/stages';
+import { FrameScorer, HISTOGRAM_BINS, histogramDistance, hsvHistogram, rgbToHsv } from '@videoqa/stages/internals';
 import { makeVideo, type Shot, type ShotSource } from '@videoqa/testing';
 import { round, writeResult } from './lib.ts';
 

@@ -1,7 +1,7 @@
 // Scene detection alone on a normalized video: decode to small frames + score + detect (used by local-stages.bench.ts).
 // Also times the scoring of the same frames in memory with and without the settled-content detector: its own cost.
 import { spawnSync } from 'node:child_process';
-import { analysisSize, detectSceneCuts, FrameScorer, scoreVideoFile } from '@videoqa/stages';
+import { analysisSize, detectSceneCuts, FrameScorer, scoreVideoFile } from '@videoqa/stages/internals';
 
 const [file] = process.argv.slice(2) as [string];
 const t0 = performance.now();

@@ -28,7 +28,7 @@ const PACKAGES = {
   '@videoqa/stages': {
     dir: 'stages',
     cjs: false,
-    names: ['defaultStages', 'normalizeStage', 'detectCuts', 'phash64', 'createOpenAIProviders'],
+    names: ['defaultStages', 'normalizeStage', 'scenesStage', 'ocrStage', 'createOpenAIProviders'],
   },
   '@videoqa/runner': { dir: 'runner', cjs: false, names: ['Worker', 'startDevServer', 'createLogger', 'main'] },
 } as const;
@@ -77,6 +77,24 @@ describe.each(Object.entries(PACKAGES))('%s as published', (name, pkg) => {
     expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:');
     expect(manifest.engines.node).toBe('>=22.12');
     expect(manifest.types).toBe('./dist/index.d.ts');
+  });
+});
+
+describe('@videoqa/stages/internals', () => {
+  it('holds the building blocks benchmarks and tests use; the public entry does not', () => {
+    const keys = (spec: string) => {
+      const r = node([
+        '--input-type=module',
+        '-e',
+        `console.log(JSON.stringify(Object.keys(await import('${spec}'))))`,
+      ]);
+      expect(r.status, r.out).toBe(0);
+      return JSON.parse(r.out.trim().split('\n').pop()!) as string[];
+    };
+    const internals = keys('@videoqa/stages/internals');
+    const pub = keys('@videoqa/stages');
+    expect(internals).toEqual(expect.arrayContaining(['detectCuts', 'phash64', 'FrameScorer', 'planChunks']));
+    for (const name of internals) expect(pub).not.toContain(name);
   });
 });
 

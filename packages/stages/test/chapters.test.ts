@@ -7,7 +7,8 @@ import {
   type ChapterRow,
   type SegmentRow,
 } from '@videoqa/core';
-import { chaptersStage, normalizeStage, scenesStage, transcribeStage, MAX_TITLE_CHARS } from '@videoqa/stages';
+import { chaptersStage, normalizeStage, scenesStage, transcribeStage } from '@videoqa/stages';
+import { MAX_TITLE_CHARS } from '@videoqa/stages/internals';
 import { FakeOpenAIServer, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOn, tempDataDir } from './helpers.ts';

@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { MemoryStore, runPipeline } from '@videoqa/core';
-import {
-  evenBatches,
-  extractFrames,
-  FRAMES_PER_PROCESS,
-  framesStage,
-  normalizeStage,
-  onToolSpawn,
-  scenesStage,
-} from '@videoqa/stages';
+import { framesStage, normalizeStage, scenesStage } from '@videoqa/stages';
+import { evenBatches, extractFrames, FRAMES_PER_PROCESS, onToolSpawn } from '@videoqa/stages/internals';
 import { makeVideo } from '@videoqa/testing';
 import { describe, expect, it } from 'vitest';
 import { tempDataDir } from './helpers.ts';

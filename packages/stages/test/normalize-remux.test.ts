@@ -1,14 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  normalizeStage,
-  onToolSpawn,
-  probeMedia,
-  scenesStage,
-  type NormalizeData,
-  type ScenesData,
-} from '@videoqa/stages';
+import { normalizeStage, probeMedia, scenesStage, type NormalizeData, type ScenesData } from '@videoqa/stages';
+import { onToolSpawn } from '@videoqa/stages/internals';
 import { makeVideo } from '@videoqa/testing';
 import { describe, expect, it } from 'vitest';
 import { runOn, tempDataDir } from './helpers.ts';

@@ -3,12 +3,12 @@ import {
   closeOcr,
   defaultStages,
   framesStage,
-  keptText,
   normalizeStage,
   ocrStage,
   scenesStage,
   visionStage,
 } from '@videoqa/stages';
+import { keptText } from '@videoqa/stages/internals';
 import { PgStore, searchContent } from '@videoqa/storage-pg';
 import { hashingEmbeddingsProvider, makeSlideDeck, openTestDb, type GeneratedSlides } from '@videoqa/testing';
 import type { Page } from 'tesseract.js';

@@ -1,4 +1,5 @@
-import { framesStage, hammingDistance, normalizeStage, scenesStage, type ScenesData } from '@videoqa/stages';
+import { framesStage, normalizeStage, scenesStage, type ScenesData } from '@videoqa/stages';
+import { hammingDistance } from '@videoqa/stages/internals';
 import { makeSlideDeck, scoreBoundaries, slideFixtures } from '@videoqa/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runOn } from './helpers.ts';
