@@ -19,7 +19,7 @@ export {
 export { Worker, type WorkerOptions } from './worker.ts';
 export type { ClaimedJob, JobSource } from './job-source.ts';
 export { PostgresJobSource } from './postgres-job-source.ts';
-export { JobPoller, idleDelayMs, type JobPollerOptions } from './job-poller.ts';
+export { JobPoller, type JobPollerOptions } from './job-poller.ts';
 export { RedisJobSource } from './redis-job-source.ts';
 export { createJobSource, type EnqueuingJobSource } from './job-sources.ts';
 export { startDevServer, type DevServer, type DevServerOptions } from './dev-http.ts';
@@ -63,11 +63,10 @@ export {
   type ResolvedAddress,
 } from './outbound/address-guard.ts';
 export { downloadVideo, displayUrl, type DownloadOptions, type DownloadResult } from './outbound/url-download.ts';
-export { downloadForVideo, isHttpUrl, fileNameFromUrl } from './outbound/url-ingest.ts';
+export { isHttpUrl, fileNameFromUrl } from './outbound/url-ingest.ts';
 export {
   WebhookDispatcher,
   startWebhookDispatcher,
   type WebhookDispatcherOptions,
 } from './webhooks/webhook-dispatcher.ts';
 export { sendWebhook, webhookBody, type SendResult } from './webhooks/send-webhook.ts';
-export { resolveJobWebhook } from './webhooks/webhook-target.ts';

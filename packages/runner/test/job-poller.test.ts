@@ -1,5 +1,6 @@
 import { enqueueJob } from '@videoqa/storage-pg';
-import { idleDelayMs, JobPoller } from '@videoqa/runner';
+import { JobPoller } from '@videoqa/runner';
+import { idleDelayMs } from '../src/job-poller.ts';
 import { openTestDb, type TestDb, type TestDbKind } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '@videoqa/core';
-import { downloadForVideo, PostgresJobSource, startApiServer } from '@videoqa/runner';
+import { PostgresJobSource, startApiServer } from '@videoqa/runner';
+import { downloadForVideo } from '../src/outbound/url-ingest.ts';
 import { enqueueJob, getVideoSourceUrl, openDatabase, PgStore, type Db } from '@videoqa/storage-pg';
 import { badInputs, createTestDatabase, makeVideo } from '@videoqa/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -6,11 +6,11 @@ import { loadConfig, type Config } from '@videoqa/core';
 import {
   createLogger,
   PostgresJobSource,
-  resolveJobWebhook,
   startApiServer,
   startWebhookDispatcher,
   WebhookDispatcher,
 } from '@videoqa/runner';
+import { resolveJobWebhook } from '../src/webhooks/webhook-target.ts';
 import {
   claimJob,
   claimWebhookDeliveries,
