@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, runPipeline } from '@videoqa/core';
-import { closeOcr, framesStage, normalizeStage, ocrStage, scenesStage, type ScenesData } from '@videoqa/stages';
-import { cutFixtures, makeVideo, scoreBoundaries, slideFixtures, type Shot, type ShotSource } from '@videoqa/testing';
+import { closeOcr, framesStage, normalizeStage, ocrStage, scenesStage } from '@videoqa/stages';
+import { makeVideo, scoreBoundaries, slideFixtures, type Shot, type ShotSource } from '@videoqa/testing';
 import { measure, median, round, writeResult, type Measured } from './lib.ts';
+import { ourScenes, sceneMedia } from './scene-media.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SOURCES: ShotSource[] = ['testsrc2', 'smptebars', 'rgbtestsrc', 'gradients', 'pan', 'spin', 'blue', 'checker'];
@@ -133,20 +134,9 @@ for (const minutes of MINUTES) {
   console.log(JSON.stringify(results[`${minutes}min_1080p30`]));
 }
 // Scene boundaries per generated file (±2 frames), the merged detectors against the adaptive HSV detector alone.
-const media: { name: string; path: string; cuts: number[] }[] = [];
-for (const [name, make] of Object.entries(cutFixtures)) media.push({ name, ...(await make()) });
-for (const [name, make] of Object.entries(slideFixtures)) media.push({ name, ...(await make()) });
 const sceneF1: Record<string, unknown> = {};
-for (const m of media) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-'));
-  const run = await runPipeline({
-    video: m.path,
-    stages: [normalizeStage(), scenesStage()],
-    store: new MemoryStore(),
-    config: { dataDir },
-  });
-  rmSync(dataDir, { recursive: true, force: true });
-  const data = run.stages.scenes!.data as ScenesData;
+for (const m of await sceneMedia()) {
+  const data = await ourScenes(m.path);
   const merged = scoreBoundaries(m.cuts, data.cuts);
   const hsv = scoreBoundaries(m.cuts, data.hsvCuts);
   sceneF1[m.name] = {

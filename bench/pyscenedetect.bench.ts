@@ -8,10 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore, runPipeline } from '@videoqa/core';
-import { normalizeStage, scenesStage, type ScenesData } from '@videoqa/stages';
-import { cutFixtures, scoreBoundaries, slideFixtures } from '@videoqa/testing';
+import { scoreBoundaries } from '@videoqa/testing';
 import { round, writeResult } from './lib.ts';
+import { ourScenes, sceneMedia } from './scene-media.ts';
 
 const checkout = process.env.PYSCENEDETECT_PATH ?? '';
 const python = process.env.PYSCENEDETECT_PYTHON ?? '/usr/bin/python3';
@@ -75,21 +74,9 @@ if (reason) {
   const commit = gitCommit.status === 0 ? gitCommit.stdout.trim() : (process.env.PYSCENEDETECT_COMMIT ?? 'unknown');
   const opencv = spawnSync(python, ['-c', 'import cv2; print(cv2.__version__)'], { encoding: 'utf8' }).stdout.trim();
 
-  const media: { name: string; path: string; cuts: number[] }[] = [];
-  for (const [name, make] of Object.entries(cutFixtures)) media.push({ name, ...(await make()) });
-  for (const [name, make] of Object.entries(slideFixtures)) media.push({ name, ...(await make()) });
-
   const perFile: Record<string, unknown> = {};
-  for (const m of media) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-'));
-    const run = await runPipeline({
-      video: m.path,
-      stages: [normalizeStage(), scenesStage()],
-      store: new MemoryStore(),
-      config: { dataDir },
-    });
-    rmSync(dataDir, { recursive: true, force: true });
-    const ours = (run.stages.scenes!.data as ScenesData).cuts;
+  for (const m of await sceneMedia()) {
+    const ours = (await ourScenes(m.path)).cuts;
     const row: Record<string, unknown> = { expected: m.cuts, ours: { ...score(m.cuts, ours), cuts: ours } };
     const outDir = mkdtempSync(join(tmpdir(), 'vq-psd-'));
     for (const [detector, command] of Object.entries(DETECTORS)) {
