@@ -11,7 +11,7 @@ import {
 import { capabilityChecks, type DoctorCheck } from './capability-checks.ts';
 import { overridesFrom } from './command-support.ts';
 import { openRuntime } from './runtime.ts';
-import { wasmTierOfThisProcess } from './wasm-tier.ts';
+import { wasmTierOfThisProcess } from './memory-launch.ts';
 
 /** What checks learn and pass on: the configuration, and the embedding size the database stores. */
 export interface DoctorContext {
