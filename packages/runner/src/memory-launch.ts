@@ -25,6 +25,8 @@ export function wantsBaselineWasm(env: NodeJS.ProcessEnv, execArgv: readonly str
 
 /** The glibc malloc arenas a CLI process may use, unless MALLOC_ARENA_MAX is already set. */
 export const MALLOC_ARENAS = '2';
+/** Marks a MALLOC_ARENA_MAX the relaunch set (not the user), so that it is not passed on to children. */
+const ARENAS_SET_HERE = 'VIDEOQA_MALLOC_ARENAS_SET';
 
 /**
  * Whether to cap glibc's malloc arenas. glibc gives each thread that allocates its own arena
@@ -46,6 +48,13 @@ export function wantsArenaLimit(env: NodeJS.ProcessEnv): boolean {
  * process.execve (Node < 22.15, Windows) the CLI runs as it is, with more memory.
  */
 export function relaunchForBoundedMemory(): void {
+  if (process.env[ARENAS_SET_HERE] !== undefined) {
+    // glibc read the variable when this image started; children (ffmpeg with its encoder
+    // threads, the initdb child) keep glibc's default, as they would without videoqa.
+    delete process.env[ARENAS_SET_HERE];
+    delete process.env.MALLOC_ARENA_MAX;
+    return;
+  }
   const flags = wantsBaselineWasm(process.env, process.execArgv) ? [BASELINE_WASM_FLAG] : [];
   const arenas = wantsArenaLimit(process.env);
   if (flags.length === 0 && !arenas) return;
@@ -53,7 +62,7 @@ export function relaunchForBoundedMemory(): void {
   process.execve(
     process.execPath,
     [process.execPath, ...process.execArgv, ...flags, ...process.argv.slice(1)],
-    arenas ? { ...process.env, MALLOC_ARENA_MAX: MALLOC_ARENAS } : process.env,
+    arenas ? { ...process.env, MALLOC_ARENA_MAX: MALLOC_ARENAS, [ARENAS_SET_HERE]: '1' } : process.env,
   );
 }
 

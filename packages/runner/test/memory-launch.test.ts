@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { wantsArenaLimit, wantsBaselineWasm } from '../src/memory-launch.ts';
+import { relaunchForBoundedMemory, wantsArenaLimit, wantsBaselineWasm } from '../src/memory-launch.ts';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vq-memory-launch-'));
@@ -59,6 +59,24 @@ describe('the CLI starts with bounded memory (memory-launch.ts)', () => {
   it('caps malloc arenas unless MALLOC_ARENA_MAX is set', () => {
     expect(wantsArenaLimit({})).toBe(process.platform === 'linux');
     expect(wantsArenaLimit({ MALLOC_ARENA_MAX: '8' })).toBe(false);
+  });
+
+  it('after the relaunch, the arena cap it set is not passed on to children (ffmpeg keeps glibc’s default)', () => {
+    const saved = { arenas: process.env.MALLOC_ARENA_MAX, marker: process.env.VIDEOQA_MALLOC_ARENAS_SET };
+    try {
+      process.env.MALLOC_ARENA_MAX = '2';
+      process.env.VIDEOQA_MALLOC_ARENAS_SET = '1';
+      relaunchForBoundedMemory(); // returns at once: this image is the relaunched one
+      expect(process.env.MALLOC_ARENA_MAX).toBeUndefined();
+      expect(process.env.VIDEOQA_MALLOC_ARENAS_SET).toBeUndefined();
+    } finally {
+      for (const [k, v] of [
+        ['MALLOC_ARENA_MAX', saved.arenas],
+        ['VIDEOQA_MALLOC_ARENAS_SET', saved.marker],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
   });
 
   it('the built CLI replaces itself (same pid) with `node --liftoff-only` on the embedded database and MALLOC_ARENA_MAX=2', () => {
