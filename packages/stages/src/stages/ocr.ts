@@ -9,7 +9,12 @@ import { createScheduler, createWorker, OEM, type Page, type Scheduler } from 't
 export interface OcrOptions {
   /** Workers in the pool (default OCR_WORKERS, or the CPU count up to 4). */
   workers?: number;
-  /** Idle time after which the pool shuts itself down (default 10 s); closeOcr() stops it at once. */
+  /**
+   * Idle time after which the pool shuts itself down (default 0: as soon as no OCR stage holds
+   * it); closeOcr() stops it at once. The pool's worker threads hold ~75 MiB each, and keeping
+   * them through vision made that stage the process's memory peak (docs/benchmarks.md,
+   * "Memory"); restarting it costs ~1 s per video.
+   */
   idleShutdownMs?: number;
 }
 
@@ -86,7 +91,7 @@ class OcrPool {
   /** Stage runs holding the pool, and recognitions in flight: idle when both are 0. */
   private users = 0;
   private active = 0;
-  private idleMs = 10_000;
+  private idleMs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -280,7 +285,7 @@ export function ocrStage(options: OcrOptions = {}): Stage<OcrData> {
         await queue.onIdle().catch(() => {});
         throw err;
       } finally {
-        engine.release(options.idleShutdownMs ?? 10_000);
+        engine.release(options.idleShutdownMs ?? 0);
       }
       const rows = results.filter((r): r is OcrRow => r !== null);
       await ctx.store.replaceOcr(ctx.video.id, rows);
