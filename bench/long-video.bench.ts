@@ -9,6 +9,7 @@
 //   pnpm bench long-video
 //   LONG_VIDEO_MINUTES=2 LONG_AUDIO_MINUTES=5 pnpm bench long-video     # a smoke run
 //   LONG_VIDEO_PG=1 ...                    # also the long video on PostgreSQL (a fresh database on PG_SERVER_URL)
+//   LONG_VIDEO_RUNS=pgshort,pg LONG_VIDEO_RESULT=long-video-postgres node bench/long-video.bench.ts   # only that
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,9 @@ const cli = fileURLToPath(new URL('../packages/runner/dist/cli.js', import.meta.
 const VIDEO_MINUTES = Number(process.env.LONG_VIDEO_MINUTES ?? 30);
 const AUDIO_MINUTES = Number(process.env.LONG_AUDIO_MINUTES ?? 120);
 const SHORT_MINUTES = 1;
-const WITH_PG = process.env.LONG_VIDEO_PG === '1';
+// Which runs: short (1 min), long (the long video), audio, pg (the long video on PostgreSQL).
+const RUNS = new Set((process.env.LONG_VIDEO_RUNS ?? 'short,long,audio').split(','));
+const WITH_PG = process.env.LONG_VIDEO_PG === '1' || RUNS.has('pg');
 const PG_SERVER_URL = process.env.PG_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NAME = process.env.LONG_VIDEO_RESULT ?? 'long-video';
 // The e2e benchmark's latencies, like the real API's: Whisper ~3 s, GPT-4o vision ~2 s, embeddings ~0.4 s.
@@ -172,16 +175,18 @@ console.log(
 );
 const short = await makeLongVideo(SHORT_MINUTES);
 const long = await makeLongVideo(VIDEO_MINUTES);
-const audio = await makeLongAudio(AUDIO_MINUTES);
 results.media = {
   video: `1920x1080 30 fps H.264 (veryfast CRF 23) + AAC 96k; ten distinct clips of 20-60 s (lavfi patterns with titles) cycled, a hard cut at each; espeak-ng speech (10 sentences, 2.5 s pauses) looped`,
   audio: 'AAC 64k mono M4A: the same speech, then 20 s of silence, looped',
   cutsInLongVideo: long.cuts.length,
 };
 
-await processVideo(`video${SHORT_MINUTES}min`, short.path, short.durationSec);
-await processVideo(`video${VIDEO_MINUTES}min`, long.path, long.durationSec);
-await transcribeAudio(`audio${AUDIO_MINUTES}min`, audio.path, audio.durationSec);
+if (RUNS.has('short')) await processVideo(`video${SHORT_MINUTES}min`, short.path, short.durationSec);
+if (RUNS.has('long')) await processVideo(`video${VIDEO_MINUTES}min`, long.path, long.durationSec);
+if (RUNS.has('audio')) {
+  const audio = await makeLongAudio(AUDIO_MINUTES);
+  await transcribeAudio(`audio${AUDIO_MINUTES}min`, audio.path, audio.durationSec);
+}
 
 const peak = (k: string) => (results[k] as { nodePeakRssMiB?: number } | undefined)?.nodePeakRssMiB;
 const a = peak(`video${SHORT_MINUTES}min`);
@@ -200,12 +205,25 @@ if (a && b) {
 }
 
 if (WITH_PG) {
-  const db = await createTestDatabase(PG_SERVER_URL);
-  try {
-    await processVideo(`video${VIDEO_MINUTES}min_postgres`, long.path, long.durationSec, db.url);
-  } finally {
-    await db.drop();
+  // pgshort: the 1-minute video on PostgreSQL too, for the same length comparison without PGlite.
+  const inputs = RUNS.has('pgshort')
+    ? [[`video${SHORT_MINUTES}min_postgres`, short] as const, [`video${VIDEO_MINUTES}min_postgres`, long] as const]
+    : [[`video${VIDEO_MINUTES}min_postgres`, long] as const];
+  for (const [label, v] of inputs) {
+    const db = await createTestDatabase(PG_SERVER_URL);
+    try {
+      await processVideo(label, v.path, v.durationSec, db.url);
+    } finally {
+      await db.drop();
+    }
   }
+  const pa = peak(`video${SHORT_MINUTES}min_postgres`);
+  const pb = peak(`video${VIDEO_MINUTES}min_postgres`);
+  if (pa && pb)
+    results.memoryVersusLengthPostgres = {
+      ratioLongToShort: round(pb / pa, 3),
+      withinTenPercent: Math.abs(pb / pa - 1) <= 0.1,
+    };
 }
 await fake.close();
 save();

@@ -8,7 +8,7 @@
 //   pnpm bench worker-rss
 //   WORKER_RSS_JOBS=3 pnpm bench worker-rss      # a smoke run
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -41,6 +41,17 @@ const env: NodeJS.ProcessEnv = {
   API_HTTP_PORT: String(PORT),
   WORKER_CONCURRENCY: '1',
 };
+// A Node diagnostic report (no forced GC, nothing allocated in the worker beyond the report) on
+// SIGUSR2 after each job: the JavaScript heap in use, and the worker threads (the OCR pool).
+const REPORTS = process.env.WORKER_RSS_REPORTS !== '0';
+const reportDir = mkdtempSync(join(tmpdir(), 'vq-bench-worker-rss-reports-'));
+const workerEnv: NodeJS.ProcessEnv = REPORTS
+  ? {
+      ...env,
+      NODE_OPTIONS:
+        `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${reportDir}`.trim(),
+    }
+  : env;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (kib: number) => round(kib / 1024, 1);
 
@@ -58,17 +69,52 @@ function slope(ys: number[]): number {
   return den ? num / den : 0;
 }
 
+/** Asks the worker for a diagnostic report and reads its heap figures. */
+async function heapReport(pid: number): Promise<Record<string, unknown> | undefined> {
+  const before = new Set(readdirSync(reportDir));
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await sleep(200);
+    const f = readdirSync(reportDir).find((n) => !before.has(n) && n.endsWith('.json'));
+    if (!f) continue;
+    try {
+      const r = JSON.parse(readFileSync(join(reportDir, f), 'utf8'));
+      rmSync(join(reportDir, f), { force: true });
+      const heap = r.javascriptHeap;
+      return {
+        heapUsedMiB: mib(heap.usedMemory / 1024),
+        heapTotalMiB: mib(heap.totalMemory / 1024),
+        externalMiB: heap.externalMemory !== undefined ? mib(heap.externalMemory / 1024) : undefined,
+        workerThreads: (r.workers ?? []).length,
+        workerThreadsHeapUsedMiB: mib(
+          (r.workers ?? []).reduce(
+            (t: number, w: { javascriptHeap?: { usedMemory: number } }) => t + (w.javascriptHeap?.usedMemory ?? 0),
+            0,
+          ) / 1024,
+        ),
+        libuvHandles: (r.libuv ?? []).length,
+      };
+    } catch {
+      /* still being written */
+    }
+  }
+  return undefined;
+}
+
 const results: Record<string, unknown> = {
   note: 'shared 2-core machine: other sessions were building and testing at the same time',
   database: 'PostgreSQL 15, a fresh database (created and dropped by the benchmark)',
   clip: { path: clip.path, seconds: CLIP_SECONDS, spec: '1920x1080 30 fps H.264 + AAC speech, 1 cut' },
   latencyMs: LATENCY,
+  // glibc's malloc arenas (default 8 × cores): set to compare allocator growth with a leak.
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? 'unset (glibc default)',
+  OCR_ENABLED: process.env.OCR_ENABLED ?? 'default (true)',
 };
 let stopAll = false;
 try {
   execFileSync(process.execPath, [cli, 'migrate'], { env });
   const api = runMonitored([cli, 'api', '--port', String(PORT)], { env, dataDir, stopWhen: () => stopAll });
-  const worker = runMonitored([cli, 'worker'], { env, dataDir, stopWhen: () => stopAll });
+  const worker = runMonitored([cli, 'worker'], { env: workerEnv, dataDir, stopWhen: () => stopAll });
   const base = `http://127.0.0.1:${PORT}`;
   for (let i = 0; ; i++) {
     try {
@@ -114,6 +160,7 @@ try {
     await sleep(3000);
     const w = procStatus(worker.child.pid!);
     const a = procStatus(api.child.pid!);
+    const report = REPORTS ? await heapReport(worker.child.pid!) : undefined;
     const row = {
       job: j,
       status,
@@ -127,6 +174,7 @@ try {
       workerRssAtDoneMiB: mib(w0.rssKiB),
       workerRssMiB: mib(w.rssKiB),
       workerPeakSoFarMiB: mib(w.hwmKiB),
+      ...(report ?? {}),
       apiRssMiB: mib(a.rssKiB),
       apiPeakSoFarMiB: mib(a.hwmKiB),
     };
@@ -151,6 +199,10 @@ try {
     exit: { code: w.code, signal: w.signal },
     timeline: w.timeline,
   };
+  if (REPORTS) {
+    const heap = jobs.map((r) => r.heapUsedMiB as number);
+    results.workerHeap = { heapUsedAfterEachJobMiB: heap, slopeMiBPerJob: round(slope(heap), 2) };
+  }
   results.api = {
     rssAfterEachJobMiB: apiSeries,
     peakMiB: a.nodePeakMiB,
@@ -166,5 +218,6 @@ try {
   await fake.close();
   await db.drop().catch((e) => console.error('could not drop', db.name, e));
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(reportDir, { recursive: true, force: true });
 }
 writeResult(NAME, results);
