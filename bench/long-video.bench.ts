@@ -53,6 +53,8 @@ function summarise(m: Monitored, dataDir: string, before: Set<string>): Record<s
   return {
     wallSeconds: m.wallSeconds,
     nodePeakRssMiB: m.nodePeakMiB,
+    nodePeakReachedAtSec: m.nodePeakReachedAtSec,
+    stageProgress: m.progress,
     childrenPeakRssMiB: m.childrenPeakMiB,
     treePeakRssMiB: m.treePeakMiB,
     dataDirPeakMiB: m.diskPeakMiB,

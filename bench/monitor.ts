@@ -112,6 +112,10 @@ export interface Monitored {
   wallSeconds: number;
   /** The Node process's own peak resident memory (VmHWM, read every 200 ms while it ran), MiB. */
   nodePeakMiB: number;
+  /** When (seconds after start) the Node peak was last raised, within 200 ms. */
+  nodePeakReachedAtSec: number;
+  /** Stage progress lines on stderr (`[videoqa] stage: started|done...`), timed like nodePeakReachedAtSec. */
+  progress: { t: number; stage: string; event: string }[];
   /** Highest sampled RSS of its descendants together (ffmpeg...), MiB. */
   childrenPeakMiB: number;
   /** Highest sampled RSS of Node + descendants at one moment, MiB. */
@@ -141,10 +145,17 @@ export function runMonitored(args: string[], options: MonitorOptions): Promise<M
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => {
+      const t = round((performance.now() - t0) / 1000, 1);
+      for (const line of String(d).split('\n')) {
+        const m = /^\[videoqa\] ([\w-]+): (started|done|skipped|failed)/.exec(line);
+        if (m && progress.length < 200) progress.push({ t, stage: m[1]!, event: m[2]! });
+      }
       stderr += d;
       if (stderr.length > 4_000_000) stderr = stderr.slice(-2_000_000);
     });
+    const progress: Monitored['progress'] = [];
     let hwm = 0;
+    let hwmAt = 0;
     let childrenPeak = 0;
     let treePeak = 0;
     let diskPeak = 0;
@@ -159,7 +170,10 @@ export function runMonitored(args: string[], options: MonitorOptions): Promise<M
       const pid = child.pid!;
       const s = procStatus(pid);
       if (s.rssKiB === 0) return;
-      hwm = Math.max(hwm, s.hwmKiB);
+      if (s.hwmKiB > hwm) {
+        hwm = s.hwmKiB;
+        hwmAt = (performance.now() - t0) / 1000;
+      }
       const kids = descendantsRssKiB(pid);
       childrenPeak = Math.max(childrenPeak, kids);
       treePeak = Math.max(treePeak, s.rssKiB + kids);
@@ -194,6 +208,8 @@ export function runMonitored(args: string[], options: MonitorOptions): Promise<M
         stderr,
         wallSeconds: round((performance.now() - t0) / 1000, 2),
         nodePeakMiB: round(hwm / 1024, 0),
+        nodePeakReachedAtSec: round(hwmAt, 1),
+        progress,
         childrenPeakMiB: round(childrenPeak / 1024, 0),
         treePeakMiB: round(treePeak / 1024, 0),
         diskPeakMiB: round(diskPeak / 1024 ** 2, 1),
