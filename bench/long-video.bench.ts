@@ -54,7 +54,6 @@ function summarise(m: Monitored, dataDir: string, before: Set<string>): Record<s
     wallSeconds: m.wallSeconds,
     nodePeakRssMiB: m.nodePeakMiB,
     nodePeakReachedAtSec: m.nodePeakReachedAtSec,
-    stageProgress: m.progress,
     childrenPeakRssMiB: m.childrenPeakMiB,
     treePeakRssMiB: m.treePeakMiB,
     dataDirPeakMiB: m.diskPeakMiB,
