@@ -71,16 +71,39 @@ const results: Record<string, unknown> = {
 };
 const save = () => writeResult(NAME, results);
 
+/** When each stage ran, in seconds after the command was started (from `videoqa show --json`), to place the peak. */
+function stageWindows(videoId: string, dataDir: string, databaseUrl: string, spawnedAt: number): unknown {
+  try {
+    const doc = JSON.parse(
+      execFileSync(process.execPath, [cli, 'show', videoId, '--json'], {
+        env: baseEnv(dataDir, databaseUrl),
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      }),
+    );
+    const at = (t: string | null) => (t ? round((Date.parse(t) - spawnedAt) / 1000, 1) : null);
+    return Object.fromEntries(
+      (doc.stages as { stage: string; started_at: string | null; finished_at: string | null }[]).map((r) => [
+        r.stage,
+        [at(r.started_at), at(r.finished_at)],
+      ]),
+    );
+  } catch (err) {
+    return `not read: ${(err as Error).message.slice(0, 200)}`;
+  }
+}
+
 async function processVideo(label: string, path: string, durationSec: number, databaseUrl = ''): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vq-bench-long-'));
   if (databaseUrl) execFileSync(process.execPath, [cli, 'migrate'], { env: baseEnv(dataDir, databaseUrl) });
   fake.reset();
   const before = osTempEntries();
   console.log(`${new Date().toISOString()} ${label}: videoqa process ${path}`);
+  const spawnedAt = Date.now();
   const m = await runMonitored([cli, 'process', path, '--json'], {
     env: baseEnv(dataDir, databaseUrl),
     dataDir,
-    timelineEverySec: durationSec > 600 ? 30 : 5,
+    timelineEverySec: Number(process.env.LONG_VIDEO_TIMELINE_SEC ?? (durationSec > 600 ? 30 : 5)),
   });
   if (m.code !== 0) {
     results[label] = { failed: { code: m.code, signal: m.signal, stderr: m.stderr.slice(-3000) } };
@@ -99,6 +122,7 @@ async function processVideo(label: string, path: string, durationSec: number, da
       ),
       pipelineSeconds: round(summary.total_ms / 1000, 2),
       counts: summary.counts,
+      stageWindows: stageWindows(summary.video_id, dataDir, databaseUrl, spawnedAt),
       ...summarise(m, dataDir, before),
     };
   }
