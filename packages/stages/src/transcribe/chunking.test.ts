@@ -23,6 +23,19 @@ describe('planChunks', () => {
     expect(planChunks(1000, { chunkSec: 600, overlapSec: 2 }).map((c) => c.keepUntil)).toEqual([600, Infinity]);
     expect(planChunks(500, { chunkSec: 600, overlapSec: 2 })).toHaveLength(1);
   });
+
+  it('keeps a short remainder in the last chunk instead of sending it alone', () => {
+    // Silences just before each nominal boundary: the cuts drift ~10 s earlier each time,
+    // which left a 30-minute file a last chunk of 15 s.
+    const silences = Array.from({ length: 11 }, (_, i) => ({ start: 590 * (i + 1), end: 590 * (i + 1) + 1 }));
+    const chunks = planChunks(1785 + 15, { chunkSec: 600, overlapSec: 2, silences: silences.slice(0, 3) });
+    expect(chunks).toHaveLength(3);
+    expect(chunks.at(-1)!.to - chunks.at(-1)!.keepFrom).toBeLessThanOrEqual(600 + 30);
+    expect(planChunks(1810, { chunkSec: 600, overlapSec: 2 })).toHaveLength(3);
+    expect(planChunks(1831, { chunkSec: 600, overlapSec: 2 })).toHaveLength(4);
+    const long = planChunks(7200, { chunkSec: 600, overlapSec: 2, silences });
+    expect(long.at(-1)!.to - long.at(-1)!.keepFrom).toBeGreaterThan(30); // never a sliver of its own
+  });
 });
 
 describe('mergeChunkSegments', () => {

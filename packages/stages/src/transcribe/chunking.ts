@@ -28,7 +28,11 @@ export function planChunks(
   const { chunkSec, overlapSec } = options;
   const search = options.searchSec ?? Math.min(30, chunkSec / 4);
   const cuts = [0];
-  while (durationSec - cuts[cuts.length - 1]! > chunkSec) {
+  // Silence-aligned cuts drift earlier than the nominal ones, which used to leave a last chunk
+  // of a few seconds sent as a request of its own (0.03 MiB at the end of a 2-hour file). A
+  // remainder up to `search` longer than a chunk stays in the last one instead: chunks are far
+  // under the upload limit (10 minutes of 32 kbit/s MP3 is ~2.3 MB of 25).
+  while (durationSec - cuts[cuts.length - 1]! > chunkSec + search) {
     const nominal = cuts[cuts.length - 1]! + chunkSec;
     const near = (options.silences ?? [])
       .map((s) => (s.start + s.end) / 2)
