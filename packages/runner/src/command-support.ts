@@ -14,6 +14,8 @@ export const EXIT = {
   partial: 3,
   /** The input was refused (not a video, not found, outside DATA_DIR). */
   badInput: 4,
+  /** Stopped by Ctrl-C (SIGINT): 128 + 2, as shells report a process killed by it. */
+  interrupted: 130,
 } as const;
 
 export interface CommandIO {

@@ -206,7 +206,11 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
     await setVideoContentHash(rt.db, videoId, sha256);
     if (opts.sourceUrl) await setVideoSourceUrl(rt.db, videoId, opts.sourceUrl);
     const controller = new AbortController();
-    const onSignal = () => controller.abort();
+    let interrupted = false;
+    const onSignal = () => {
+      interrupted = true;
+      controller.abort();
+    };
     process.once('SIGINT', onSignal);
     const stages = defaultStages();
     const run = runPipeline({
@@ -260,8 +264,10 @@ export async function processCommand(file: string, opts: ProcessOptions, io: Com
           `  AI stages were skipped: set OPENAI_API_KEY to transcribe, caption and embed, then resume with: videoqa process <file> --id ${videoId}\n`,
         );
     }
-    if (result.status !== 'done')
+    if (result.status !== 'done') {
+      if (interrupted) return EXIT.interrupted;
       return result.error && exitCodeFor(result.error) === EXIT.badInput ? EXIT.badInput : EXIT.failed;
+    }
     return aiSkipped ? EXIT.partial : EXIT.ok;
   });
 }
