@@ -1,13 +1,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 /** The built CLI (pnpm test builds before running tests). */
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-export const tempDir = (prefix = 'vq-cli-') => mkdtempSync(join(tmpdir(), prefix));
+const created: string[] = [];
+// Each test file removes the directories it made when it ends (a child still writing only
+// makes the removal incomplete, never the file fail): nothing piles up in the OS temp dir.
+afterAll(() => {
+  for (const dir of created.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* still in use: left for the OS to clean */
+    }
+  }
+});
+
+export const tempDir = (prefix = 'vq-cli-'): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+};
 
 /** Environment for a CLI child: only what the test gives, plus PATH/HOME. */
 export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {

@@ -1,10 +1,25 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore, runPipeline, type PipelineResult, type Stage } from '@videoqa/core';
+import { afterAll } from 'vitest';
+
+const created: string[] = [];
+// Each test file that makes DATA_DIRs removes them when it ends: nothing is left in the OS temp dir.
+afterAll(() => {
+  for (const dir of created.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* still in use: left for the OS to clean */
+    }
+  }
+});
 
 export function tempDataDir(prefix = 'vq-stage-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** Runs stages on a file in a fresh DATA_DIR with a MemoryStore. */
