@@ -5,16 +5,11 @@
 //   the concat demuxer without re-encoding, cycling through the clips until the length is
 //   reached; the audio is a looped espeak-ng speech track encoded to AAC once for the whole file;
 // - an audio-only M4A: the same speech track with a longer silence after each pass, looped.
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { makeSpeechTrack } from '@videoqa/testing';
+import { cachedFile, ffmpeg, makeSpeechTrack } from '@videoqa/testing';
 
-const run = promisify(execFile);
 const VERSION = 1;
 
 export const SENTENCES = [
@@ -50,34 +45,8 @@ export function longMediaDir(): string {
   return process.env.VIDEOQA_LONG_MEDIA_DIR ?? join(tmpdir(), 'videoqa-long-media');
 }
 
-async function ffmpeg(args: string[]): Promise<void> {
-  try {
-    await run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (err) {
-    throw new Error(`ffmpeg failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
-  }
-}
-
-async function cached(spec: unknown, ext: string, make: (out: string) => Promise<void>): Promise<string> {
-  const key = createHash('sha1')
-    .update(JSON.stringify({ v: VERSION, spec }))
-    .digest('hex')
-    .slice(0, 16);
-  const dir = longMediaDir();
-  const out = join(dir, `${key}.${ext}`);
-  if (existsSync(out)) return out;
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${key}.${process.pid}.tmp.${ext}`);
-  try {
-    await make(tmp);
-    await rename(tmp, out);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return out;
-}
+const cached = (spec: unknown, ext: string, make: (out: string) => Promise<void>) =>
+  cachedFile(spec, ext, make, { dir: longMediaDir(), version: VERSION });
 
 /** One pass of speech: the sentences with 2.5 s between them, 16 kHz mono WAV. */
 async function speechUnit(): Promise<{ path: string; durationSec: number }> {

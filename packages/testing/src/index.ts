@@ -27,6 +27,8 @@ export {
   makeScroll,
   makeSlideDeck,
   makeSpeechTrack,
+  cachedFile,
+  ffmpeg,
   makeToneWav,
   makeVariableFrameRate,
   makeVideo,

@@ -15,13 +15,22 @@ export function fixtureDir(): string {
   return process.env.VIDEOQA_FIXTURE_DIR ?? join(tmpdir(), 'videoqa-fixtures');
 }
 
-/** Path for a fixture named after a hash of its spec; `make` writes it (atomically) when missing. */
-async function cached(spec: unknown, ext: string, make: (out: string) => Promise<void>): Promise<string> {
+/**
+ * Path of a generated file named after a hash of its spec and generator version, in `dir`;
+ * `make` writes it (to a temp name, then renamed) only when it is missing. Benchmarks keep
+ * their own larger media in their own folder with it.
+ */
+export async function cachedFile(
+  spec: unknown,
+  ext: string,
+  make: (out: string) => Promise<void>,
+  options: { dir?: string; version?: number } = {},
+): Promise<string> {
   const key = createHash('sha1')
-    .update(JSON.stringify({ v: GENERATOR_VERSION, spec }))
+    .update(JSON.stringify({ v: options.version ?? GENERATOR_VERSION, spec }))
     .digest('hex')
     .slice(0, 16);
-  const dir = fixtureDir();
+  const dir = options.dir ?? fixtureDir();
   const out = join(dir, `${key}.${ext}`);
   if (existsSync(out)) return out;
   await mkdir(dir, { recursive: true });
@@ -35,13 +44,16 @@ async function cached(spec: unknown, ext: string, make: (out: string) => Promise
   return out;
 }
 
-async function ffmpeg(args: string[]): Promise<void> {
+const cached = (spec: unknown, ext: string, make: (out: string) => Promise<void>) => cachedFile(spec, ext, make);
+
+/** Runs ffmpeg quietly; a failure carries its stderr. */
+export async function ffmpeg(args: string[]): Promise<void> {
   try {
     await run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args], {
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (err) {
-    throw new Error(`ffmpeg failed making a fixture: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+    throw new Error(`ffmpeg failed making media: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
   }
 }
 
